@@ -1,0 +1,211 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Skills maps a skill name (such as "hvac") to a level. A technician
+// qualifies for a required skill when their level is at least the required
+// level; levels start at 1.
+type Skills map[string]int
+
+// Certification is a named credential (such as "EPA-608") that may expire.
+// It is valid through its Expires day; a zero Expires never expires.
+type Certification struct {
+	Name    string `json:"name"`
+	Expires Date   `json:"expires,omitzero"`
+}
+
+// ValidOn reports whether the certification is valid on day d.
+func (c Certification) ValidOn(d Date) bool { return c.Expires.IsZero() || !c.Expires.Before(d) }
+
+// Shift is the span a technician works: the first job cannot start before
+// Start plus the travel from the technician's start location, and the
+// technician must be back at their end location by End plus their allowed
+// overtime.
+type Shift struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Break is a pause of Duration that must start between Earliest and Latest
+// and overlaps neither work nor travel.
+type Break struct {
+	Earliest time.Time `json:"earliest"`
+	Latest   time.Time `json:"latest"`
+	Duration Seconds   `json:"duration_s"`
+}
+
+// Technician is a person who does work orders.
+type Technician struct {
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
+	Active *bool  `json:"active,omitempty"`
+
+	Skills         Skills          `json:"skills,omitempty"`
+	Certifications []Certification `json:"certifications,omitempty"`
+	Tools          []string        `json:"tools,omitempty"`
+
+	// Start is where the day begins; End, when nil, is Start.
+	Start Location  `json:"start"`
+	End   *Location `json:"end,omitempty"`
+
+	Shift  Shift   `json:"shift"`
+	Breaks []Break `json:"breaks,omitempty"`
+
+	// MaxJobs caps the jobs in one day; zero means no cap.
+	MaxJobs int `json:"max_jobs,omitempty"`
+	// Capacity is the load the technician can carry, one number per
+	// dimension; nil means unlimited, and a dimension beyond the list has
+	// capacity zero.
+	Capacity    []float64 `json:"capacity,omitempty"`
+	CostPerHour float64   `json:"cost_per_hour,omitempty"`
+	// Overtime is how long past Shift.End the technician may work.
+	Overtime Seconds `json:"overtime_s,omitempty"`
+}
+
+// IsActive reports whether the technician may be given work; an omitted
+// "active" means active.
+func (t *Technician) IsActive() bool { return t.Active == nil || *t.Active }
+
+// EndLocation returns where the technician's day ends.
+func (t *Technician) EndLocation() Location {
+	if t.End != nil {
+		return *t.End
+	}
+	return t.Start
+}
+
+// Certification returns the technician's certification with the given name
+// that is valid the longest, and whether they hold one at all.
+func (t *Technician) Certification(name string) (Certification, bool) {
+	var best Certification
+	found := false
+	for _, c := range t.Certifications {
+		if c.Name != name {
+			continue
+		}
+		if !found || c.Expires.IsZero() || (!best.Expires.IsZero() && best.Expires.Before(c.Expires)) {
+			best, found = c, true
+		}
+	}
+	return best, found
+}
+
+// HasTool reports whether the technician carries the named tool.
+func (t *Technician) HasTool(name string) bool {
+	for _, have := range t.Tools {
+		if have == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate reports every problem with the technician on its own; field paths
+// are relative to the technician ("shift.end: before start"). It does not
+// resolve matrix indices, which need the problem's travel matrix.
+func (t *Technician) Validate() error {
+	var v checker
+	t.check(&v, "")
+	return v.err()
+}
+
+func (t *Technician) check(v *checker, path string) {
+	if t.ID == "" {
+		v.add(join(path, "id"), "missing")
+	}
+	for _, name := range sortedKeys(t.Skills) {
+		switch {
+		case name == "":
+			v.add(join(path, "skills"), "empty skill name")
+		case t.Skills[name] < 1:
+			v.add(join(path, "skills."+name), fmt.Sprintf("level %d: levels start at 1", t.Skills[name]))
+		}
+	}
+	for i, c := range t.Certifications {
+		if c.Name == "" {
+			v.add(join(path, fmt.Sprintf("certifications[%d].name", i)), "missing")
+		}
+	}
+	for i, tool := range t.Tools {
+		if tool == "" {
+			v.add(join(path, fmt.Sprintf("tools[%d]", i)), "empty")
+		}
+	}
+	t.Start.check(v, join(path, "start"))
+	if t.End != nil {
+		t.End.check(v, join(path, "end"))
+	}
+	t.checkShift(v, path)
+	if t.MaxJobs < 0 {
+		v.add(join(path, "max_jobs"), "negative")
+	}
+	for i, c := range t.Capacity {
+		if c < 0 || c != c {
+			v.add(join(path, fmt.Sprintf("capacity[%d]", i)), "negative")
+		}
+	}
+	if t.CostPerHour < 0 || t.CostPerHour != t.CostPerHour {
+		v.add(join(path, "cost_per_hour"), "negative")
+	}
+	if t.Overtime < 0 {
+		v.add(join(path, "overtime_s"), "negative")
+	}
+}
+
+func (t *Technician) checkShift(v *checker, path string) {
+	s := t.Shift
+	ok := true
+	if s.Start.IsZero() {
+		v.add(join(path, "shift.start"), "missing")
+		ok = false
+	}
+	if s.End.IsZero() {
+		v.add(join(path, "shift.end"), "missing")
+		ok = false
+	}
+	if ok && !s.End.After(s.Start) {
+		v.add(join(path, "shift.end"), "before start")
+		ok = false
+	}
+	for i, b := range t.Breaks {
+		p := join(path, fmt.Sprintf("breaks[%d]", i))
+		if b.Duration < 0 {
+			v.add(p+".duration_s", "negative")
+		}
+		if b.Earliest.IsZero() {
+			v.add(p+".earliest", "missing")
+			continue
+		}
+		if b.Latest.IsZero() {
+			v.add(p+".latest", "missing")
+			continue
+		}
+		if b.Latest.Before(b.Earliest) {
+			v.add(p+".latest", "before earliest")
+			continue
+		}
+		if !ok {
+			continue
+		}
+		last := s.End.Add(t.Overtime.Duration())
+		switch {
+		case b.Earliest.Before(s.Start):
+			v.add(p+".earliest", "before shift start")
+		case b.Earliest.Add(b.Duration.Duration()).After(last):
+			v.add(p+".earliest", "the break cannot end before the shift (plus overtime) ends")
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,94 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrInvalid is matched (with errors.Is) by every *ValidationError.
+var ErrInvalid = errors.New("model: invalid")
+
+// FieldError is one problem with one field, named by its path in the JSON
+// document: "work_orders[3].time_windows[0].end".
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e FieldError) String() string { return e.Field + ": " + e.Message }
+
+// ValidationError lists every problem found in a value, in document order.
+type ValidationError struct {
+	Errors []FieldError
+}
+
+// maxListed bounds how many problems Error spells out, so that a one-line
+// message stays readable; Errors holds them all.
+const maxListed = 5
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("model: invalid: ")
+	for i, fe := range e.Errors {
+		if i == maxListed {
+			fmt.Fprintf(&b, "; and %d more", len(e.Errors)-maxListed)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(fe.String())
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// Prefix returns a copy of e whose field paths are nested under path, for
+// a caller that validated a part of a larger document.
+func (e *ValidationError) Prefix(path string) *ValidationError {
+	out := &ValidationError{Errors: make([]FieldError, len(e.Errors))}
+	for i, fe := range e.Errors {
+		out.Errors[i] = FieldError{Field: join(path, fe.Field), Message: fe.Message}
+	}
+	return out
+}
+
+// maxErrors bounds the problems kept from one document, so that a garbage
+// matrix of a million negative entries cannot turn into a million errors.
+const maxErrors = 1000
+
+// checker accumulates field errors.
+type checker struct {
+	errs    []FieldError
+	dropped int
+}
+
+func (v *checker) add(field, message string) {
+	if len(v.errs) == maxErrors {
+		v.dropped++
+		return
+	}
+	v.errs = append(v.errs, FieldError{Field: field, Message: message})
+}
+
+func (v *checker) err() error {
+	if len(v.errs) == 0 {
+		return nil
+	}
+	errs := v.errs
+	if v.dropped > 0 {
+		errs = append(errs, FieldError{Field: errs[len(errs)-1].Field, Message: fmt.Sprintf("and %d more problems not listed", v.dropped)})
+	}
+	return &ValidationError{Errors: errs}
+}
+
+// join appends a field name to a path; an empty path is the document root.
+func join(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
+}

@@ -1,0 +1,107 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// Weights is a scheduling policy: how much each term of the objective
+// costs. Every weight is a non-negative number; the units below make them
+// comparable, with one minute of travel as the yardstick.
+//
+// The objective of a plan is the sum of
+//
+//	unassigned × (1 + priority × rank)   for every order left unassigned,
+//	                                     rank 0 (low) … 3 (emergency)
+//	lateness × minutes past the SLA deadline, per order
+//	travel_time × minutes of travel, distance × kilometres driven
+//	overtime × minutes past shift end
+//	skill_surplus × levels above the required level, per skill and order
+//	preferred_technician × orders with preferred technicians done by others
+//	workload_balance × minutes each technician's work is off the crew's mean
+//	plan_change × orders moved from the technician of the published plan
+//
+// Decoding JSON starts from DefaultWeights, so a policy names only the
+// weights it changes.
+type Weights struct {
+	Unassigned          float64 `json:"unassigned"`
+	Priority            float64 `json:"priority"`
+	Lateness            float64 `json:"lateness"`
+	TravelTime          float64 `json:"travel_time"`
+	Distance            float64 `json:"distance"`
+	Overtime            float64 `json:"overtime"`
+	SkillSurplus        float64 `json:"skill_surplus"`
+	PreferredTechnician float64 `json:"preferred_technician"`
+	WorkloadBalance     float64 `json:"workload_balance"`
+	PlanChange          float64 `json:"plan_change"`
+}
+
+// DefaultWeights is the policy used when a request names none: leaving an
+// order unassigned costs about as much as 17 hours of driving, so orders are
+// only dropped when they cannot be done; lateness is fifty times worse than
+// driving, overtime twice.
+func DefaultWeights() Weights {
+	return Weights{
+		Unassigned:          1000,
+		Priority:            10,
+		Lateness:            50,
+		TravelTime:          1,
+		Distance:            0,
+		Overtime:            2,
+		SkillSurplus:        0.2,
+		PreferredTechnician: 5,
+		WorkloadBalance:     0.5,
+		PlanChange:          2,
+	}
+}
+
+// UnassignedCost returns the cost of leaving an order of priority p
+// unassigned.
+func (w Weights) UnassignedCost(p Priority) float64 {
+	return w.Unassigned * (1 + w.Priority*float64(max(p.Rank(), 0)))
+}
+
+// UnmarshalJSON decodes a policy on top of DefaultWeights and refuses
+// unknown weight names, which are almost always typos.
+func (w *Weights) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	type plain Weights
+	p := plain(DefaultWeights())
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return fmt.Errorf("decoding weights: %w", err)
+	}
+	*w = Weights(p)
+	return nil
+}
+
+// Validate reports every weight that is negative or not a number.
+func (w Weights) Validate() error {
+	var v checker
+	w.check(&v, "")
+	return v.err()
+}
+
+func (w Weights) check(v *checker, path string) {
+	for _, f := range []struct {
+		name  string
+		value float64
+	}{
+		{"unassigned", w.Unassigned}, {"priority", w.Priority}, {"lateness", w.Lateness},
+		{"travel_time", w.TravelTime}, {"distance", w.Distance}, {"overtime", w.Overtime},
+		{"skill_surplus", w.SkillSurplus}, {"preferred_technician", w.PreferredTechnician},
+		{"workload_balance", w.WorkloadBalance}, {"plan_change", w.PlanChange},
+	} {
+		switch {
+		case math.IsNaN(f.value) || math.IsInf(f.value, 0):
+			v.add(join(path, f.name), "not a finite number")
+		case f.value < 0:
+			v.add(join(path, f.name), "negative")
+		}
+	}
+}

@@ -1,0 +1,183 @@
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// Priority says how much a work order matters; emergencies come first.
+type Priority string
+
+// The priorities, most urgent first. An omitted priority is PriorityNormal.
+const (
+	PriorityEmergency Priority = "emergency"
+	PriorityHigh      Priority = "high"
+	PriorityNormal    Priority = "normal"
+	PriorityLow       Priority = "low"
+)
+
+// Priorities lists the known priorities, most urgent first.
+var Priorities = []Priority{PriorityEmergency, PriorityHigh, PriorityNormal, PriorityLow}
+
+// Rank returns 3 for emergency, 2 for high, 1 for normal (or omitted) and 0
+// for low, so that a weight per step of urgency can multiply it; -1 for an
+// unknown priority.
+func (p Priority) Rank() int {
+	switch p {
+	case PriorityEmergency:
+		return 3
+	case PriorityHigh:
+		return 2
+	case PriorityNormal, "":
+		return 1
+	case PriorityLow:
+		return 0
+	}
+	return -1
+}
+
+// WorkOrder is a job at a customer's site.
+type WorkOrder struct {
+	ID          string `json:"id"`
+	CustomerID  string `json:"customer_id,omitempty"`
+	SiteID      string `json:"site_id,omitempty"`
+	EquipmentID string `json:"equipment_id,omitempty"`
+	JobType     string `json:"job_type,omitempty"`
+
+	Priority Priority `json:"priority,omitempty"`
+	Location Location `json:"location"`
+	Address  string   `json:"address,omitempty"`
+	// Duration is the time on site.
+	Duration Seconds `json:"duration_s"`
+
+	RequiredSkills         Skills   `json:"required_skills,omitempty"`
+	RequiredCertifications []string `json:"required_certifications,omitempty"`
+	RequiredTools          []string `json:"required_tools,omitempty"`
+	// TechniciansNeeded is how many technicians must work the order
+	// together; zero means one.
+	TechniciansNeeded int `json:"technicians_needed,omitempty"`
+
+	// TimeWindows bound the start of service: it starts inside one of them.
+	// None means any time in the technician's shift.
+	TimeWindows []TimeWindow `json:"time_windows,omitempty"`
+	// SLADeadline is soft: lateness is measured at the end of service.
+	SLADeadline *time.Time `json:"sla_deadline,omitempty"`
+
+	PreferredTechnicians []string `json:"preferred_technicians,omitempty"`
+	ExcludedTechnicians  []string `json:"excluded_technicians,omitempty"`
+
+	// Demand is the load the order takes from a technician's capacity, one
+	// number per dimension.
+	Demand []float64 `json:"demand,omitempty"`
+	Notes  string    `json:"notes,omitempty"`
+
+	Status Status `json:"status,omitempty"`
+	// TechnicianIDs and ScheduledStart say who does the order and when, once
+	// it is dispatched.
+	TechnicianIDs  []string   `json:"technician_ids,omitempty"`
+	ScheduledStart *time.Time `json:"scheduled_start,omitempty"`
+	// Pinned fixes the order to its technicians and scheduled start: a
+	// planner must not move it.
+	Pinned bool `json:"pinned,omitempty"`
+}
+
+// Crew returns how many technicians the order needs (at least one).
+func (w *WorkOrder) Crew() int { return max(w.TechniciansNeeded, 1) }
+
+// IsFixed reports whether a planner must leave the order where it is: it is
+// pinned, or its technician is already on the way or on site.
+func (w *WorkOrder) IsFixed() bool {
+	return w.Pinned || w.Status == StatusEnRoute || w.Status == StatusOnSite
+}
+
+// Excludes reports whether the order excludes the technician.
+func (w *WorkOrder) Excludes(technicianID string) bool {
+	for _, id := range w.ExcludedTechnicians {
+		if id == technicianID {
+			return true
+		}
+	}
+	return false
+}
+
+// Prefers reports whether the technician is one of the order's preferred.
+func (w *WorkOrder) Prefers(technicianID string) bool {
+	for _, id := range w.PreferredTechnicians {
+		if id == technicianID {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate reports every problem with the work order on its own; field paths
+// are relative to the order ("time_windows[0].end: before start"). References
+// to technicians are checked by Problem.Validate, which knows them.
+func (w *WorkOrder) Validate() error {
+	var v checker
+	w.check(&v, "")
+	return v.err()
+}
+
+func (w *WorkOrder) check(v *checker, path string) {
+	if w.ID == "" {
+		v.add(join(path, "id"), "missing")
+	}
+	if w.Priority.Rank() < 0 {
+		v.add(join(path, "priority"), fmt.Sprintf("unknown priority %q: want one of emergency, high, normal, low", w.Priority))
+	}
+	w.Location.check(v, join(path, "location"))
+	if w.Duration < 0 {
+		v.add(join(path, "duration_s"), "negative")
+	}
+	for _, name := range sortedKeys(w.RequiredSkills) {
+		switch {
+		case name == "":
+			v.add(join(path, "required_skills"), "empty skill name")
+		case w.RequiredSkills[name] < 1:
+			v.add(join(path, "required_skills."+name), fmt.Sprintf("level %d: levels start at 1", w.RequiredSkills[name]))
+		}
+	}
+	for i, c := range w.RequiredCertifications {
+		if c == "" {
+			v.add(join(path, fmt.Sprintf("required_certifications[%d]", i)), "empty")
+		}
+	}
+	for i, tool := range w.RequiredTools {
+		if tool == "" {
+			v.add(join(path, fmt.Sprintf("required_tools[%d]", i)), "empty")
+		}
+	}
+	if w.TechniciansNeeded < 0 {
+		v.add(join(path, "technicians_needed"), "negative")
+	}
+	for i, tw := range w.TimeWindows {
+		tw.check(v, join(path, fmt.Sprintf("time_windows[%d]", i)))
+	}
+	for i, d := range w.Demand {
+		if d < 0 || d != d {
+			v.add(join(path, fmt.Sprintf("demand[%d]", i)), "negative")
+		}
+	}
+	if !w.Status.Known() {
+		v.add(join(path, "status"), fmt.Sprintf("unknown status %q: want one of %s", w.Status, statusList()))
+	}
+	if w.IsFixed() {
+		if len(w.TechnicianIDs) == 0 {
+			v.add(join(path, "technician_ids"), "required for an order that is pinned, en route or on site")
+		}
+		if w.ScheduledStart == nil {
+			v.add(join(path, "scheduled_start"), "required for an order that is pinned, en route or on site")
+		}
+	}
+	if len(w.TechnicianIDs) > 0 && len(w.TechnicianIDs) != w.Crew() {
+		v.add(join(path, "technician_ids"), fmt.Sprintf("%d given, the order needs %d", len(w.TechnicianIDs), w.Crew()))
+	}
+	for i, id := range w.TechnicianIDs {
+		for _, prev := range w.TechnicianIDs[:i] {
+			if prev == id {
+				v.add(join(path, fmt.Sprintf("technician_ids[%d]", i)), fmt.Sprintf("duplicate technician %q", id))
+			}
+		}
+	}
+}
