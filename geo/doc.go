@@ -1,0 +1,14 @@
+// Package geo says where things are and how long it takes to get there.
+//
+// It is the one place where coordinates change order: model.Location and
+// h3.LatLng are (latitude, longitude), orb.Point is (longitude, latitude).
+// Point, LocationOf, ToLatLng and FromLatLng convert between them; nothing
+// else in dispatchd builds an orb.Point or an h3.LatLng by hand.
+//
+// Travel answers the duration and distance of a leg between two locations,
+// either estimated from coordinates (Haversine: great-circle distance × a
+// detour factor at a constant speed) or looked up in a matrix the caller
+// gives (Matrix, like a routing engine's table). Index is an H3 spatial
+// index that finds what is near a location ring by ring, so that callers can
+// prune candidates without scanning everything.
+package geo
