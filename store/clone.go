@@ -1,0 +1,53 @@
+package store
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// cloneTechnician returns a deep copy: no slice, map or pointer is shared.
+func cloneTechnician(t model.Technician) model.Technician {
+	t.Active = clonePtr(t.Active)
+	t.Skills = maps.Clone(t.Skills)
+	t.Certifications = slices.Clone(t.Certifications)
+	t.Tools = slices.Clone(t.Tools)
+	t.Start = cloneLocation(t.Start)
+	if t.End != nil {
+		end := cloneLocation(*t.End)
+		t.End = &end
+	}
+	t.Breaks = slices.Clone(t.Breaks)
+	t.Capacity = slices.Clone(t.Capacity)
+	return t
+}
+
+// cloneWorkOrder returns a deep copy: no slice, map or pointer is shared.
+func cloneWorkOrder(w model.WorkOrder) model.WorkOrder {
+	w.Location = cloneLocation(w.Location)
+	w.RequiredSkills = maps.Clone(w.RequiredSkills)
+	w.RequiredCertifications = slices.Clone(w.RequiredCertifications)
+	w.RequiredTools = slices.Clone(w.RequiredTools)
+	w.TimeWindows = slices.Clone(w.TimeWindows)
+	w.SLADeadline = clonePtr(w.SLADeadline)
+	w.PreferredTechnicians = slices.Clone(w.PreferredTechnicians)
+	w.ExcludedTechnicians = slices.Clone(w.ExcludedTechnicians)
+	w.Demand = slices.Clone(w.Demand)
+	w.TechnicianIDs = slices.Clone(w.TechnicianIDs)
+	w.ScheduledStart = clonePtr(w.ScheduledStart)
+	return w
+}
+
+func cloneLocation(l model.Location) model.Location {
+	l.Index = clonePtr(l.Index)
+	return l
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}

@@ -1,0 +1,102 @@
+package redisstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/dispatchd/dispatchd/store"
+	"github.com/dispatchd/dispatchd/store/redisstore"
+	"github.com/dispatchd/dispatchd/store/storetest"
+	"github.com/redis/go-redis/v9"
+)
+
+// redisURL returns the Redis the tests use: $REDIS_URL (which `make test`
+// sets, starting a server when none runs), else one answering on
+// 127.0.0.1:6379. Without either the test fails: it is never skipped.
+func redisURL(t *testing.T) string {
+	t.Helper()
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return u
+	}
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second)
+	if err != nil {
+		t.Fatalf("no Redis for this test: REDIS_URL is not set and 127.0.0.1:6379 does not answer (%v); run the tests with `make test`, which starts one", err)
+	}
+	conn.Close()
+	return "redis://127.0.0.1:6379/0"
+}
+
+// openStore opens a store under a key prefix of its own and deletes every
+// key under it when the test ends.
+func openStore(t *testing.T) *redisstore.Store {
+	t.Helper()
+	url := redisURL(t)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	prefix := "dispatchd-test:" + hex.EncodeToString(b[:]) + ":"
+	s, err := redisstore.Open(t.Context(), url, redisstore.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatalf("opening the Redis store at %s: %v", url, err)
+	}
+	t.Cleanup(func() {
+		opts, _ := redis.ParseURL(url)
+		rdb := redis.NewClient(opts)
+		defer rdb.Close()
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			t.Errorf("cleaning up %s*: %v", prefix, err)
+		}
+		s.Close()
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openStore(t) })
+}
+
+func TestKeysStayUnderPrefix(t *testing.T) {
+	s := openStore(t)
+	ctx := t.Context()
+	if err := s.PutTechnician(ctx, storetest.Technician("T1")); err != nil {
+		t.Fatal(err)
+	}
+	opts, _ := redis.ParseURL(redisURL(t))
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	// Another store with another prefix on the same database sees nothing.
+	other := redisstore.New(rdb, redisstore.Options{Prefix: "dispatchd-test:other-" + t.Name() + ":"})
+	list, err := other.ListTechnicians(ctx)
+	if err != nil || len(list) != 0 {
+		t.Errorf("a store under another prefix lists %v, %v", list, err)
+	}
+}
+
+func TestUnreachableRedisIsUnavailable(t *testing.T) {
+	// Nothing listens on a port the kernel has just handed back.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, err = redisstore.Open(ctx, "redis://"+addr+"/0", redisstore.Options{})
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Open of a closed port: err = %v, want ErrUnavailable", err)
+	}
+	if _, err := redisstore.Open(ctx, "http://nope", redisstore.Options{}); err == nil || errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Open of a bad URL: err = %v, want a parse error", err)
+	}
+}
