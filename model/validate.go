@@ -16,7 +16,12 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
-func (e FieldError) String() string { return e.Field + ": " + e.Message }
+func (e FieldError) String() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
 
 // ValidationError lists every problem found in a value, in document order.
 type ValidationError struct {
