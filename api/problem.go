@@ -1,0 +1,59 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/store"
+	"github.com/go-chi/chi/v5"
+)
+
+// Problem is an RFC 9457 problem document; Errors names each offending
+// field.
+type Problem struct {
+	Type     string             `json:"type"`
+	Title    string             `json:"title"`
+	Status   int                `json:"status"`
+	Detail   string             `json:"detail,omitempty"`
+	Instance string             `json:"instance,omitempty"`
+	Errors   []model.FieldError `json:"errors,omitempty"`
+}
+
+// problemType is the type URI of a problem with no more specific type.
+const problemType = "about:blank"
+
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, title, detail string, errs ...model.FieldError) {
+	writeProblemDoc(w, Problem{Type: problemType, Title: title, Status: status, Detail: detail, Instance: r.URL.Path, Errors: errs})
+}
+
+func writeProblemDoc(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// storeError answers a failed store call: 404 for a missing record (naming
+// the path's id), 503 when the store is unreachable, 500 otherwise.
+func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeProblem(w, r, http.StatusNotFound, "not found", err.Error(),
+			model.FieldError{Field: "id", Message: "no record with id " + chi.URLParam(r, "id")})
+	case errors.Is(err, store.ErrUnavailable):
+		s.log.ErrorContext(r.Context(), "store unavailable", "err", err)
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, r, http.StatusServiceUnavailable, "store unavailable", "the state store cannot be reached; retry shortly")
+	default:
+		s.log.ErrorContext(r.Context(), "store error", "err", err)
+		writeProblem(w, r, http.StatusInternalServerError, "internal error", "the request failed inside the service")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
