@@ -59,18 +59,19 @@ var trades = []trade{
 type jobType struct {
 	name           string
 	share          float64
-	minMin, maxMin int // duration in minutes, in 15-minute steps
-	minLvl, maxLvl int // required level
+	minMin, maxMin int       // duration in minutes, in 15-minute steps
+	levels         []float64 // shares of required levels 1, 2, …
 	certShare      float64
 	toolShare      float64
 	demandMax      int
 }
 
+// Most work is routine: hard repairs and installs need the senior people.
 var jobTypes = []jobType{
-	{"repair", 0.45, 45, 120, 1, 4, 0.5, 0.35, 15},
-	{"maintenance", 0.30, 30, 90, 1, 2, 0.2, 0.15, 10},
-	{"install", 0.10, 120, 240, 3, 4, 0.6, 0.6, 60},
-	{"inspection", 0.15, 30, 60, 2, 3, 0.7, 0.1, 2},
+	{"repair", 0.45, 45, 120, []float64{0.30, 0.40, 0.22, 0.08}, 0.5, 0.35, 15},
+	{"maintenance", 0.30, 30, 90, []float64{0.6, 0.4}, 0.2, 0.15, 10},
+	{"install", 0.10, 120, 240, []float64{0, 0.3, 0.5, 0.2}, 0.6, 0.6, 60},
+	{"inspection", 0.15, 30, 60, []float64{0.2, 0.5, 0.3}, 0.7, 0.1, 2},
 }
 
 var streets = []string{"Colfax Ave", "Broadway", "Federal Blvd", "Alameda Ave", "Evans Ave", "Speer Blvd", "Wadsworth Blvd",
@@ -111,7 +112,7 @@ func GenerateDay(opts DayOptions) (*model.Problem, error) {
 		}
 		opts.Zone = zone
 	}
-	g := &generator{opts: opts, r: rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15))}
+	g := &generator{opts: opts, r: rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15)), crew: make([]int, len(trades))}
 	g.places()
 	p := &model.Problem{Travel: &model.Travel{Model: model.TravelHaversine, SpeedKmh: geo.DefaultSpeedKmh, Detour: geo.DefaultDetour}}
 	for i := range opts.Technicians {
@@ -129,6 +130,8 @@ type generator struct {
 	// hoods are the centres of the neighbourhoods where orders cluster,
 	// shops where some technicians start their day.
 	hoods, shops []model.Location
+	// crew counts the technicians of each trade so far.
+	crew []int
 }
 
 func (g *generator) places() {
@@ -206,9 +209,31 @@ func tradeBySkill(skill string) trade {
 	panic("bench: unknown trade " + skill)
 }
 
+// staffedTrade returns the trade of the next technician: the one furthest
+// below its share of the crew, so that a company employs people for the
+// work it takes on, however small the crew.
+func (g *generator) staffedTrade() int {
+	n := 0
+	for _, c := range g.crew {
+		n += c
+	}
+	best, gap := 0, math.Inf(-1)
+	for i, t := range trades {
+		if d := t.share*float64(n+1) - float64(g.crew[i]); d > gap {
+			best, gap = i, d
+		}
+	}
+	g.crew[best]++
+	return best
+}
+
 func (g *generator) technician(i int) model.Technician {
-	tr := trades[g.tradeIndex()]
+	k := g.staffedTrade()
+	tr := trades[k]
 	level := 1 + g.pick([]float64{0.10, 0.25, 0.35, 0.20, 0.10})
+	if g.crew[k] == 1 {
+		level = 3 + g.r.IntN(3) // every trade's first hire is a senior lead
+	}
 	t := model.Technician{
 		ID:     fmt.Sprintf("T%d", i+1),
 		Name:   techNames[g.r.IntN(len(techNames))] + " " + surnames[g.r.IntN(len(surnames))],
@@ -240,7 +265,7 @@ func (g *generator) technician(i int) model.Technician {
 		}
 	}
 	for _, tool := range tr.tools {
-		if g.r.Float64() < 0.6 {
+		if g.r.Float64() < 0.8 {
 			t.Tools = append(t.Tools, tool)
 		}
 	}
@@ -293,19 +318,17 @@ func (g *generator) order(i int, techs []model.Technician) model.WorkOrder {
 	jt := jobTypes[g.pick([]float64{jobTypes[0].share, jobTypes[1].share, jobTypes[2].share, jobTypes[3].share})]
 	customer := 100 + g.r.IntN(max(50, i))
 	w := model.WorkOrder{
-		ID:          fmt.Sprintf("WO-%d", 1001+i),
-		CustomerID:  fmt.Sprintf("C%d", customer),
-		SiteID:      fmt.Sprintf("S%d-%d", customer, 1+g.r.IntN(3)),
-		EquipmentID: fmt.Sprintf("%s-%d", tr.equipment, 1+g.r.IntN(12)),
-		JobType:     jt.name,
-		Priority:    model.Priorities[g.pick([]float64{0.04, 0.16, 0.60, 0.20})],
-		Location:    g.orderLocation(),
-		Address:     fmt.Sprintf("%d %s", 100+g.r.IntN(9800), streets[g.r.IntN(len(streets))]),
-		Duration:    model.Seconds(60 * (jt.minMin + 15*g.r.IntN((jt.maxMin-jt.minMin)/15+1))),
-		RequiredSkills: model.Skills{
-			tr.skill: jt.minLvl + g.r.IntN(jt.maxLvl-jt.minLvl+1),
-		},
-		Status: model.StatusCreated,
+		ID:             fmt.Sprintf("WO-%d", 1001+i),
+		CustomerID:     fmt.Sprintf("C%d", customer),
+		SiteID:         fmt.Sprintf("S%d-%d", customer, 1+g.r.IntN(3)),
+		EquipmentID:    fmt.Sprintf("%s-%d", tr.equipment, 1+g.r.IntN(12)),
+		JobType:        jt.name,
+		Priority:       model.Priorities[g.pick([]float64{0.04, 0.16, 0.60, 0.20})],
+		Location:       g.orderLocation(),
+		Address:        fmt.Sprintf("%d %s", 100+g.r.IntN(9800), streets[g.r.IntN(len(streets))]),
+		Duration:       model.Seconds(60 * (jt.minMin + 15*g.r.IntN((jt.maxMin-jt.minMin)/15+1))),
+		RequiredSkills: model.Skills{tr.skill: 1 + g.pick(jt.levels)},
+		Status:         model.StatusCreated,
 	}
 	if g.r.Float64() < 0.01 {
 		w.RequiredSkills[tr.skill] = 5 // a specialist's job: few can do it, some days nobody
@@ -314,8 +337,14 @@ func (g *generator) order(i int, techs []model.Technician) model.WorkOrder {
 		w.RequiredCertifications = []string{tr.certs[g.r.IntN(len(tr.certs))]}
 	}
 	if g.r.Float64() < jt.toolShare {
-		pool := append([]string{"ladder-24ft", "lift"}, tr.tools...)
-		w.RequiredTools = []string{pool[g.r.IntN(len(pool))]}
+		switch x := g.r.Float64(); {
+		case x < 0.05:
+			w.RequiredTools = []string{"lift"}
+		case x < 0.20:
+			w.RequiredTools = []string{"ladder-24ft"}
+		default:
+			w.RequiredTools = []string{tr.tools[g.r.IntN(len(tr.tools))]}
+		}
 	}
 	if jt.name == "install" && g.r.Float64() < 0.2 {
 		w.TechniciansNeeded = 2

@@ -181,3 +181,53 @@ func TestGenerateDayRefusesBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// qualifies reports whether a technician passes the static checks of an
+// order on a day: active, skills, certifications valid that day, tools,
+// not excluded.
+func qualifies(tech *model.Technician, w *model.WorkOrder, day model.Date) bool {
+	if !tech.IsActive() || w.Excludes(tech.ID) {
+		return false
+	}
+	for s, lvl := range w.RequiredSkills {
+		if tech.Skills[s] < lvl {
+			return false
+		}
+	}
+	for _, name := range w.RequiredCertifications {
+		if c, ok := tech.Certification(name); !ok || !c.ValidOn(day) {
+			return false
+		}
+	}
+	for _, tool := range w.RequiredTools {
+		if !tech.HasTool(tool) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestGenerateDayIsMostlyDoable checks that a small crew is staffed for
+// the work: only specialist jobs, lapsed certifications and the like leave
+// an order with nobody qualified.
+func TestGenerateDayIsMostlyDoable(t *testing.T) {
+	for seed := range uint64(8) {
+		p := generate(t, DayOptions{Orders: 200, Technicians: 20, Seed: seed})
+		undoable := 0
+		for i := range p.WorkOrders {
+			w := &p.WorkOrders[i]
+			n := 0
+			for j := range p.Technicians {
+				if qualifies(&p.Technicians[j], w, DefaultDate) {
+					n++
+				}
+			}
+			if n < w.Crew() {
+				undoable++
+			}
+		}
+		if undoable == 0 || undoable > 20 {
+			t.Errorf("seed %d: %d of 200 orders have nobody qualified; want a few, at most 10%%", seed, undoable)
+		}
+	}
+}
