@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// runCmd runs the command line in-process and returns its exit code, stdout
+// and stderr.
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // in the one stderr line
+	}{
+		{nil, "no command given"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"gen", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"gen", "--orders", "many"}, `invalid value "many" for flag -orders`},
+		{[]string{"gen", "--orders", "-1"}, "invalid value -1 for flag -orders"},
+		{[]string{"gen", "--technicians", "0"}, "invalid value 0 for flag -technicians"},
+		{[]string{"gen", "--seed", "-4"}, `invalid value "-4" for flag -seed`},
+		{[]string{"gen", "--date", "23/11/2026"}, `invalid value "23/11/2026" for flag -date: want YYYY-MM-DD`},
+		{[]string{"gen", "leftover"}, `unexpected argument "leftover"`},
+		{[]string{"serve", "--addr", "no-port"}, `invalid value "no-port" for flag -addr`},
+		{[]string{"serve", "--shutdown-timeout", "-1s"}, "invalid value -1s for flag -shutdown-timeout"},
+		{[]string{"serve", "--demo=maybe"}, `invalid boolean value "maybe" for -demo`},
+		{[]string{"validate"}, "want one problem file"},
+		{[]string{"validate", "a.json", "b.json"}, `unexpected argument "b.json"`},
+		{[]string{"validate", "/does/not/exist.json"}, "reading /does/not/exist.json: no such file or directory"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCmd(t, "", tt.args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit code %d, want %d", tt.args, code, exitUsage)
+		}
+		if out != "" {
+			t.Errorf("%v: wrote %q to stdout", tt.args, out)
+		}
+		if strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: stderr %q, want one line containing %q", tt.args, errOut, tt.want)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"gen", "-h"}, {"serve", "--help"}, {"validate", "-h"}} {
+		code, out, errOut := runCmd(t, "", args...)
+		if code != exitOK || !strings.Contains(out, "Usage: dispatchd") || errOut != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+func TestGenIsDeterministicAndValid(t *testing.T) {
+	args := []string{"gen", "--orders", "200", "--technicians", "20", "--seed", "1"}
+	code, first, errOut := runCmd(t, "", args...)
+	if code != exitOK || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	_, second, _ := runCmd(t, "", args...)
+	if first != second {
+		t.Fatal("two runs of gen with seed 1 differ")
+	}
+	p, err := model.DecodeProblem([]byte(first))
+	if err != nil {
+		t.Fatalf("gen output does not validate: %v", err)
+	}
+	if len(p.WorkOrders) != 200 || len(p.Technicians) != 20 {
+		t.Errorf("%d orders, %d technicians", len(p.WorkOrders), len(p.Technicians))
+	}
+	if !strings.Contains(first, `"start": "2026-11-23T`) {
+		t.Error("default date is not 2026-11-23")
+	}
+	_, other, _ := runCmd(t, "", "gen", "--orders", "200", "--technicians", "20", "--seed", "2")
+	if other == first {
+		t.Error("seeds 1 and 2 printed the same day")
+	}
+	_, dated, _ := runCmd(t, "", "gen", "--orders", "5", "--technicians", "2", "--date", "2027-01-15")
+	if !strings.Contains(dated, `"start": "2027-01-15T`) {
+		t.Error("--date did not move the day")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	_, day, _ := runCmd(t, "", "gen", "--orders", "50", "--technicians", "5", "--seed", "4")
+	dir := t.TempDir()
+	good := filepath.Join(dir, "day.json")
+	if err := os.WriteFile(good, []byte(day), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "", "validate", good)
+	if code != exitOK || !strings.Contains(out, "valid: 5 technicians, 50 work orders") {
+		t.Fatalf("validate good: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, out, _ := runCmd(t, day, "validate", "-"); code != exitOK || !strings.Contains(out, "-: valid") {
+		t.Errorf("validate from stdin: exit %d, %q", code, out)
+	}
+
+	// Corrupt the copy: the first order with a window ends it an hour
+	// before it starts.
+	var p model.Problem
+	if err := json.Unmarshal([]byte(day), &p); err != nil {
+		t.Fatal(err)
+	}
+	bad := -1
+	for i := range p.WorkOrders {
+		if len(p.WorkOrders[i].TimeWindows) > 0 {
+			tw := &p.WorkOrders[i].TimeWindows[0]
+			tw.End = tw.Start.Add(-time.Hour)
+			bad = i
+			break
+		}
+	}
+	p.Technicians[2].Capacity = []float64{-5}
+	data, _ := json.Marshal(&p)
+	corrupt := filepath.Join(dir, "corrupt.json")
+	if err := os.WriteFile(corrupt, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCmd(t, "", "validate", "--all", corrupt)
+	window := "work_orders[" + strconv.Itoa(bad) + "].time_windows[0].end: before start"
+	if code != exitUsage {
+		t.Errorf("validate corrupt: exit %d, want 2", code)
+	}
+	if strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "2 problem(s)") || !strings.Contains(errOut, window) {
+		t.Errorf("validate corrupt: stderr %q, want one line naming %s", errOut, window)
+	}
+	if out != "technicians[2].capacity[0]: negative\n"+window+"\n" {
+		t.Errorf("validate --all: stdout %q", out)
+	}
+
+	code, _, errOut = runCmd(t, `{"technicians":[{"id":"T1","skils":{}}],"work_orders":[]}`, "validate", "-")
+	if code != exitUsage || !strings.Contains(errOut, `technicians[0].skils: unknown field (did you mean "skills"?)`) {
+		t.Errorf("validate unknown field: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// TestServeDemo serves the demo day in-process and shuts it down as a
+// signal would, by cancelling the context.
+func TestServeDemo(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addrs := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, serveConfig{
+			addr: "127.0.0.1:0", demo: true, shutdownTimeout: 5 * time.Second,
+			listening: func(a string) { addrs <- a },
+		}, slog.New(slog.DiscardHandler))
+	}()
+	var base string
+	select {
+	case a := <-addrs:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("serve returned early: %v", err)
+	}
+	if code, body := httpGet(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
+		t.Errorf("/healthz = %d %s", code, body)
+	}
+	if code, _ := httpGet(t, base+"/readyz"); code != 200 {
+		t.Errorf("/readyz = %d", code)
+	}
+	if code, body := httpGet(t, base+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") || !strings.Contains(body, "go_gc_duration_seconds") {
+		t.Errorf("/metrics = %d without Go runtime metrics", code)
+	}
+	code, body := httpGet(t, base+"/v1/technicians")
+	var list struct{ Technicians []model.Technician }
+	if err := json.Unmarshal([]byte(body), &list); code != 200 || err != nil || len(list.Technicians) != 20 {
+		t.Errorf("/v1/technicians = %d, %d technicians, %v", code, len(list.Technicians), err)
+	}
+	if day := model.DateOf(list.Technicians[0].Shift.Start); day != model.DateOf(time.Now()) && day != model.DateOf(time.Now().Add(-24*time.Hour)) {
+		t.Errorf("demo day is %v, want today", day)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10 s of cancellation")
+	}
+}
+
+// TestBinaryStopsOnSIGTERM builds the real binary, serves, and sends it
+// SIGTERM: it must stop cleanly with exit code 0.
+func TestBinaryStopsOnSIGTERM(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "dispatchd")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--demo")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lines := bufio.NewScanner(stderr)
+	addr := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	var base string
+	for lines.Scan() {
+		if m := addr.FindStringSubmatch(lines.Text()); m != nil {
+			base = "http://" + m[1]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("the server never said where it listens")
+	}
+	go func() {
+		for lines.Scan() { // drain the request log
+		}
+	}()
+	if code, _ := httpGet(t, base+"/healthz"); code != 200 {
+		t.Fatalf("/healthz = %d", code)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Errorf("after SIGTERM: %v, want exit code 0", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the server did not stop within 15 s of SIGTERM")
+	}
+}
