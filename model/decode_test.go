@@ -78,7 +78,7 @@ func TestDecodeEmbeddedStruct(t *testing.T) {
 }
 
 func TestDecodeProblem(t *testing.T) {
-	data, err := os.ReadFile("testdata/api_example.json")
+	data, err := os.ReadFile("../testdata/api_example.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 // strictly and encodes them back byte for byte: the JSON names are the
 // contract's.
 func TestAPIExampleRoundTrip(t *testing.T) {
-	data, err := os.ReadFile("testdata/api_example.json")
+	data, err := os.ReadFile("../testdata/api_example.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestAPIExampleRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := bytes.TrimSpace(data); !bytes.Equal(got, want) {
-		t.Errorf("re-encoded problem differs from testdata/api_example.json:\n%s", got)
+		t.Errorf("re-encoded problem differs from ../testdata/api_example.json:\n%s", got)
 	}
 	wo := p.WorkOrders[0]
 	if wo.Duration.Duration().Minutes() != 45 || wo.SLADeadline.Hour() != 16 || wo.TimeWindows[0].Start.Hour() != 10 {
