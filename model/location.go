@@ -65,7 +65,8 @@ func (l Location) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(l))
 }
 
-// checkCoordinates reports what is wrong with the location's coordinates.
+// check reports a missing location, a negative index and coordinates out
+// of range.
 func (l Location) check(v *checker, path string) {
 	if l.IsZero() {
 		v.add(path, "missing: give lat and lng, or location_index")

@@ -32,9 +32,12 @@ type ValidationError struct {
 // message stays readable; Errors holds them all.
 const maxListed = 5
 
-func (e *ValidationError) Error() string {
+func (e *ValidationError) Error() string { return "model: invalid: " + e.Summary() }
+
+// Summary lists the first few problems on one line, with a count of the
+// rest: "a.b: negative; c: missing; and 7 more".
+func (e *ValidationError) Summary() string {
 	var b strings.Builder
-	b.WriteString("model: invalid: ")
 	for i, fe := range e.Errors {
 		if i == maxListed {
 			fmt.Fprintf(&b, "; and %d more", len(e.Errors)-maxListed)

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -15,13 +14,62 @@ import (
 // that changes what it got cannot change the store behind its back.
 type Memory struct {
 	mu          sync.RWMutex
-	technicians map[string]model.Technician
-	workOrders  map[string]model.WorkOrder
+	technicians records[model.Technician]
+	workOrders  records[model.WorkOrder]
 }
 
 // NewMemory returns an empty memory store.
 func NewMemory() *Memory {
-	return &Memory{technicians: map[string]model.Technician{}, workOrders: map[string]model.WorkOrder{}}
+	return &Memory{
+		technicians: records[model.Technician]{kind: "technician", byID: map[string]model.Technician{}, clone: cloneTechnician},
+		workOrders:  records[model.WorkOrder]{kind: "work order", byID: map[string]model.WorkOrder{}, clone: cloneWorkOrder},
+	}
+}
+
+// records is one kind of record by id; the Memory's lock guards it.
+type records[T any] struct {
+	kind  string
+	byID  map[string]T
+	clone func(T) T
+}
+
+func (r *records[T]) put(id string, v T) error {
+	if id == "" {
+		return fmt.Errorf("store: putting a %s: empty id", r.kind)
+	}
+	r.byID[id] = r.clone(v)
+	return nil
+}
+
+func (r *records[T]) get(id string) (T, error) {
+	v, ok := r.byID[id]
+	if !ok {
+		var zero T
+		return zero, fmt.Errorf("getting %s %q: %w", r.kind, id, ErrNotFound)
+	}
+	return r.clone(v), nil
+}
+
+// list returns every record, sorted by id.
+func (r *records[T]) list() []T {
+	ids := make([]string, 0, len(r.byID))
+	for id := range r.byID {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([]T, len(ids))
+	for i, id := range ids {
+		out[i] = r.clone(r.byID[id])
+	}
+	return out
+}
+
+func (r *records[T]) delete(id string) error {
+	if _, ok := r.byID[id]; !ok {
+		return fmt.Errorf("deleting %s %q: %w", r.kind, id, ErrNotFound)
+	}
+	delete(r.byID, id)
+	return nil
 }
 
 // Ping always succeeds: memory is always reachable.
@@ -29,13 +77,9 @@ func (m *Memory) Ping(context.Context) error { return nil }
 
 // PutTechnician creates or replaces a technician.
 func (m *Memory) PutTechnician(_ context.Context, t model.Technician) error {
-	if t.ID == "" {
-		return fmt.Errorf("store: putting a technician: empty id")
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.technicians[t.ID] = cloneTechnician(t)
-	return nil
+	return m.technicians.put(t.ID, t)
 }
 
 // GetTechnician returns the technician with the id, or an error wrapping
@@ -43,23 +87,14 @@ func (m *Memory) PutTechnician(_ context.Context, t model.Technician) error {
 func (m *Memory) GetTechnician(_ context.Context, id string) (model.Technician, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	t, ok := m.technicians[id]
-	if !ok {
-		return model.Technician{}, fmt.Errorf("getting technician %q: %w", id, ErrNotFound)
-	}
-	return cloneTechnician(t), nil
+	return m.technicians.get(id)
 }
 
 // ListTechnicians returns every technician, sorted by id.
 func (m *Memory) ListTechnicians(context.Context) ([]model.Technician, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := make([]model.Technician, 0, len(m.technicians))
-	for _, t := range m.technicians {
-		out = append(out, cloneTechnician(t))
-	}
-	slices.SortFunc(out, func(a, b model.Technician) int { return cmp.Compare(a.ID, b.ID) })
-	return out, nil
+	return m.technicians.list(), nil
 }
 
 // DeleteTechnician removes the technician with the id, or returns an error
@@ -67,22 +102,14 @@ func (m *Memory) ListTechnicians(context.Context) ([]model.Technician, error) {
 func (m *Memory) DeleteTechnician(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.technicians[id]; !ok {
-		return fmt.Errorf("deleting technician %q: %w", id, ErrNotFound)
-	}
-	delete(m.technicians, id)
-	return nil
+	return m.technicians.delete(id)
 }
 
 // PutWorkOrder creates or replaces a work order.
 func (m *Memory) PutWorkOrder(_ context.Context, w model.WorkOrder) error {
-	if w.ID == "" {
-		return fmt.Errorf("store: putting a work order: empty id")
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.workOrders[w.ID] = cloneWorkOrder(w)
-	return nil
+	return m.workOrders.put(w.ID, w)
 }
 
 // GetWorkOrder returns the work order with the id, or an error wrapping
@@ -90,21 +117,12 @@ func (m *Memory) PutWorkOrder(_ context.Context, w model.WorkOrder) error {
 func (m *Memory) GetWorkOrder(_ context.Context, id string) (model.WorkOrder, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	w, ok := m.workOrders[id]
-	if !ok {
-		return model.WorkOrder{}, fmt.Errorf("getting work order %q: %w", id, ErrNotFound)
-	}
-	return cloneWorkOrder(w), nil
+	return m.workOrders.get(id)
 }
 
 // ListWorkOrders returns every work order, sorted by id.
 func (m *Memory) ListWorkOrders(context.Context) ([]model.WorkOrder, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := make([]model.WorkOrder, 0, len(m.workOrders))
-	for _, w := range m.workOrders {
-		out = append(out, cloneWorkOrder(w))
-	}
-	slices.SortFunc(out, func(a, b model.WorkOrder) int { return cmp.Compare(a.ID, b.ID) })
-	return out, nil
+	return m.workOrders.list(), nil
 }

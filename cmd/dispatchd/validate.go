@@ -33,7 +33,7 @@ func runValidate(_ context.Context, args []string, stdin io.Reader, stdout, _ io
 				fmt.Fprintln(stdout, fe.String())
 			}
 		}
-		return usagef("%s: %d problem(s): %s", rest[0], len(ve.Errors), firstProblems(ve))
+		return usagef("%s: %d problem(s): %s", rest[0], len(ve.Errors), ve.Summary())
 	}
 	if err != nil {
 		return err
@@ -57,21 +57,4 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 		return nil, usagef("reading %s: %v", name, errors.Unwrap(err))
 	}
 	return data, nil
-}
-
-// firstProblems lists the first few problems of a validation error.
-func firstProblems(ve *model.ValidationError) string {
-	const listed = 5
-	out := ""
-	for i, fe := range ve.Errors {
-		if i == listed {
-			out += fmt.Sprintf("; and %d more", len(ve.Errors)-listed)
-			break
-		}
-		if i > 0 {
-			out += "; "
-		}
-		out += fe.String()
-	}
-	return out
 }
