@@ -11,17 +11,25 @@ import (
 // costs. Every weight is a non-negative number; the units below make them
 // comparable, with one minute of travel as the yardstick.
 //
-// The objective of a plan is the sum of
+// The objective of a plan is the sum of these terms (ObjectiveTerms):
 //
-//	unassigned × (1 + priority × rank)   for every order left unassigned,
-//	                                     rank 0 (low) … 3 (emergency)
-//	lateness × minutes past the SLA deadline, per order
-//	travel_time × minutes of travel, distance × kilometres driven
-//	overtime × minutes past shift end
-//	skill_surplus × levels above the required level, per skill and order
-//	preferred_technician × orders with preferred technicians done by others
-//	workload_balance × minutes each technician's work is off the crew's mean
-//	plan_change × orders moved from the technician of the published plan
+//	unassigned           Σ over unassigned orders of unassigned × (1 + priority × rank),
+//	                     rank 0 (low), 1 (normal), 2 (high), 3 (emergency)
+//	lateness             lateness × Σ over assigned orders with an SLA deadline of
+//	                     max(0, end of service − deadline), in minutes
+//	travel_time          travel_time × minutes of travel of every used technician,
+//	                     from the start location through the jobs to the end location
+//	distance             distance × kilometres of that travel
+//	overtime             overtime × Σ over used technicians of max(0, arrival at the
+//	                     end location − shift end), in minutes
+//	skill_surplus        skill_surplus × Σ over assigned orders and their required
+//	                     skills of (the technician's level − the required level)
+//	preferred_technician preferred_technician × the assigned orders that name
+//	                     preferred technicians and are done by another
+//	workload_balance     workload_balance × Σ over active technicians of |work − mean
+//	                     work|, work being minutes of service assigned to them
+//	plan_change          plan_change × the assigned orders that carry technician_ids
+//	                     from an earlier dispatch and are done by someone else
 //
 // Decoding JSON starts from DefaultWeights, so a policy names only the
 // weights it changes.
