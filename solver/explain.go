@@ -1,0 +1,278 @@
+package solver
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// maxNamed bounds how many technicians one reason names.
+const maxNamed = 5
+
+// explainer says why orders were left unassigned, concretely: which hard
+// constraint rules out which technicians, or what the cheapest insertion
+// would have cost.
+type explainer struct {
+	in *instance
+	s  *solution
+}
+
+func newExplainer(in *instance, s *solution) *explainer { return &explainer{in: in, s: s} }
+
+// why returns the reasons job j is unassigned.
+func (e *explainer) why(j int32) []string {
+	in := e.in
+	jb := &in.jobs[j]
+	w := &in.p.WorkOrders[jb.idx]
+	if w.Crew() > 1 {
+		return []string{fmt.Sprintf("needs %d technicians: crews are not planned yet", w.Crew())}
+	}
+	if len(jb.vehicles) == 0 {
+		if jb.fixed >= 0 {
+			t := &in.p.Technicians[in.vehicles[jb.fixed].idx]
+			return []string{fmt.Sprintf("pinned to %s, who cannot take it: %s", t.ID, strings.Join(e.staticReasons(t, w), "; "))}
+		}
+		return e.nobodyQualifies(w)
+	}
+	return e.noRoom(j)
+}
+
+// staticReasons lists why one technician cannot take an order at all.
+func (e *explainer) staticReasons(t *model.Technician, w *model.WorkOrder) []string {
+	var out []string
+	for _, r := range Qualify(t, w) {
+		out = append(out, r.Text)
+	}
+	if !fitsCapacity(w.Demand, t.Capacity) {
+		out = append(out, fmt.Sprintf("demand %v exceeds capacity %v", w.Demand, t.Capacity))
+	}
+	return out
+}
+
+// nobodyQualifies summarises, requirement by requirement, why no
+// technician may do the order; when no single requirement rules everyone
+// out, it names the nearest misses.
+func (e *explainer) nobodyQualifies(w *model.WorkOrder) []string {
+	techs := e.in.p.Technicians
+	var out []string
+	for _, skill := range sortedSkillNames(w.RequiredSkills) {
+		need := w.RequiredSkills[skill]
+		var best []string
+		top := 0
+		qualified := false
+		for i := range techs {
+			have := techs[i].Skills[skill]
+			switch {
+			case have >= need && techs[i].IsActive():
+				qualified = true
+			case have > top:
+				top, best = have, []string{techs[i].ID}
+			case have == top && have > 0:
+				best = append(best, techs[i].ID)
+			}
+		}
+		if qualified {
+			continue
+		}
+		text := fmt.Sprintf("no active technician has %s ≥ %d", skill, need)
+		if top > 0 {
+			text += fmt.Sprintf(" (best: %s at %d)", names(best), top)
+		}
+		out = append(out, text)
+	}
+	for _, cert := range w.RequiredCertifications {
+		var expired []string
+		valid := false
+		for i := range techs {
+			t := &techs[i]
+			c, ok := t.Certification(cert)
+			if !ok {
+				continue
+			}
+			if r := Qualify(t, &model.WorkOrder{RequiredCertifications: []string{cert}}); len(r) == 0 || r[0].Kind == ReasonInactive && len(r) == 1 {
+				valid = valid || t.IsActive()
+				continue
+			}
+			expired = append(expired, fmt.Sprintf("%s (expired %s)", t.ID, c.Expires))
+		}
+		switch {
+		case valid:
+		case len(expired) > 0:
+			out = append(out, fmt.Sprintf("%s held by %s, but not valid on the day", cert, names(expired)))
+		default:
+			out = append(out, "no technician holds "+cert)
+		}
+	}
+	for _, tool := range w.RequiredTools {
+		if !slices.ContainsFunc(techs, func(t model.Technician) bool { return t.HasTool(tool) && t.IsActive() }) {
+			out = append(out, "no active technician carries "+tool)
+		}
+	}
+	if !slices.ContainsFunc(techs, func(t model.Technician) bool { return fitsCapacity(w.Demand, t.Capacity) }) {
+		out = append(out, fmt.Sprintf("demand %v exceeds every technician's capacity", w.Demand))
+	}
+	if len(out) > 0 {
+		return out
+	}
+	// Every requirement is met by someone, but nobody meets them all.
+	type miss struct {
+		id      string
+		reasons []string
+	}
+	var misses []miss
+	for i := range techs {
+		if r := e.staticReasons(&techs[i], w); len(r) > 0 {
+			misses = append(misses, miss{techs[i].ID, r})
+		}
+	}
+	slices.SortStableFunc(misses, func(a, b miss) int { return cmp.Compare(len(a.reasons), len(b.reasons)) })
+	var parts []string
+	for i, m := range misses {
+		if i == maxNamed {
+			parts = append(parts, fmt.Sprintf("and %d more", len(misses)-maxNamed))
+			break
+		}
+		parts = append(parts, m.id+": "+strings.Join(m.reasons, ", "))
+	}
+	return []string{"no technician meets every requirement: " + strings.Join(parts, "; ")}
+}
+
+// noRoom explains an order that qualified technicians exist for: it fits
+// nobody's shift at all, the days are full, or the weights say leaving it
+// out is cheaper than its cheapest insertion.
+func (e *explainer) noRoom(j int32) []string {
+	in := e.in
+	jb := &in.jobs[j]
+	w := &in.p.WorkOrders[jb.idx]
+	var never []string
+	full := map[string][]string{} // cause → technicians
+	var causes []string
+	block := func(cause, id string) {
+		if _, seen := full[cause]; !seen {
+			causes = append(causes, cause)
+		}
+		full[cause] = append(full[cause], id)
+	}
+	bestV, bestCost := int32(-1), 0.0
+	var best insertion
+	mean := e.s.meanWork()
+	for _, v := range jb.vehicles {
+		t := &in.p.Technicians[in.vehicles[v].idx]
+		if _, ok := newRoute(v).tryEmpty(in, j, nil); !ok {
+			never = append(never, fmt.Sprintf("%s (%s)", t.ID, e.timeConflict(jb, w, v)))
+			continue
+		}
+		r := e.s.routes[v]
+		if !r.fits(in, jb) {
+			block(e.limitReached(r, jb), t.ID)
+			continue
+		}
+		ins, ok := e.cheapest(r, j)
+		if !ok {
+			block("no gap that keeps every later stop in its window and the shift end", t.ID)
+			continue
+		}
+		c := ins.delta + e.s.workloadDelta(v, jb.dur, mean)
+		if bestV < 0 || c < bestCost {
+			bestV, bestCost, best = v, c, ins
+		}
+	}
+	var out []string
+	if bestV >= 0 {
+		t := &in.p.Technicians[in.vehicles[bestV].idx]
+		where := "as the first job of the day"
+		if r := e.s.routes[bestV]; len(r.seq) > 0 {
+			where = e.after(r, best.gap)
+		}
+		out = append(out, fmt.Sprintf("cheapest insertion: %s %s, starting %s, adds %.1f to the objective, more than leaving it unassigned (%.1f)",
+			t.ID, where, clock(fromMS(best.start, t.Shift.Start.Location())), bestCost, jb.missed))
+	}
+	for _, cause := range causes {
+		out = append(out, "no room: "+cause+": "+names(full[cause]))
+	}
+	if len(never) > 0 {
+		if len(never) == len(jb.vehicles) {
+			out = append(out, "fits no qualified technician's shift: "+names(never))
+		} else {
+			out = append(out, "outside the shift of "+names(never))
+		}
+	}
+	return out
+}
+
+// cheapest finds the cheapest feasible insertion of job j into route r.
+func (e *explainer) cheapest(r *route, j int32) (insertion, bool) {
+	if len(r.seq) == 0 {
+		return r.tryEmpty(e.in, j, nil)
+	}
+	var best insertion
+	found := false
+	for g := 0; g <= len(r.seq); g++ {
+		if ins, ok := r.tryGap(e.in, j, g); ok && (!found || ins.delta < best.delta) {
+			best, found = ins, true
+		}
+	}
+	return best, found
+}
+
+// after names the stop an insertion into gap g follows.
+func (e *explainer) after(r *route, g int) string {
+	for p := g; p >= 1; p-- {
+		if x := r.seq[p-1]; x >= 0 {
+			return "after " + e.in.p.WorkOrders[e.in.jobs[x].idx].ID
+		}
+	}
+	return "as the first job of the day"
+}
+
+// limitReached says which of the route's limits the job would exceed.
+func (e *explainer) limitReached(r *route, jb *job) string {
+	ve := &e.in.vehicles[r.v]
+	if ve.maxJobs > 0 && r.jobs >= ve.maxJobs {
+		return "max_jobs reached"
+	}
+	return fmt.Sprintf("capacity left is too small for demand %v", jb.demand)
+}
+
+// timeConflict says why a job cannot be done by a vehicle even on an
+// otherwise empty day.
+func (e *explainer) timeConflict(jb *job, w *model.WorkOrder, v int32) string {
+	in := e.in
+	ve := &in.vehicles[v]
+	t := &in.p.Technicians[ve.idx]
+	zone := t.Shift.Start.Location()
+	earliest := ve.shiftStart + in.tt.dur(ve.startLoc, jb.loc)
+	latest := ve.latestEnd - in.tt.dur(jb.loc, ve.endLoc) - jb.dur
+	shift := fmt.Sprintf("shift %s–%s", clock(t.Shift.Start), clock(t.Shift.End))
+	if t.Overtime > 0 {
+		shift += fmt.Sprintf(" + %v overtime", t.Overtime.Duration())
+	}
+	if latest < earliest {
+		return fmt.Sprintf("%v of work and travel do not fit the %s", time.Duration(latest-earliest)*-time.Millisecond+jb.durAsDuration(), shift)
+	}
+	if jb.fixed >= 0 {
+		return fmt.Sprintf("pinned start %s cannot be reached within the %s", clock(fromMS(jb.windows[0].start, zone)), shift)
+	}
+	if len(w.TimeWindows) > 0 {
+		var ws []string
+		for _, tw := range jb.windows {
+			ws = append(ws, clock(fromMS(tw.start, zone))+"–"+clock(fromMS(tw.end, zone)))
+		}
+		return fmt.Sprintf("window %s cannot be met within the %s, with travel", strings.Join(ws, ", "), shift)
+	}
+	return "the breaks leave no time for it in the " + shift
+}
+
+func (jb *job) durAsDuration() time.Duration { return time.Duration(jb.dur) * time.Millisecond }
+
+// names joins up to maxNamed names, counting the rest.
+func names(list []string) string {
+	if len(list) <= maxNamed {
+		return strings.Join(list, ", ")
+	}
+	return strings.Join(list[:maxNamed], ", ") + fmt.Sprintf(" and %d more", len(list)-maxNamed)
+}

@@ -1,0 +1,364 @@
+package solver
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/dispatchd/dispatchd/geo"
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// Times inside the solver are int64 milliseconds since the Unix epoch:
+// integers keep feasibility exact (the DIMACS one-decimal travel times are
+// whole milliseconds), and a millisecond is finer than any dispatcher's
+// clock.
+const (
+	never   = math.MaxInt64 / 4 // no deadline; also "no upper bound"
+	always  = -never            // no lower bound
+	msPerS  = 1000
+	msPerMi = 60 * msPerS
+)
+
+func toMS(t time.Time) int64      { return t.UnixMilli() }
+func durMS(d time.Duration) int64 { return d.Milliseconds() }
+func secMS(s model.Seconds) int64 { return int64(s) * msPerS }
+func fromMS(ms int64, loc *time.Location) time.Time {
+	return time.UnixMilli(ms).In(loc)
+}
+
+// window is an interval of allowed service starts, in ms.
+type window struct{ start, end int64 }
+
+// job is a work order as the search sees it.
+type job struct {
+	idx      int // in Problem.WorkOrders
+	loc      int32
+	dur      int64
+	windows  []window // sorted, disjoint, never empty
+	deadline int64    // SLA deadline on the end of service, or never
+	demand   []float64
+	// missed is the cost of leaving the job unassigned.
+	missed float64
+	// fixed is the vehicle a pinned job must stay on (-1 if free); its
+	// window is then exactly its scheduled start.
+	fixed int32
+	// vehicles lists the vehicles that qualify for the job, ascending.
+	vehicles []int32
+	// rank orders jobs by how much leaving them out costs.
+	multiWindow bool
+}
+
+// breakSpec is a technician's break: it starts in [earliest, latest].
+type breakSpec struct{ earliest, latest, dur int64 }
+
+// vehicle is a technician as the search sees it.
+type vehicle struct {
+	idx              int // in Problem.Technicians
+	startLoc, endLoc int32
+	shiftStart       int64
+	shiftEnd         int64
+	latestEnd        int64 // shift end plus allowed overtime
+	breaks           []breakSpec
+	maxJobs          int // 0: no cap
+	capacity         []float64
+	// class groups vehicles that are interchangeable while empty, so that a
+	// homogeneous fleet is tried once rather than once per vehicle.
+	class int32
+}
+
+// instance is a Problem compiled for the search: flat arrays, indices for
+// ids, times in ms.
+type instance struct {
+	p        *model.Problem
+	w        model.Weights
+	travel   geo.Travel
+	tt       *travelTable
+	jobs     []job
+	vehicles []vehicle
+	// pair[v*len(jobs)+j] is the static cost of vehicle v doing job j:
+	// skill surplus, preferred technician and plan change.
+	pair []float64
+	// ok[v*len(jobs)+j] reports whether vehicle v qualifies for job j.
+	ok []bool
+	// neighbours[j] lists other jobs by increasing travel from j.
+	neighbours [][]int32
+	// depotDist[j] is the mean travel time (ms) to job j from the
+	// technicians' start locations, for SISR's far-first and close-first
+	// insertion orders.
+	depotDist []float64
+	dims      int // capacity dimensions used by any job
+	// timeSoft is set when lateness or overtime cost anything: insertion
+	// costs must then follow schedule changes down the route.
+	timeSoft bool
+	// activeVehicles counts active technicians, over whom workload is
+	// balanced.
+	activeVehicles int
+}
+
+// ErrInfeasible is returned (wrapped) when the problem's fixed parts
+// cannot be kept: a pinned stop that cannot be reached in time.
+var ErrInfeasible = errors.New("solver: infeasible")
+
+// neighbourCount bounds the neighbour lists the ruin step walks.
+const neighbourCount = 64
+
+// compile builds the search's view of a validated problem.
+func compile(p *model.Problem) (*instance, error) {
+	tr, err := geo.New(p.Travel)
+	if err != nil {
+		return nil, fmt.Errorf("solver: building the travel model: %w", err)
+	}
+	in := &instance{p: p, w: p.Policy(), travel: tr}
+	in.timeSoft = in.w.Lateness > 0 || in.w.Overtime > 0
+	locs := newLocator(p, tr)
+	for i := range p.Technicians {
+		in.vehicles = append(in.vehicles, compileVehicle(i, &p.Technicians[i], locs))
+		if p.Technicians[i].IsActive() {
+			in.activeVehicles++
+		}
+	}
+	techIndex := make(map[string]int32, len(p.Technicians))
+	for i := range p.Technicians {
+		techIndex[p.Technicians[i].ID] = int32(i)
+	}
+	for i := range p.WorkOrders {
+		j, err := compileJob(i, &p.WorkOrders[i], locs, in.w, techIndex)
+		if err != nil {
+			return nil, err
+		}
+		in.dims = max(in.dims, len(j.demand))
+		in.jobs = append(in.jobs, j)
+	}
+	in.tt, err = newTravelTable(locs, tr, in.w)
+	if err != nil {
+		return nil, err
+	}
+	in.qualify()
+	in.classify()
+	in.findNeighbours()
+	in.measureDepotDist()
+	return in, nil
+}
+
+func compileVehicle(i int, t *model.Technician, locs *locator) vehicle {
+	v := vehicle{
+		idx:        i,
+		startLoc:   locs.index(t.Start),
+		endLoc:     locs.index(t.EndLocation()),
+		shiftStart: toMS(t.Shift.Start),
+		shiftEnd:   toMS(t.Shift.End),
+		maxJobs:    t.MaxJobs,
+		capacity:   t.Capacity,
+	}
+	v.latestEnd = v.shiftEnd + secMS(t.Overtime)
+	for _, b := range t.Breaks {
+		v.breaks = append(v.breaks, breakSpec{earliest: toMS(b.Earliest), latest: toMS(b.Latest), dur: secMS(b.Duration)})
+	}
+	slices.SortFunc(v.breaks, func(a, b breakSpec) int { return cmp.Compare(a.earliest, b.earliest) })
+	return v
+}
+
+func compileJob(i int, w *model.WorkOrder, locs *locator, weights model.Weights, techIndex map[string]int32) (job, error) {
+	j := job{
+		idx:      i,
+		loc:      locs.index(w.Location),
+		dur:      secMS(w.Duration),
+		deadline: never,
+		demand:   w.Demand,
+		missed:   weights.UnassignedCost(w.Priority),
+		fixed:    -1,
+	}
+	if w.SLADeadline != nil {
+		j.deadline = toMS(*w.SLADeadline)
+	}
+	for _, tw := range w.TimeWindows {
+		j.windows = append(j.windows, window{toMS(tw.Start), toMS(tw.End)})
+	}
+	j.windows = mergeWindows(j.windows)
+	if len(j.windows) == 0 {
+		j.windows = []window{{always, never}}
+	}
+	j.multiWindow = len(j.windows) > 1
+	if w.IsFixed() {
+		v, ok := techIndex[w.TechnicianIDs[0]]
+		if !ok {
+			return job{}, fmt.Errorf("solver: pinned work order %s: unknown technician %s", w.ID, w.TechnicianIDs[0])
+		}
+		j.fixed = v
+		s := toMS(*w.ScheduledStart)
+		j.windows = []window{{s, s}}
+		j.multiWindow = false
+	}
+	return j, nil
+}
+
+// mergeWindows sorts windows and joins those that overlap or touch.
+func mergeWindows(ws []window) []window {
+	slices.SortFunc(ws, func(a, b window) int { return cmp.Compare(a.start, b.start) })
+	out := ws[:0]
+	for _, w := range ws {
+		if n := len(out); n > 0 && w.start <= out[n-1].end {
+			out[n-1].end = max(out[n-1].end, w.end)
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// firstStart returns the earliest allowed start at or after t.
+func (j *job) firstStart(t int64) (int64, bool) {
+	for _, w := range j.windows {
+		if t <= w.end {
+			return max(t, w.start), true
+		}
+	}
+	return 0, false
+}
+
+// lastStart returns the latest allowed start at or before t.
+func (j *job) lastStart(t int64) (int64, bool) {
+	for k := len(j.windows) - 1; k >= 0; k-- {
+		if w := j.windows[k]; t >= w.start {
+			return min(t, w.end), true
+		}
+	}
+	return 0, false
+}
+
+// qualify fills the compatibility and static pair-cost tables. A job that
+// needs a crew qualifies nobody until crews are planned; a pinned job
+// qualifies only its technician.
+func (in *instance) qualify() {
+	nj := len(in.jobs)
+	in.ok = make([]bool, len(in.vehicles)*nj)
+	in.pair = make([]float64, len(in.vehicles)*nj)
+	for j := range in.jobs {
+		jb := &in.jobs[j]
+		w := &in.p.WorkOrders[jb.idx]
+		if w.Crew() > 1 {
+			continue
+		}
+		for v := range in.vehicles {
+			t := &in.p.Technicians[in.vehicles[v].idx]
+			if jb.fixed >= 0 && int32(v) != jb.fixed {
+				continue
+			}
+			if jb.fixed < 0 && len(Qualify(t, w)) > 0 {
+				continue
+			}
+			if !fitsCapacity(jb.demand, in.vehicles[v].capacity) {
+				continue
+			}
+			in.ok[v*nj+j] = true
+			jb.vehicles = append(jb.vehicles, int32(v))
+			in.pair[v*nj+j] = in.pairCost(t, w)
+		}
+	}
+}
+
+// pairCost is the part of the objective that depends only on who does an
+// order, not when.
+func (in *instance) pairCost(t *model.Technician, w *model.WorkOrder) float64 {
+	c := in.w.SkillSurplus * float64(SkillSurplus(t, w))
+	if len(w.PreferredTechnicians) > 0 && !w.Prefers(t.ID) {
+		c += in.w.PreferredTechnician
+	}
+	if len(w.TechnicianIDs) > 0 && !slices.Contains(w.TechnicianIDs, t.ID) {
+		c += in.w.PlanChange
+	}
+	return c
+}
+
+// fitsCapacity reports whether a demand fits a capacity on its own; nil
+// capacity is unlimited and a dimension beyond the list has capacity 0.
+func fitsCapacity(demand, capacity []float64) bool {
+	if capacity == nil {
+		return true
+	}
+	for k, d := range demand {
+		if d > 0 && (k >= len(capacity) || d > capacity[k]+capacityEps) {
+			return false
+		}
+	}
+	return true
+}
+
+// capacityEps absorbs float rounding in sums of demands.
+const capacityEps = 1e-9
+
+// classify groups vehicles that are interchangeable while their routes
+// are empty: same places, shift, breaks, limits and qualifications.
+func (in *instance) classify() {
+	nj := len(in.jobs)
+	type key struct {
+		start, end                 int32
+		shiftStart, shiftEnd, late int64
+		maxJobs                    int
+		sig                        string
+	}
+	classes := map[key]int32{}
+	for v := range in.vehicles {
+		ve := &in.vehicles[v]
+		k := key{ve.startLoc, ve.endLoc, ve.shiftStart, ve.shiftEnd, ve.latestEnd, ve.maxJobs,
+			fmt.Sprint(ve.breaks, ve.capacity, in.ok[v*nj:(v+1)*nj], in.pair[v*nj:(v+1)*nj])}
+		c, seen := classes[k]
+		if !seen {
+			c = int32(len(classes))
+			classes[k] = c
+		}
+		ve.class = c
+	}
+}
+
+// findNeighbours lists, for every job, the nearest other jobs by travel
+// time, for the ruin step's string removals.
+func (in *instance) findNeighbours() {
+	n := len(in.jobs)
+	in.neighbours = make([][]int32, n)
+	k := min(neighbourCount, n-1)
+	if k <= 0 {
+		return
+	}
+	cand := make([]int32, 0, n)
+	for j := range in.jobs {
+		cand = cand[:0]
+		for o := range in.jobs {
+			if o != j {
+				cand = append(cand, int32(o))
+			}
+		}
+		from := in.jobs[j].loc
+		key := func(o int32) int64 { return in.tt.dur(from, in.jobs[o].loc) }
+		slices.SortFunc(cand, func(a, b int32) int {
+			if c := cmp.Compare(key(a), key(b)); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		in.neighbours[j] = slices.Clone(cand[:k])
+	}
+}
+
+func (in *instance) measureDepotDist() {
+	var starts []int32
+	for _, v := range in.vehicles {
+		if !slices.Contains(starts, v.startLoc) {
+			starts = append(starts, v.startLoc)
+		}
+	}
+	in.depotDist = make([]float64, len(in.jobs))
+	for j := range in.jobs {
+		sum := 0.0
+		for _, s := range starts {
+			sum += float64(in.tt.dur(s, in.jobs[j].loc))
+		}
+		if len(starts) > 0 {
+			in.depotDist[j] = sum / float64(len(starts))
+		}
+	}
+}

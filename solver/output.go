@@ -1,0 +1,178 @@
+package solver
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/dispatchd/dispatchd/geo"
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// plan turns a solution into the model's plan: routes with every stop's
+// times, breaks as stops, unassigned orders with reasons, KPIs and the
+// objective by term. Legs are measured again with the problem's own travel
+// model, so the figures do not depend on the search's internal tables.
+func (in *instance) plan(s *solution) model.Plan {
+	out := model.Plan{Routes: []model.Route{}, Unassigned: []model.Unassigned{}}
+	var terms model.ObjectiveTerms
+	var k model.KPIs
+	var shiftMS, workMS, travelMS, lateMS, overMS int64
+	work := make([]float64, len(in.vehicles)) // minutes of service
+	for v, r := range s.routes {
+		if r.jobs == 0 {
+			continue
+		}
+		rt, st := in.routeOut(int32(v), r)
+		out.Routes = append(out.Routes, rt)
+		ve := &in.vehicles[v]
+		k.TechniciansUsed++
+		travelMS += st.travel
+		lateMS += st.late
+		overMS += st.over
+		k.Distance += rt.Distance
+		shiftMS += ve.shiftEnd - ve.shiftStart
+		workMS += r.work
+		work[v] = float64(r.work) / msPerMi
+		terms.Distance += in.w.Distance * rt.Distance / 1000
+		for _, x := range r.seq {
+			if x >= 0 {
+				k.Assigned++
+				t := &in.p.Technicians[ve.idx]
+				wo := &in.p.WorkOrders[in.jobs[x].idx]
+				terms.SkillSurplus += in.w.SkillSurplus * float64(SkillSurplus(t, wo))
+				if len(wo.PreferredTechnicians) > 0 && !wo.Prefers(t.ID) {
+					terms.PreferredTechnician += in.w.PreferredTechnician
+				}
+				if len(wo.TechnicianIDs) > 0 && !slices.Contains(wo.TechnicianIDs, t.ID) {
+					terms.PlanChange += in.w.PlanChange
+				}
+			}
+		}
+	}
+	k.Travel, k.Lateness, k.Overtime = msSeconds(travelMS), msSeconds(lateMS), msSeconds(overMS)
+	terms.TravelTime = in.w.TravelTime * float64(travelMS) / msPerMi
+	terms.Lateness = in.w.Lateness * float64(lateMS) / msPerMi
+	terms.Overtime = in.w.Overtime * float64(overMS) / msPerMi
+	terms.WorkloadBalance = in.workloadTerm(work)
+	free := slices.Clone(s.free)
+	slices.SortFunc(free, func(a, b int32) int { return cmp.Compare(in.jobs[a].idx, in.jobs[b].idx) })
+	explain := newExplainer(in, s)
+	for _, j := range free {
+		k.Unassigned++
+		terms.Unassigned += in.jobs[j].missed
+		out.Unassigned = append(out.Unassigned, model.Unassigned{
+			WorkOrderID: in.p.WorkOrders[in.jobs[j].idx].ID,
+			Reasons:     explain.why(j),
+		})
+	}
+	if shiftMS > 0 {
+		k.Utilisation = math.Round(float64(workMS)/float64(shiftMS)*1e4) / 1e4
+	}
+	k.Distance = roundDecimeter(k.Distance)
+	out.KPIs = k
+	out.ObjectiveTerms = terms
+	out.Objective = terms.Total()
+	return out
+}
+
+// workloadTerm is the workload-balance term over active technicians, given
+// each vehicle's minutes of service.
+func (in *instance) workloadTerm(work []float64) float64 {
+	if in.w.WorkloadBalance == 0 || in.activeVehicles == 0 {
+		return 0
+	}
+	total := 0.0
+	for _, w := range work {
+		total += w
+	}
+	mean := total / float64(in.activeVehicles)
+	dev := 0.0
+	for v, w := range work {
+		if in.p.Technicians[in.vehicles[v].idx].IsActive() {
+			dev += math.Abs(w - mean)
+		}
+	}
+	return in.w.WorkloadBalance * dev
+}
+
+// routeStats are a route's exact totals, ms.
+type routeStats struct{ travel, late, over int64 }
+
+func msSeconds(ms int64) model.Seconds { return model.SecondsOf(time.Duration(ms) * time.Millisecond) }
+
+// routeOut writes one route's stops with the earliest schedule, except
+// that the technician leaves home no earlier than needed to start the
+// first job on time.
+func (in *instance) routeOut(v int32, r *route) (model.Route, routeStats) {
+	ve := &in.vehicles[v]
+	t := &in.p.Technicians[ve.idx]
+	zone := t.Shift.Start.Location()
+	at := func(ms int64) time.Time { return fromMS(ms, zone) }
+	rt := model.Route{TechnicianID: t.ID, Stops: make([]model.Stop, 0, len(r.seq))}
+	if in.dims > 0 {
+		rt.Load = slices.Clone(r.load)
+	}
+	prev := t.Start
+	leave := r.dep[0]
+	if len(r.seq) > 0 && r.seq[0] >= 0 {
+		leave = max(leave, r.est[1]-in.tt.dur(r.loc[0], r.loc[1]))
+	}
+	rt.Start = at(leave)
+	depart := leave
+	var st routeStats
+	for p := 1; p <= len(r.seq); p++ {
+		x := r.seq[p-1]
+		if x < 0 {
+			rt.Stops = append(rt.Stops, model.Stop{Type: model.StopBreak, Start: at(r.est[p]), End: at(r.dep[p])})
+			depart = r.dep[p]
+			continue
+		}
+		wo := &in.p.WorkOrders[in.jobs[x].idx]
+		leg := in.leg(prev, wo.Location)
+		legMS := in.tt.dur(r.loc[p-1], r.loc[p])
+		arrival := depart + legMS
+		stop := model.Stop{
+			WorkOrderID: wo.ID,
+			Arrival:     at(arrival),
+			Start:       at(r.est[p]),
+			End:         at(r.dep[p]),
+			Travel:      msSeconds(legMS),
+			Distance:    roundDecimeter(leg.Meters),
+			Wait:        msSeconds(r.est[p] - arrival),
+		}
+		if d := in.jobs[x].deadline; d != never && r.dep[p] > d {
+			stop.Lateness = msSeconds(r.dep[p] - d)
+			st.late += r.dep[p] - d
+		}
+		rt.Stops = append(rt.Stops, stop)
+		rt.Distance += leg.Meters
+		st.travel += legMS
+		rt.Work += wo.Duration
+		prev, depart = wo.Location, r.dep[p]
+	}
+	e := len(r.seq) + 1
+	rt.Distance += in.leg(prev, t.EndLocation()).Meters
+	st.travel += in.tt.dur(r.loc[e-1], ve.endLoc)
+	st.over = max(0, r.est[e]-ve.shiftEnd)
+	rt.Distance = roundDecimeter(rt.Distance)
+	rt.End = at(r.est[e])
+	rt.Travel = msSeconds(st.travel)
+	rt.Overtime = msSeconds(st.over)
+	return rt, st
+}
+
+// roundDecimeter rounds metres to 0.1 m: finer is noise in a road
+// distance, and DIMACS benchmark distances are whole tenths.
+func roundDecimeter(m float64) float64 { return math.Round(m*10) / 10 }
+
+// leg measures a leg with the problem's travel model.
+func (in *instance) leg(from, to model.Location) geo.Leg {
+	leg, err := in.travel.Leg(from, to)
+	if err != nil {
+		// compile resolved every location of the problem already.
+		panic("solver: " + err.Error())
+	}
+	return leg
+}

@@ -1,0 +1,240 @@
+package solver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// Options bound and steer a Plan run. The run ends at whichever comes
+// first: TimeLimit, the context's deadline, or Iterations.
+type Options struct {
+	// TimeLimit bounds the wall-clock time of the run; zero means none of
+	// its own.
+	TimeLimit time.Duration
+	// Iterations bounds the improvement iterations (one ruin and recreate
+	// each). Zero means DefaultIterations when there is no time limit and
+	// no deadline, and no bound otherwise. With Iterations set, the same
+	// problem and Seed give the same plan as long as the run is not cut
+	// short by time.
+	Iterations int
+	// Seed seeds every random choice of the run.
+	Seed uint64
+	// Observer, if not nil, is told of the run's progress.
+	Observer Observer
+}
+
+// DefaultIterations is the iteration budget of a run given no other bound.
+const DefaultIterations = 20_000
+
+// Progress is a snapshot of a running Plan.
+type Progress struct {
+	Iteration     int
+	Elapsed       time.Duration
+	BestObjective float64
+	Assigned      int
+	Unassigned    int
+}
+
+// Observer receives progress reports. Plan calls it from its own
+// goroutine: after construction, at each new best plan (at most every
+// progressEvery) and at the end.
+type Observer interface {
+	Observe(Progress)
+}
+
+// ObserverFunc adapts a function to an Observer.
+type ObserverFunc func(Progress)
+
+// Observe calls f.
+func (f ObserverFunc) Observe(p Progress) { f(p) }
+
+const progressEvery = 100 * time.Millisecond
+
+// Plan assigns and routes a problem's work orders to its technicians and
+// returns the best plan found: every hard constraint holds in it, and each
+// order left out says why. It is anytime: construction gives a complete
+// plan at once, and improvement runs until the budget in opts (or the
+// context's deadline) is spent.
+//
+// Plan returns a *model.ValidationError for an invalid problem, an error
+// wrapping ErrInfeasible when pinned stops cannot be kept, and the
+// context's error, beside the best plan so far, when the context is
+// cancelled before its deadline.
+func Plan(ctx context.Context, p *model.Problem, opts Options) (model.Plan, error) {
+	if err := p.Validate(); err != nil {
+		return model.Plan{}, err
+	}
+	in, err := compile(p)
+	if err != nil {
+		return model.Plan{}, err
+	}
+	best, err := in.search(ctx, opts)
+	if best == nil {
+		return model.Plan{}, err
+	}
+	return in.plan(best), err
+}
+
+// search builds a first solution and improves it by ruin and recreate
+// under simulated annealing; it returns the best solution found.
+func (in *instance) search(ctx context.Context, opts Options) (*solution, error) {
+	started := time.Now()
+	var deadline time.Time
+	if opts.TimeLimit > 0 {
+		deadline = started.Add(opts.TimeLimit)
+	}
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	iterations := opts.Iterations
+	if iterations == 0 && deadline.IsZero() {
+		iterations = DefaultIterations
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, 0xd1b54a32d192ed03))
+	sc := &scratch{}
+
+	cur := newSolution(in)
+	if err := cur.placeFixed(); err != nil {
+		return nil, err
+	}
+	todo := cur.insertable(sc.toInsert[:0])
+	in.insertionOrder(rng, todo)
+	cur.recreate(rng, todo, 0, sc)
+	curCost := cur.cost()
+	best, bestCost := cur.copy(), curCost
+
+	report := func(it int) {
+		if opts.Observer != nil {
+			opts.Observer.Observe(Progress{Iteration: it, Elapsed: time.Since(started), BestObjective: bestCost,
+				Assigned: len(in.jobs) - len(best.free), Unassigned: len(best.free)})
+		}
+	}
+	report(0)
+	lastReport := time.Now()
+
+	t0, tf := in.temperatures(cur)
+	cand := &solution{}
+	it := 0
+	var err error
+	for ; iterations == 0 || it < iterations; it++ {
+		if it&63 == 0 {
+			if e := ctx.Err(); e != nil {
+				if !errors.Is(e, context.DeadlineExceeded) {
+					err = e
+				}
+				break
+			}
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				break
+			}
+		}
+		var progress float64
+		if iterations > 0 {
+			progress = float64(it) / float64(iterations)
+		} else {
+			progress = float64(time.Since(started)) / float64(deadline.Sub(started))
+		}
+		temp := t0 * math.Pow(tf/t0, min(progress, 1))
+
+		cur.copyInto(cand)
+		sc.removed = cand.ruin(rng, sc.removed[:0])
+		todo = cand.insertable(sc.toInsert[:0])
+		in.insertionOrder(rng, todo)
+		cand.recreate(rng, todo, blinkRate, sc)
+		c := cand.cost()
+		if c < curCost-temp*math.Log(rng.Float64()) {
+			cur, cand = cand, cur
+			curCost = c
+			if c < bestCost-1e-9 {
+				best, bestCost = cur.copy(), c
+				if time.Since(lastReport) >= progressEvery {
+					report(it + 1)
+					lastReport = time.Now()
+				}
+			}
+		}
+	}
+	report(it)
+	return best, err
+}
+
+// release gives up ownership of the routes, so that the next change to
+// any of them, by s or by a solution copied from it, copies it first.
+func (s *solution) release() {
+	for _, r := range s.routes {
+		if r.owner == s {
+			r.owner = nil
+		}
+	}
+}
+
+// temperatures returns the annealing's start and end temperatures, scaled
+// to the problem: SISR's 100 and 1 are for distances of about a tenth of
+// a Solomon instance's cost per job.
+func (in *instance) temperatures(s *solution) (float64, float64) {
+	arcs, jobs := 0.0, 0
+	for _, r := range s.routes {
+		arcs += r.arcs
+		jobs += r.jobs
+	}
+	scale := 1.0
+	if jobs > 0 && arcs > 0 {
+		scale = arcs / float64(jobs) / 10
+	}
+	return 100 * scale, 1 * scale
+}
+
+// insertable appends the unassigned jobs that some vehicle qualifies for.
+func (s *solution) insertable(dst []int32) []int32 {
+	for _, j := range s.free {
+		if len(s.in.jobs[j].vehicles) > 0 {
+			dst = append(dst, j)
+		}
+	}
+	return dst
+}
+
+// placeFixed puts pinned jobs on their technicians' routes in order of
+// their scheduled start, and fails if they cannot all be kept.
+func (s *solution) placeFixed() error {
+	in := s.in
+	var fixed []int32
+	for j := range in.jobs {
+		if in.jobs[j].fixed >= 0 && len(in.jobs[j].vehicles) > 0 {
+			fixed = append(fixed, int32(j))
+		}
+	}
+	slices.SortFunc(fixed, func(a, b int32) int { return int(in.jobs[a].windows[0].start - in.jobs[b].windows[0].start) })
+	for _, j := range fixed {
+		v := in.jobs[j].fixed
+		r := s.routes[v]
+		placed := false
+		if len(r.seq) == 0 {
+			if _, ok := r.tryEmpty(in, j, nil); ok {
+				s.insert(j, v, 0)
+				placed = true
+			}
+		} else {
+			for g := len(r.seq); g >= 0 && !placed; g-- {
+				if _, ok := r.tryGap(in, j, g); ok {
+					s.insert(j, v, g)
+					placed = true
+				}
+			}
+		}
+		if !placed {
+			w := &in.p.WorkOrders[in.jobs[j].idx]
+			t := &in.p.Technicians[in.vehicles[v].idx]
+			return fmt.Errorf("%w: pinned work order %s cannot start at %s on %s's route (shift %s–%s, with travel and the other pinned stops)",
+				ErrInfeasible, w.ID, clock(w.ScheduledStart.In(t.Shift.Start.Location())), t.ID, clock(t.Shift.Start), clock(t.Shift.End))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,311 @@
+package solver
+
+import "slices"
+
+// A route is one technician's day as a sequence of visits: a job index
+// (≥ 0) or a break, written -(b+1) for the vehicle's break b. A break has
+// no place of its own: the technician takes it where they are.
+//
+// For every position p in [0, len(seq)+1] — 0 is the start location and
+// len(seq)+1 the end location — update keeps the earliest schedule and
+// the latest start that keeps everything after p feasible, so that an
+// insertion is checked in constant time (forward/backward time slack, as
+// in Savelsbergh's and Vidal's work, extended to several windows per job:
+// with start times monotone in arrival, arriving by lst[p] is enough).
+type route struct {
+	v   int32
+	seq []int32
+
+	loc  []int32 // where the technician is at p
+	est  []int64 // earliest start at p (at the depots: departure, arrival)
+	dep  []int64 // earliest departure from p
+	lst  []int64 // latest start at p that keeps the rest feasible
+	next []int32 // place of the first job after p, or the end location
+	// slack[p] is the waiting after p: a delay at p shrinks by it before it
+	// reaches the end (exact while no multi-window job lies after p).
+	slack []int64
+	// late[p] is the SLA lateness (ms) of the jobs at p and after.
+	late []int64
+
+	jobs int
+	load []float64
+	work int64   // service time of the jobs, ms
+	arcs float64 // Σ arc costs
+	soft float64 // weighted lateness and overtime
+	pair float64 // Σ static pair costs
+	// lastTimed is the last position holding a job whose push does not
+	// simply shrink by waiting (several windows) or that has a deadline.
+	lastTimed int
+
+	// owner is the solution allowed to change the route in place; any other
+	// copies it first.
+	owner *solution
+}
+
+func newRoute(v int32) *route { return &route{v: v} }
+
+// clone returns a deep copy owned by s.
+func (r *route) clone(s *solution) *route {
+	c := *r
+	c.seq = slices.Clone(r.seq)
+	c.loc = slices.Clone(r.loc)
+	c.est = slices.Clone(r.est)
+	c.dep = slices.Clone(r.dep)
+	c.lst = slices.Clone(r.lst)
+	c.next = slices.Clone(r.next)
+	c.slack = slices.Clone(r.slack)
+	c.late = slices.Clone(r.late)
+	c.load = slices.Clone(r.load)
+	c.owner = s
+	return &c
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n, n+n/2+4)
+}
+
+// update recomputes the schedule, bounds and costs of the route and
+// reports whether it is feasible.
+func (r *route) update(in *instance) bool {
+	m := len(r.seq)
+	n := m + 2
+	r.loc, r.est, r.dep, r.lst = grow(r.loc, n), grow(r.est, n), grow(r.dep, n), grow(r.lst, n)
+	r.next, r.slack, r.late = grow(r.next, n), grow(r.slack, n), grow(r.late, n)
+	r.load = grow(r.load, in.dims)
+	clear(r.load)
+	ve := &in.vehicles[r.v]
+	tt := in.tt
+	feasible := true
+	r.jobs, r.work, r.arcs, r.pair, r.lastTimed = 0, 0, 0, 0, 0
+	nj := len(in.jobs)
+
+	r.loc[0], r.est[0], r.dep[0] = ve.startLoc, ve.shiftStart, ve.shiftStart
+	for p := 1; p <= m; p++ {
+		x := r.seq[p-1]
+		if x < 0 {
+			b := &ve.breaks[-x-1]
+			s := max(r.dep[p-1], b.earliest)
+			feasible = feasible && s <= b.latest
+			r.loc[p], r.est[p], r.dep[p] = r.loc[p-1], s, s+b.dur
+			continue
+		}
+		jb := &in.jobs[x]
+		arr := r.dep[p-1] + tt.dur(r.loc[p-1], jb.loc)
+		s, ok := jb.firstStart(arr)
+		if !ok {
+			feasible, s = false, arr
+		}
+		r.loc[p], r.est[p], r.dep[p] = jb.loc, s, s+jb.dur
+		r.arcs += tt.cost(r.loc[p-1], jb.loc)
+		r.jobs++
+		r.work += jb.dur
+		r.pair += in.pair[int(r.v)*nj+int(x)]
+		for k, d := range jb.demand {
+			r.load[k] += d
+		}
+		if jb.multiWindow || jb.deadline != never {
+			r.lastTimed = p
+		}
+	}
+	e := m + 1
+	r.loc[e] = ve.endLoc
+	r.est[e] = r.dep[m] + tt.dur(r.loc[m], ve.endLoc)
+	r.dep[e] = r.est[e]
+	if m > 0 {
+		r.arcs += tt.cost(r.loc[m], ve.endLoc)
+	}
+	feasible = feasible && r.est[e] <= ve.latestEnd
+
+	// Backward: latest starts, next job's place, waiting and lateness.
+	r.lst[e], r.next[e], r.slack[e], r.late[e] = ve.latestEnd, ve.endLoc, 0, 0
+	nextLoc := ve.endLoc
+	for p := m; p >= 0; p-- {
+		r.next[p] = nextLoc
+		bound := r.lst[p+1]
+		if p+1 == e || r.seq[p] >= 0 {
+			bound -= tt.dur(r.loc[p], r.loc[p+1])
+		}
+		r.slack[p] = r.slack[p+1] + r.wait(in, p+1)
+		r.late[p] = r.late[p+1]
+		if p == 0 {
+			r.lst[0] = bound
+			break
+		}
+		x := r.seq[p-1]
+		if x < 0 {
+			b := &ve.breaks[-x-1]
+			r.lst[p] = min(b.latest, bound-b.dur)
+			continue
+		}
+		jb := &in.jobs[x]
+		l, ok := jb.lastStart(bound - jb.dur)
+		if !ok {
+			l, feasible = always, false
+		}
+		r.lst[p] = l
+		nextLoc = jb.loc
+		if jb.deadline != never {
+			r.late[p] += max(0, r.dep[p]-jb.deadline)
+		}
+	}
+	r.soft = r.softCost(in, r.late[0], r.est[e])
+	return feasible
+}
+
+// wait returns the idle time at position p in the earliest schedule.
+func (r *route) wait(in *instance, p int) int64 {
+	if p == len(r.seq)+1 {
+		return 0
+	}
+	if r.seq[p-1] < 0 {
+		return r.est[p] - r.dep[p-1]
+	}
+	return r.est[p] - r.dep[p-1] - in.tt.dur(r.loc[p-1], r.loc[p])
+}
+
+// softCost weighs lateness (ms) and the return time into the objective.
+func (r *route) softCost(in *instance, late, back int64) float64 {
+	if !in.timeSoft || len(r.seq) == 0 {
+		return 0
+	}
+	over := max(0, back-in.vehicles[r.v].shiftEnd)
+	return in.w.Lateness*float64(late)/msPerMi + in.w.Overtime*float64(over)/msPerMi
+}
+
+// fits reports whether the route has room for one more job of the given
+// demand: job count and capacity.
+func (r *route) fits(in *instance, jb *job) bool {
+	ve := &in.vehicles[r.v]
+	if ve.maxJobs > 0 && r.jobs >= ve.maxJobs {
+		return false
+	}
+	if ve.capacity == nil {
+		return true
+	}
+	for k, d := range jb.demand {
+		c := 0.0
+		if k < len(ve.capacity) {
+			c = ve.capacity[k]
+		}
+		have := 0.0
+		if k < len(r.load) {
+			have = r.load[k]
+		}
+		if have+d > c+capacityEps {
+			return false
+		}
+	}
+	return true
+}
+
+// insertion is the effect of putting a job into a gap of a route.
+type insertion struct {
+	gap   int     // the job goes between positions gap and gap+1
+	delta float64 // change of the objective, workload balance aside
+	start int64   // the job's start
+}
+
+// tryGap checks putting job j into gap g (between positions g and g+1) of
+// a non-empty route and returns the objective's change. It runs in
+// constant time unless soft time costs must follow the schedule down the
+// route.
+func (r *route) tryGap(in *instance, j int32, g int) (insertion, bool) {
+	jb := &in.jobs[j]
+	tt := in.tt
+	ve := &in.vehicles[r.v]
+	arr := r.dep[g] + tt.dur(r.loc[g], jb.loc)
+	s, ok := jb.firstStart(arr)
+	if !ok {
+		return insertion{}, false
+	}
+	t := s + jb.dur
+	q := g + 1
+	m := len(r.seq)
+	for q <= m && r.seq[q-1] < 0 { // breaks after the gap now follow the job
+		b := &ve.breaks[-r.seq[q-1]-1]
+		bs := max(t, b.earliest)
+		if bs > b.latest {
+			return insertion{}, false
+		}
+		t = bs + b.dur
+		q++
+	}
+	arrQ := t + tt.dur(jb.loc, r.loc[q])
+	if arrQ > r.lst[q] {
+		return insertion{}, false
+	}
+	nx := r.next[g]
+	delta := tt.cost(r.loc[g], jb.loc) + tt.cost(jb.loc, nx) - tt.cost(r.loc[g], nx) +
+		in.pair[int(r.v)*len(in.jobs)+int(j)]
+	if in.timeSoft {
+		delta += r.softDelta(in, jb, s, q, arrQ)
+	}
+	return insertion{gap: g, delta: delta, start: s}, true
+}
+
+// softDelta is the change of lateness and overtime cost when the job
+// starts at s and the visit at q is then reached at arrQ.
+func (r *route) softDelta(in *instance, jb *job, s int64, q int, arrQ int64) float64 {
+	own := int64(0)
+	if jb.deadline != never {
+		own = max(0, s+jb.dur-jb.deadline)
+	}
+	e := len(r.seq) + 1
+	if r.lastTimed < q {
+		// Nothing after q has a deadline or several windows: the delay at
+		// q shrinks by the waiting after it, and only the return moves.
+		newQ := arrQ
+		if q < e {
+			newQ, _ = in.jobs[r.seq[q-1]].firstStart(arrQ)
+		}
+		push := max(0, newQ-r.est[q]-r.slack[q])
+		if q == e {
+			push = max(0, newQ-r.est[e])
+		}
+		back := r.est[e] + push
+		return r.softCost(in, r.late[0]+own, back) - r.soft
+	}
+	late, back := r.simulateFrom(in, q, arrQ)
+	return r.softCost(in, r.late[0]-r.late[q]+own+late, back) - r.soft
+}
+
+// simulateFrom follows the earliest schedule from position q, reached at
+// arr, to the end, and returns the lateness of the jobs from q on and the
+// return time.
+func (r *route) simulateFrom(in *instance, q int, arr int64) (late, back int64) {
+	ve := &in.vehicles[r.v]
+	m := len(r.seq)
+	t := arr // arrival at q
+	for p := q; p <= m; p++ {
+		x := r.seq[p-1]
+		if x < 0 {
+			b := &ve.breaks[-x-1]
+			t = max(t, b.earliest) + b.dur
+			if p < m && r.seq[p] >= 0 {
+				t += in.tt.dur(r.loc[p], r.loc[p+1])
+			} else if p == m {
+				t += in.tt.dur(r.loc[p], ve.endLoc)
+			}
+			continue
+		}
+		jb := &in.jobs[x]
+		s, _ := jb.firstStart(t)
+		end := s + jb.dur
+		if jb.deadline != never {
+			late += max(0, end-jb.deadline)
+		}
+		t = end
+		if p < m && r.seq[p] < 0 {
+			continue // the break is taken here, travel follows it
+		}
+		nextLoc := ve.endLoc
+		if p < m {
+			nextLoc = r.loc[p+1]
+		}
+		t += in.tt.dur(jb.loc, nextLoc)
+	}
+	return late, t
+}

@@ -1,0 +1,130 @@
+package solver
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// SISR parameters (Christiaens & Vanden Berghe 2020): ruins remove about
+// avgRemoved jobs as strings of at most maxString adjacent jobs; a
+// split-string keeps a block of jobs that grows with probability
+// 1-splitDepth per step.
+const (
+	avgRemoved = 10
+	maxString  = 10
+	splitDepth = 0.01
+)
+
+// ruin removes strings of adjacent jobs from routes near a random seed job
+// and returns the removed jobs.
+func (s *solution) ruin(rng *rand.Rand, removed []int32) []int32 {
+	in := s.in
+	seed, ok := s.randomMovable(rng)
+	if !ok {
+		return removed
+	}
+	lsMax := math.Min(maxString, s.avgRouteJobs())
+	ksMax := 4*avgRemoved/(1+lsMax) - 1
+	ks := int(math.Floor(rng.Float64()*ksMax)) + 1
+	ruined := make([]int32, 0, ks)
+	visit := func(j int32) bool {
+		v := s.where[j]
+		if v < 0 || in.jobs[j].fixed >= 0 || slices.Contains(ruined, v) {
+			return len(ruined) < ks
+		}
+		ruined = append(ruined, v)
+		r := s.routes[v]
+		ltMax := math.Min(float64(r.jobs), lsMax)
+		lt := int(math.Floor(rng.Float64()*ltMax)) + 1
+		removed = s.removeString(rng, j, lt, removed)
+		return len(ruined) < ks
+	}
+	if !visit(seed) {
+		return removed
+	}
+	for _, j := range in.neighbours[seed] {
+		if !visit(j) {
+			break
+		}
+	}
+	return removed
+}
+
+// randomMovable picks an assigned job that may be moved.
+func (s *solution) randomMovable(rng *rand.Rand) (int32, bool) {
+	n := len(s.where)
+	for range 32 {
+		j := int32(rng.IntN(n))
+		if s.where[j] >= 0 && s.in.jobs[j].fixed < 0 {
+			return j, true
+		}
+	}
+	start := rng.IntN(n)
+	for k := range n {
+		j := int32((start + k) % n)
+		if s.where[j] >= 0 && s.in.jobs[j].fixed < 0 {
+			return j, true
+		}
+	}
+	return 0, false
+}
+
+// avgRouteJobs is the mean number of jobs of the used routes.
+func (s *solution) avgRouteJobs() float64 {
+	jobs, used := 0, 0
+	for _, r := range s.routes {
+		if r.jobs > 0 {
+			jobs += r.jobs
+			used++
+		}
+	}
+	if used == 0 {
+		return 1
+	}
+	return math.Round(float64(jobs) / float64(used))
+}
+
+// removeString removes a string of l jobs around job j from its route — or,
+// half the time, l jobs of a longer string that keeps a block in its
+// middle — skipping pinned jobs.
+func (s *solution) removeString(rng *rand.Rand, j int32, l int, removed []int32) []int32 {
+	r := s.routes[s.where[j]]
+	jobsAt := make([]int32, 0, r.jobs)
+	for _, x := range r.seq {
+		if x >= 0 {
+			jobsAt = append(jobsAt, x)
+		}
+	}
+	n := len(jobsAt)
+	at := slices.Index(jobsAt, j)
+	keepFrom, keepTo := 0, 0 // the preserved block, [keepFrom, keepTo)
+	total := l
+	if rng.IntN(2) == 1 && l < n {
+		m := 1
+		for l+m < n && rng.Float64() >= splitDepth {
+			m++
+		}
+		total = l + m
+	}
+	lo := max(0, at-total+1)
+	hi := min(n-total, at)
+	from := lo + rng.IntN(hi-lo+1)
+	if total > l {
+		keepFrom = from + rng.IntN(l)
+		keepTo = keepFrom + total - l
+	}
+	for k := from; k < from+total; k++ {
+		if k >= keepFrom && k < keepTo {
+			continue
+		}
+		x := jobsAt[k]
+		if s.in.jobs[x].fixed >= 0 {
+			continue
+		}
+		if s.remove(x) {
+			removed = append(removed, x)
+		}
+	}
+	return removed
+}

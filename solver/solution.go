@@ -1,0 +1,197 @@
+package solver
+
+import "slices"
+
+// solution is an assignment of jobs to routes. Routes are shared between
+// solutions copy-on-write: a solution changes a route in place only if it
+// owns it, so that copying a solution for a trial move costs little.
+type solution struct {
+	in     *instance
+	routes []*route
+	where  []int32 // vehicle of each job, -1 when unassigned
+	free   []int32 // unassigned jobs
+	freeAt []int32 // index of each job in free, -1 when assigned
+	missed float64 // Σ cost of unassigned jobs
+}
+
+func newSolution(in *instance) *solution {
+	s := &solution{
+		in:     in,
+		routes: make([]*route, len(in.vehicles)),
+		where:  make([]int32, len(in.jobs)),
+		freeAt: make([]int32, len(in.jobs)),
+	}
+	for v := range in.vehicles {
+		s.routes[v] = newRoute(int32(v))
+		s.routes[v].owner = s
+		s.routes[v].update(in)
+	}
+	for j := range in.jobs {
+		s.where[j] = -1
+		s.freeAt[j] = int32(len(s.free))
+		s.free = append(s.free, int32(j))
+		s.missed += in.jobs[j].missed
+	}
+	return s
+}
+
+// copy returns a solution that shares every route with s until either
+// changes it.
+func (s *solution) copy() *solution {
+	s.release()
+	c := &solution{
+		in:     s.in,
+		routes: slices.Clone(s.routes),
+		where:  slices.Clone(s.where),
+		free:   slices.Clone(s.free),
+		freeAt: slices.Clone(s.freeAt),
+		missed: s.missed,
+	}
+	return c
+}
+
+// copyInto makes dst equal to s, reusing dst's slices; s gives up its
+// routes as copy does.
+func (s *solution) copyInto(dst *solution) {
+	s.release()
+	dst.in = s.in
+	dst.routes = append(dst.routes[:0], s.routes...)
+	dst.where = append(dst.where[:0], s.where...)
+	dst.free = append(dst.free[:0], s.free...)
+	dst.freeAt = append(dst.freeAt[:0], s.freeAt...)
+	dst.missed = s.missed
+}
+
+// own returns route v, copied first if another solution owns it.
+func (s *solution) own(v int32) *route {
+	r := s.routes[v]
+	if r.owner != s {
+		r = r.clone(s)
+		s.routes[v] = r
+	}
+	return r
+}
+
+// cost returns the objective of the solution.
+func (s *solution) cost() float64 {
+	c := s.missed + s.workload()
+	for _, r := range s.routes {
+		c += r.arcs + r.soft + r.pair
+	}
+	return c
+}
+
+// workload is the workload-balance term: minutes of service each active
+// technician is away from the crew's mean.
+func (s *solution) workload() float64 {
+	w := s.in.w.WorkloadBalance
+	if w == 0 || s.in.activeVehicles == 0 {
+		return 0
+	}
+	total := int64(0)
+	for _, r := range s.routes {
+		total += r.work
+	}
+	mean := float64(total) / float64(s.in.activeVehicles)
+	dev := 0.0
+	for v, r := range s.routes {
+		if s.in.p.Technicians[s.in.vehicles[v].idx].IsActive() {
+			d := float64(r.work) - mean
+			if d < 0 {
+				d = -d
+			}
+			dev += d
+		}
+	}
+	return w * dev / msPerMi
+}
+
+// workloadDelta estimates the change of the workload term when a job of
+// duration dur joins route v, holding the crew's mean fixed (the exact
+// term is recomputed when a move is judged).
+func (s *solution) workloadDelta(v int32, dur int64, mean float64) float64 {
+	w := s.in.w.WorkloadBalance
+	if w == 0 {
+		return 0
+	}
+	before := float64(s.routes[v].work) - mean
+	after := before + float64(dur)
+	return w * (abs(after) - abs(before)) / msPerMi
+}
+
+// meanWork is the crew's mean service time, ms.
+func (s *solution) meanWork() float64 {
+	if s.in.activeVehicles == 0 {
+		return 0
+	}
+	total := int64(0)
+	for _, r := range s.routes {
+		total += r.work
+	}
+	return float64(total) / float64(s.in.activeVehicles)
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func (s *solution) markAssigned(j, v int32) {
+	s.where[j] = v
+	i := s.freeAt[j]
+	last := s.free[len(s.free)-1]
+	s.free[i] = last
+	s.freeAt[last] = i
+	s.free = s.free[:len(s.free)-1]
+	s.freeAt[j] = -1
+	s.missed -= s.in.jobs[j].missed
+}
+
+func (s *solution) markFree(j int32) {
+	s.where[j] = -1
+	s.freeAt[j] = int32(len(s.free))
+	s.free = append(s.free, j)
+	s.missed += s.in.jobs[j].missed
+}
+
+// insert puts job j into gap g of route v (which must have been checked
+// feasible), then re-places the route's breaks.
+func (s *solution) insert(j, v int32, g int) {
+	r := s.own(v)
+	if len(r.seq) == 0 {
+		r.seq = s.in.withBreaks(r.seq[:0], v, j)
+	} else {
+		r.seq = slices.Insert(r.seq, g, j)
+	}
+	r.update(s.in)
+	if len(s.in.vehicles[v].breaks) > 0 {
+		s.in.placeBreaks(r)
+	}
+	s.markAssigned(j, v)
+}
+
+// remove takes job j out of its route, unless that would make the route
+// infeasible (travel times that break the triangle inequality); it
+// reports whether it did.
+func (s *solution) remove(j int32) bool {
+	v := s.where[j]
+	r := s.own(v)
+	p := slices.Index(r.seq, j)
+	old := slices.Clone(r.seq)
+	r.seq = slices.Delete(r.seq, p, p+1)
+	if r.jobs == 1 {
+		r.seq = r.seq[:0] // the last job goes: so do the breaks
+	}
+	if !r.update(s.in) {
+		r.seq = old
+		r.update(s.in)
+		return false
+	}
+	if len(r.seq) > 0 && len(s.in.vehicles[v].breaks) > 0 {
+		s.in.placeBreaks(r)
+	}
+	s.markFree(j)
+	return true
+}

@@ -1,0 +1,130 @@
+package solver
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dispatchd/dispatchd/geo"
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// locator numbers the places of a problem for the travel table: rows of
+// the caller's matrix as they are, or distinct coordinates in order of
+// first appearance.
+type locator struct {
+	matrix *geo.Matrix
+	ids    map[[2]float64]int32
+	places []model.Location
+}
+
+func newLocator(p *model.Problem, tr geo.Travel) *locator {
+	l := &locator{ids: map[[2]float64]int32{}}
+	if m, ok := tr.(*geo.Matrix); ok {
+		l.matrix = m
+	}
+	return l
+}
+
+// index returns the table index of a validated location.
+func (l *locator) index(loc model.Location) int32 {
+	if l.matrix != nil {
+		i, err := l.matrix.Index(loc)
+		if err != nil {
+			// Validation checks every location against the matrix first.
+			panic(fmt.Sprintf("solver: unvalidated location %v: %v", loc, err))
+		}
+		return int32(i)
+	}
+	key := [2]float64{loc.Lat, loc.Lng}
+	if i, ok := l.ids[key]; ok {
+		return i
+	}
+	i := int32(len(l.places))
+	l.ids[key] = i
+	l.places = append(l.places, model.LatLng(loc.Lat, loc.Lng))
+	return i
+}
+
+func (l *locator) size() int {
+	if l.matrix != nil {
+		return l.matrix.Size()
+	}
+	return len(l.places)
+}
+
+// denseLimit is the most places whose travel the table precomputes: 4,096²
+// entries of 12 bytes is 200 MB. Beyond it legs are computed when asked.
+const denseLimit = 4096
+
+// travelTable answers travel time (ms) and arc cost (the objective's
+// travel_time and distance terms) between table indices.
+type travelTable struct {
+	n     int
+	durs  []int32 // ms, row-major; nil when lazy
+	costs []float64
+	// lazy mode
+	loc    *locator
+	travel geo.Travel
+	w      model.Weights
+}
+
+func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable, error) {
+	n := loc.size()
+	t := &travelTable{n: n, loc: loc, travel: tr, w: w}
+	if n > denseLimit {
+		return t, nil
+	}
+	t.durs = make([]int32, n*n)
+	t.costs = make([]float64, n*n)
+	for a := range n {
+		for b := range n {
+			d, c, err := t.compute(int32(a), int32(b))
+			if err != nil {
+				return nil, err
+			}
+			t.durs[a*n+b], t.costs[a*n+b] = d, c
+		}
+	}
+	return t, nil
+}
+
+func (t *travelTable) compute(a, b int32) (int32, float64, error) {
+	leg, err := t.leg(a, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	ms := leg.Duration.Milliseconds()
+	if ms > math.MaxInt32 {
+		return 0, 0, fmt.Errorf("solver: a leg of %v is longer than the solver handles (24 days)", leg.Duration)
+	}
+	return int32(ms), t.w.TravelTime*float64(ms)/msPerMi + t.w.Distance*leg.Meters/1000, nil
+}
+
+func (t *travelTable) leg(a, b int32) (geo.Leg, error) {
+	if m := t.loc.matrix; m != nil {
+		return m.LegByIndex(int(a), int(b)), nil
+	}
+	leg, err := t.travel.Leg(t.loc.places[a], t.loc.places[b])
+	if err != nil {
+		return geo.Leg{}, fmt.Errorf("solver: travel: %w", err)
+	}
+	return leg, nil
+}
+
+// dur returns the travel time from a to b in ms.
+func (t *travelTable) dur(a, b int32) int64 {
+	if t.durs != nil {
+		return int64(t.durs[int(a)*t.n+int(b)])
+	}
+	d, _, _ := t.compute(a, b)
+	return int64(d)
+}
+
+// cost returns the weighted travel cost from a to b.
+func (t *travelTable) cost(a, b int32) float64 {
+	if t.costs != nil {
+		return t.costs[int(a)*t.n+int(b)]
+	}
+	_, c, _ := t.compute(a, b)
+	return c
+}
