@@ -2,11 +2,13 @@ package bench
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dispatchd/dispatchd/model"
 )
@@ -178,5 +180,76 @@ func wantViolation(want string) func(*testing.T, SolomonReport) {
 		if !slices.Contains(r.Violations, want) {
 			t.Errorf("violations %q, want one to read %q", r.Violations, want)
 		}
+	}
+}
+
+// timeSolomonPlan times a plan of customer sequences for s.Problem() in
+// exact tenths, as a planner would report it: arrival, start and end of
+// every stop, route and plan totals, and the objective (the distance).
+func timeSolomonPlan(s *Solomon, seq model.Plan) model.Plan {
+	instant := func(tenths int64) time.Time { return SolomonEpoch.Add(time.Duration(tenths) * 100 * time.Millisecond) }
+	secs := func(tenths int64) model.Seconds { return model.Seconds((tenths + 5) / 10) }
+	depot := s.Customers[0]
+	plan := model.Plan{Unassigned: []model.Unassigned{}}
+	var total, work int64
+	for _, r := range seq.Routes {
+		out := model.Route{TechnicianID: r.TechnicianID, Start: instant(10 * depot.Ready)}
+		t, prev, load, routeWork, routeDist := 10*depot.Ready, 0, int64(0), int64(0), int64(0)
+		for _, st := range r.Stops {
+			n, _ := strconv.Atoi(st.WorkOrderID)
+			c, leg := s.Customers[n], s.ArcTenths(prev, n)
+			arrival := t + leg
+			start := max(arrival, 10*c.Ready)
+			t, prev = start+10*c.Service, n
+			load, routeWork, routeDist = load+c.Demand, routeWork+c.Service, routeDist+leg
+			out.Stops = append(out.Stops, model.Stop{WorkOrderID: st.WorkOrderID, Arrival: instant(arrival), Start: instant(start),
+				End: instant(t), Travel: secs(leg), Distance: float64(leg) / 10, Wait: secs(start - arrival)})
+		}
+		leg := s.ArcTenths(prev, 0)
+		routeDist += leg
+		out.End, out.Travel, out.Distance = instant(t+leg), secs(routeDist), float64(routeDist)/10
+		out.Work, out.Load = model.Seconds(routeWork), []float64{float64(load)}
+		plan.Routes = append(plan.Routes, out)
+		total, work = total+routeDist, work+routeWork
+	}
+	plan.KPIs = model.KPIs{Assigned: len(s.Customers) - 1, Travel: secs(total), Distance: float64(total) / 10,
+		Utilisation: float64(work) / float64(int64(len(seq.Routes))*(depot.Due-depot.Ready)), TechniciansUsed: len(seq.Routes)}
+	plan.ObjectiveTerms.Distance = float64(total) / 10
+	plan.Objective = plan.ObjectiveTerms.Distance
+	return plan
+}
+
+// TestSolomonProblemAgreesWithCheckSolomon times the fixture plans for the
+// converted problem: CheckPlan must find the same feasibility as
+// CheckSolomon, an objective equal to the DIMACS distance, and nothing
+// misreported.
+func TestSolomonProblemAgreesWithCheckSolomon(t *testing.T) {
+	for _, tc := range []struct {
+		instance, plan string
+		want           []Kind
+	}{
+		{"c101.txt", "c101-greedy.json", nil},
+		{"tiny.txt", "tiny-feasible.json", nil},
+		{"tiny.txt", "tiny-window.json", []Kind{KindWindow}},
+		{"tiny.txt", "tiny-capacity.json", []Kind{KindCapacity}},
+	} {
+		t.Run(tc.plan, func(t *testing.T) {
+			s := readSolomon(t, "testdata/solomon/"+tc.instance)
+			seq := readPlan(t, "testdata/solomon/plans/"+tc.plan)
+			want := CheckSolomon(s, seq)
+			got := CheckPlan(s.Problem(), timeSolomonPlan(s, seq))
+			if kinds := got.Kinds(); !slices.Equal(kinds, tc.want) {
+				t.Errorf("CheckPlan kinds %q, want %q: %v", kinds, tc.want, got.Violations)
+			}
+			if got.Feasible != want.Feasible {
+				t.Errorf("CheckPlan feasible %v, CheckSolomon %v", got.Feasible, want.Feasible)
+			}
+			if math.Abs(got.Objective-want.Distance) > 1e-9*want.Distance {
+				t.Errorf("objective %v, DIMACS distance %v", got.Objective, want.Distance)
+			}
+			if len(got.Mismatches) > 0 {
+				t.Errorf("mismatches: %q", got.Mismatches)
+			}
+		})
 	}
 }

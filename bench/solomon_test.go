@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,15 @@ func TestParseDecimal(t *testing.T) {
 		got, err := parseDecimal(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("parseDecimal(%q) = %+v, %v; want %+v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if !tc.ok {
+			continue
+		}
+		if again, err := parseDecimal(got.String()); err != nil || again != got {
+			t.Errorf("parseDecimal(%q).String() = %q, which reads back as %+v, %v", tc.in, got.String(), again, err)
+		}
+		if f, err := strconv.ParseFloat(tc.in, 64); err != nil || got.Float64() != f {
+			t.Errorf("parseDecimal(%q).Float64() = %v, want %v", tc.in, got.Float64(), f)
 		}
 	}
 }
