@@ -77,11 +77,11 @@ func ReadSolomonFile(path string) (*Solomon, error) {
 		return nil, fmt.Errorf("bench: reading Solomon instance: %w", err)
 	}
 	defer f.Close()
-	s, err := ReadSolomon(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	p := &solomonParser{sc: bufio.NewScanner(f), s: &Solomon{}}
+	if err := p.parse(); err != nil {
+		return nil, fmt.Errorf("bench: reading Solomon instance %s: %w", path, err)
 	}
-	return s, nil
+	return p.s, nil
 }
 
 // ReadSolomon reads a Solomon / Gehring-Homberger VRPTW instance: a name

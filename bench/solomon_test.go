@@ -331,3 +331,14 @@ func TestReadBKSFile(t *testing.T) {
 		t.Errorf("missing file: %v, want os.ErrNotExist", err)
 	}
 }
+
+func TestReadSolomonFileErrors(t *testing.T) {
+	_, err := ReadSolomonFile("testdata/plan/small-plan.json")
+	if want := `bench: reading Solomon instance testdata/plan/small-plan.json: line 2: got "\"routes\": [", want VEHICLE`; err == nil ||
+		!errors.Is(err, ErrSolomonFormat) || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v, want an ErrSolomonFormat starting %q", err, want)
+	}
+	if _, err := ReadSolomonFile("testdata/solomon/missing.txt"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v, want os.ErrNotExist", err)
+	}
+}
