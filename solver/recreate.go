@@ -2,6 +2,7 @@ package solver
 
 import (
 	"cmp"
+	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -16,7 +17,9 @@ const blinkRate = 0.01
 // it out.
 func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, scratch *scratch) {
 	in := s.in
-	nj := len(in.jobs)
+	// Positions to try before the next blink: geometric, drawn once per
+	// blink rather than a coin per position.
+	gap := blinkGap(rng, blink)
 	for _, j := range jobs {
 		jb := &in.jobs[j]
 		mean := s.meanWork()
@@ -24,7 +27,7 @@ func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, scratch
 		bestV, bestGap, bestCost := int32(-1), 0, jb.missed
 		for _, v := range jb.vehicles {
 			r := s.routes[v]
-			if !in.ok[int(v)*nj+int(j)] || !r.fits(in, jb) {
+			if !r.fits(in, jb) {
 				continue
 			}
 			extra := s.workloadDelta(v, jb.dur, mean)
@@ -38,9 +41,11 @@ func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, scratch
 				continue
 			}
 			for g := 0; g <= len(r.seq); g++ {
-				if blink > 0 && rng.Float64() < blink {
+				if gap == 0 {
+					gap = blinkGap(rng, blink)
 					continue
 				}
+				gap--
 				if ins, ok := r.tryGap(in, j, g); ok && ins.delta+extra < bestCost {
 					bestV, bestGap, bestCost = v, g, ins.delta+extra
 				}
@@ -50,6 +55,15 @@ func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, scratch
 			s.insert(j, bestV, bestGap)
 		}
 	}
+}
+
+// blinkGap draws how many positions pass before the next blink, each
+// position blinking with probability p.
+func blinkGap(rng *rand.Rand, p float64) int {
+	if p <= 0 {
+		return math.MaxInt
+	}
+	return int(math.Log(1-rng.Float64()) / math.Log(1-p))
 }
 
 // scratch holds buffers reused across iterations.

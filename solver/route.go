@@ -17,6 +17,7 @@ type route struct {
 	seq []int32
 
 	loc  []int32 // where the technician is at p
+	leg  []int64 // travel time into p (zero into a break)
 	est  []int64 // earliest start at p (at the depots: departure, arrival)
 	dep  []int64 // earliest departure from p
 	lst  []int64 // latest start at p that keeps the rest feasible
@@ -49,6 +50,7 @@ func (r *route) clone(s *solution) *route {
 	c := *r
 	c.seq = slices.Clone(r.seq)
 	c.loc = slices.Clone(r.loc)
+	c.leg = slices.Clone(r.leg)
 	c.est = slices.Clone(r.est)
 	c.dep = slices.Clone(r.dep)
 	c.lst = slices.Clone(r.lst)
@@ -73,6 +75,7 @@ func (r *route) update(in *instance) bool {
 	m := len(r.seq)
 	n := m + 2
 	r.loc, r.est, r.dep, r.lst = grow(r.loc, n), grow(r.est, n), grow(r.dep, n), grow(r.lst, n)
+	r.leg = grow(r.leg, n)
 	r.next, r.slack, r.late = grow(r.next, n), grow(r.slack, n), grow(r.late, n)
 	r.load = grow(r.load, in.dims)
 	clear(r.load)
@@ -82,18 +85,19 @@ func (r *route) update(in *instance) bool {
 	r.jobs, r.work, r.arcs, r.pair, r.lastTimed = 0, 0, 0, 0, 0
 	nj := len(in.jobs)
 
-	r.loc[0], r.est[0], r.dep[0] = ve.startLoc, ve.shiftStart, ve.shiftStart
+	r.loc[0], r.est[0], r.dep[0], r.leg[0] = ve.startLoc, ve.shiftStart, ve.shiftStart, 0
 	for p := 1; p <= m; p++ {
 		x := r.seq[p-1]
 		if x < 0 {
 			b := &ve.breaks[-x-1]
 			s := max(r.dep[p-1], b.earliest)
 			feasible = feasible && s <= b.latest
-			r.loc[p], r.est[p], r.dep[p] = r.loc[p-1], s, s+b.dur
+			r.loc[p], r.est[p], r.dep[p], r.leg[p] = r.loc[p-1], s, s+b.dur, 0
 			continue
 		}
 		jb := &in.jobs[x]
-		arr := r.dep[p-1] + tt.dur(r.loc[p-1], jb.loc)
+		r.leg[p] = tt.dur(r.loc[p-1], jb.loc)
+		arr := r.dep[p-1] + r.leg[p]
 		s, ok := jb.firstStart(arr)
 		if !ok {
 			feasible, s = false, arr
@@ -112,7 +116,8 @@ func (r *route) update(in *instance) bool {
 	}
 	e := m + 1
 	r.loc[e] = ve.endLoc
-	r.est[e] = r.dep[m] + tt.dur(r.loc[m], ve.endLoc)
+	r.leg[e] = tt.dur(r.loc[m], ve.endLoc)
+	r.est[e] = r.dep[m] + r.leg[e]
 	r.dep[e] = r.est[e]
 	if m > 0 {
 		r.arcs += tt.cost(r.loc[m], ve.endLoc)
@@ -124,11 +129,8 @@ func (r *route) update(in *instance) bool {
 	nextLoc := ve.endLoc
 	for p := m; p >= 0; p-- {
 		r.next[p] = nextLoc
-		bound := r.lst[p+1]
-		if p+1 == e || r.seq[p] >= 0 {
-			bound -= tt.dur(r.loc[p], r.loc[p+1])
-		}
-		r.slack[p] = r.slack[p+1] + r.wait(in, p+1)
+		bound := r.lst[p+1] - r.leg[p+1]
+		r.slack[p] = r.slack[p+1] + r.est[p+1] - r.dep[p] - r.leg[p+1]
 		r.late[p] = r.late[p+1]
 		if p == 0 {
 			r.lst[0] = bound
@@ -153,17 +155,6 @@ func (r *route) update(in *instance) bool {
 	}
 	r.soft = r.softCost(in, r.late[0], r.est[e])
 	return feasible
-}
-
-// wait returns the idle time at position p in the earliest schedule.
-func (r *route) wait(in *instance, p int) int64 {
-	if p == len(r.seq)+1 {
-		return 0
-	}
-	if r.seq[p-1] < 0 {
-		return r.est[p] - r.dep[p-1]
-	}
-	return r.est[p] - r.dep[p-1] - in.tt.dur(r.loc[p-1], r.loc[p])
 }
 
 // softCost weighs lateness (ms) and the return time into the objective.

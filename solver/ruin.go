@@ -114,17 +114,11 @@ func (s *solution) removeString(rng *rand.Rand, j int32, l int, removed []int32)
 		keepFrom = from + rng.IntN(l)
 		keepTo = keepFrom + total - l
 	}
+	take := jobsAt[:0]
 	for k := from; k < from+total; k++ {
-		if k >= keepFrom && k < keepTo {
-			continue
-		}
-		x := jobsAt[k]
-		if s.in.jobs[x].fixed >= 0 {
-			continue
-		}
-		if s.remove(x) {
-			removed = append(removed, x)
+		if (k < keepFrom || k >= keepTo) && s.in.jobs[jobsAt[k]].fixed < 0 {
+			take = append(take, jobsAt[k])
 		}
 	}
-	return removed
+	return s.removeAll(s.where[j], take, removed)
 }

@@ -195,3 +195,37 @@ func (s *solution) remove(j int32) bool {
 	s.markFree(j)
 	return true
 }
+
+// removeAll takes jobs out of route v at once and appends them to removed.
+// Should that leave the route infeasible (travel times that break the
+// triangle inequality), it removes them one by one, keeping those whose
+// removal would break it.
+func (s *solution) removeAll(v int32, jobs, removed []int32) []int32 {
+	if len(jobs) == 0 {
+		return removed
+	}
+	r := s.own(v)
+	old := slices.Clone(r.seq)
+	r.seq = slices.DeleteFunc(r.seq, func(x int32) bool { return x >= 0 && slices.Contains(jobs, x) })
+	if r.jobs == len(jobs) {
+		r.seq = r.seq[:0]
+	}
+	if !r.update(s.in) {
+		r.seq = old
+		r.update(s.in)
+		for _, j := range jobs {
+			if s.remove(j) {
+				removed = append(removed, j)
+			}
+		}
+		return removed
+	}
+	if len(r.seq) > 0 && len(s.in.vehicles[v].breaks) > 0 {
+		s.in.placeBreaks(r)
+	}
+	for _, j := range jobs {
+		s.markFree(j)
+		removed = append(removed, j)
+	}
+	return removed
+}

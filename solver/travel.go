@@ -116,8 +116,7 @@ func (t *travelTable) dur(a, b int32) int64 {
 	if t.durs != nil {
 		return int64(t.durs[int(a)*t.n+int(b)])
 	}
-	d, _, _ := t.compute(a, b)
-	return int64(d)
+	return t.lazyDur(a, b)
 }
 
 // cost returns the weighted travel cost from a to b.
@@ -125,6 +124,15 @@ func (t *travelTable) cost(a, b int32) float64 {
 	if t.costs != nil {
 		return t.costs[int(a)*t.n+int(b)]
 	}
+	return t.lazyCost(a, b)
+}
+
+func (t *travelTable) lazyDur(a, b int32) int64 {
+	d, _, _ := t.compute(a, b)
+	return int64(d)
+}
+
+func (t *travelTable) lazyCost(a, b int32) float64 {
 	_, c, _ := t.compute(a, b)
 	return c
 }
