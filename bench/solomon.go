@@ -395,10 +395,6 @@ func isqrt(n uint64) uint64 {
 //   - weights: unassigned 10^6 per order and distance 1000 per kilometre, so
 //     that the objective is the distance in instance units; every other
 //     weight is 0.
-//
-// A zero-width window [r, r] becomes [r, r + 1 ms], because model refuses a
-// window whose end equals its start; no start time changes meaning, since
-// every start of a DIMACS schedule is a multiple of 0.1 s.
 func (s *Solomon) Problem() *model.Problem {
 	depot := s.Customers[0]
 	p := &model.Problem{
@@ -417,9 +413,6 @@ func (s *Solomon) Problem() *model.Problem {
 	}
 	for _, c := range s.Customers[1:] {
 		window := model.TimeWindow{Start: solomonTime(c.Ready), End: solomonTime(c.Due)}
-		if c.Due == c.Ready {
-			window.End = window.End.Add(time.Millisecond)
-		}
 		p.WorkOrders = append(p.WorkOrders, model.WorkOrder{
 			ID:          strconv.Itoa(c.No),
 			Priority:    model.PriorityNormal,

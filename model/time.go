@@ -76,8 +76,9 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// TimeWindow is an interval of instants. On a work order it bounds the start
-// of service, not its end.
+// TimeWindow is a closed interval of instants. On a work order it bounds
+// the start of service, not its end; a window whose end equals its start
+// is a fixed appointment.
 type TimeWindow struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
@@ -99,11 +100,7 @@ func (w TimeWindow) check(v *checker, path string) {
 		v.add(path+".end", "missing")
 		missing = true
 	}
-	switch {
-	case missing:
-	case w.End.Before(w.Start):
+	if !missing && w.End.Before(w.Start) {
 		v.add(path+".end", "before start")
-	case w.End.Equal(w.Start):
-		v.add(path+".end", "equals start: the window is empty")
 	}
 }

@@ -56,7 +56,7 @@ func TestProblemValidate(t *testing.T) {
 		{"work order id missing", func(p *Problem) { p.WorkOrders[0].ID = "" }, "work_orders[0].id", "missing"},
 		{"duplicate work order id", func(p *Problem) { p.WorkOrders[1].ID = "WO-1" }, "work_orders[1].id", "duplicate id"},
 		{"inverted window", func(p *Problem) { p.WorkOrders[0].TimeWindows[0].End = at(9, 0) }, "work_orders[0].time_windows[0].end", "before start"},
-		{"empty window", func(p *Problem) { p.WorkOrders[0].TimeWindows[0].End = at(10, 0) }, "work_orders[0].time_windows[0].end", "empty"},
+		{"window without end", func(p *Problem) { p.WorkOrders[0].TimeWindows[0].End = time.Time{} }, "work_orders[0].time_windows[0].end", "missing"},
 		{"window without start", func(p *Problem) { p.WorkOrders[0].TimeWindows[0].Start = time.Time{} }, "work_orders[0].time_windows[0].start", "missing"},
 		{"shift end before start", func(p *Problem) { p.Technicians[0].Shift.End = at(7, 0) }, "technicians[0].shift.end", "before start"},
 		{"shift missing", func(p *Problem) { p.Technicians[1].Shift = Shift{} }, "technicians[1].shift.start", "missing"},
@@ -171,6 +171,14 @@ func squareMatrix(n int) *Travel {
 		tr.Distances = append(tr.Distances, dist)
 	}
 	return tr
+}
+
+func TestZeroWidthWindowIsAnAppointment(t *testing.T) {
+	p := validProblem()
+	p.WorkOrders[0].TimeWindows[0].End = p.WorkOrders[0].TimeWindows[0].Start
+	if err := p.Validate(); err != nil {
+		t.Errorf("a window [10:00, 10:00] is refused: %v", err)
+	}
 }
 
 func TestProblemValidateMatrix(t *testing.T) {
