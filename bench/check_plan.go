@@ -69,6 +69,9 @@ const (
 	KindInconsistent Kind = "inconsistent"
 	// KindReason: an unassigned order without a non-empty reason.
 	KindReason Kind = "reason"
+	// KindClosed: a complete or cancelled order is routed or listed
+	// unassigned; closed orders are history and stay out of plans.
+	KindClosed Kind = "closed"
 )
 
 // Violation is one broken hard rule.
@@ -320,6 +323,9 @@ func (c *planChecker) job(t *model.Technician, st *model.Stop) (job, bool) {
 		return job{}, false
 	}
 	j := job{stop: st, order: w, start: st.Start, end: st.Start.Add(w.Duration.Duration())}
+	if !w.Status.Open() {
+		c.add(KindClosed, "%s is %s and is routed to %s", w.ID, w.Status, t.ID)
+	}
 	prev, twice := c.done[w.ID]
 	switch {
 	case w.Crew() > 1:
@@ -535,6 +541,10 @@ func (c *planChecker) checkOrders(list []model.Unassigned) {
 		a, assigned := c.done[w.ID]
 		u := listed[w.ID]
 		switch {
+		case !w.Status.Open():
+			if u != nil {
+				c.add(KindClosed, "%s is %s and is listed unassigned", w.ID, w.Status)
+			}
 		case assigned && u != nil:
 			c.add(KindInconsistent, "%s is assigned to %s and listed unassigned", w.ID, a.tech.ID)
 		case !assigned && u == nil:

@@ -44,6 +44,9 @@ func (c *planChecker) orderTerms(w model.Weights) {
 	for i := range c.p.WorkOrders {
 		o := &c.p.WorkOrders[i]
 		a, ok := c.done[o.ID]
+		if !o.Status.Open() {
+			continue
+		}
 		if !ok {
 			k.Unassigned++
 			terms.Unassigned += w.UnassignedCost(o.Priority)

@@ -368,6 +368,16 @@ func TestCheckPlanRules(t *testing.T) {
 		{"unassigned without a reason", func(p *model.Problem, plan *model.Plan) {
 			plan.Unassigned[1].Reasons = []string{""}
 		}, KindReason},
+		{"a completed order listed unassigned", func(p *model.Problem, plan *model.Plan) {
+			order(p, "WO-F").Status = model.StatusComplete
+		}, KindClosed},
+		{"a cancelled order left out", func(p *model.Problem, plan *model.Plan) {
+			order(p, "WO-F").Status = model.StatusCancelled
+			removeUnassigned(plan, "WO-F")
+		}, ""},
+		{"a cancelled order routed", func(p *model.Problem, plan *model.Plan) {
+			order(p, "WO-B").Status = model.StatusCancelled
+		}, KindClosed},
 		{"times written in another zone", func(p *model.Problem, plan *model.Plan) {
 			for i := range plan.Routes {
 				for j := range plan.Routes[i].Stops {

@@ -39,7 +39,9 @@ func (t *Travel) Size() int {
 	return len(t.Durations)
 }
 
-// Problem is everything a planner needs for one dispatch window.
+// Problem is everything a planner needs for one dispatch window. Orders
+// that are complete or cancelled are history: a plan neither routes them
+// nor lists them as unassigned, and they cost nothing.
 type Problem struct {
 	Technicians []Technician `json:"technicians"`
 	WorkOrders  []WorkOrder  `json:"work_orders"`

@@ -126,6 +126,9 @@ func compile(p *model.Problem) (*instance, error) {
 		techIndex[p.Technicians[i].ID] = int32(i)
 	}
 	for i := range p.WorkOrders {
+		if !p.WorkOrders[i].Status.Open() {
+			continue // history: neither planned nor unassigned
+		}
 		j, err := compileJob(i, &p.WorkOrders[i], locs, in.w, techIndex)
 		if err != nil {
 			return nil, err

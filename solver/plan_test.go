@@ -372,6 +372,15 @@ func TestHardConstraints(t *testing.T) {
 	}
 }
 
+func TestClosedOrdersStayOutOfPlans(t *testing.T) {
+	done, gone, open := order("DONE", 1), order("GONE", 2), order("OPEN", 3)
+	done.Status, gone.Status = model.StatusComplete, model.StatusCancelled
+	plan := solve(t, &model.Problem{Technicians: []model.Technician{tech("A")}, WorkOrders: []model.WorkOrder{done, gone, open}})
+	if plan.KPIs.Assigned != 1 || plan.KPIs.Unassigned != 0 || len(plan.Unassigned) != 0 {
+		t.Errorf("assigned %d, unassigned %v; want only OPEN planned", plan.KPIs.Assigned, plan.Unassigned)
+	}
+}
+
 func TestPinnedStopThatCannotBeKept(t *testing.T) {
 	a := tech("A")
 	o := order("W", 50) // 80 minutes' drive
