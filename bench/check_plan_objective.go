@@ -111,18 +111,18 @@ func (c *planChecker) compare(plan model.Plan) {
 	for _, f := range []struct {
 		name      string
 		got, want float64
-		seconds   bool
+		prec      precision
 	}{
-		{"assigned", float64(got.Assigned), float64(want.Assigned), false},
-		{"unassigned", float64(got.Unassigned), float64(want.Unassigned), false},
-		{"travel_s", float64(got.Travel), float64(want.Travel), true},
-		{"distance_m", got.Distance, want.Distance, false},
-		{"lateness_s", float64(got.Lateness), float64(want.Lateness), true},
-		{"overtime_s", float64(got.Overtime), float64(want.Overtime), true},
-		{"utilisation", got.Utilisation, want.Utilisation, false},
-		{"technicians_used", float64(got.TechniciansUsed), float64(want.TechniciansUsed), false},
+		{"assigned", float64(got.Assigned), float64(want.Assigned), exact},
+		{"unassigned", float64(got.Unassigned), float64(want.Unassigned), exact},
+		{"travel_s", float64(got.Travel), float64(want.Travel), seconds},
+		{"distance_m", got.Distance, want.Distance, decimetres},
+		{"lateness_s", float64(got.Lateness), float64(want.Lateness), seconds},
+		{"overtime_s", float64(got.Overtime), float64(want.Overtime), seconds},
+		{"utilisation", got.Utilisation, want.Utilisation, fourDecimals},
+		{"technicians_used", float64(got.TechniciansUsed), float64(want.TechniciansUsed), exact},
 	} {
-		if !agree(f.got, f.want, f.seconds) {
+		if !agree(f.got, f.want, f.prec) {
 			c.mismatch("kpis.%s: reported %v, recomputed %v", f.name, f.got, f.want)
 		}
 	}
@@ -145,11 +145,11 @@ func (c *planChecker) compareObjective(plan model.Plan) {
 		{"workload_balance", got.WorkloadBalance, want.WorkloadBalance},
 		{"plan_change", got.PlanChange, want.PlanChange},
 	} {
-		if !agree(f.got, f.want, false) {
+		if !agree(f.got, f.want, exact) {
 			c.mismatch("objective_terms.%s: reported %v, recomputed %v", f.name, f.got, f.want)
 		}
 	}
-	if !agree(plan.Objective, want.Total(), false) {
+	if !agree(plan.Objective, want.Total(), exact) {
 		c.mismatch("objective: reported %v, recomputed %v", plan.Objective, want.Total())
 	}
 }
@@ -166,14 +166,14 @@ func (c *planChecker) compareRoute(r *timedRoute) {
 	for _, f := range []struct {
 		name      string
 		got, want float64
-		seconds   bool
+		prec      precision
 	}{
-		{"travel_s", float64(rt.Travel), r.travelSeconds(), true},
-		{"distance_m", rt.Distance, r.meters(), false},
-		{"work_s", float64(rt.Work), r.workSeconds(), true},
-		{"overtime_s", float64(rt.Overtime), r.overtime().Seconds(), true},
+		{"travel_s", float64(rt.Travel), r.travelSeconds(), seconds},
+		{"distance_m", rt.Distance, r.meters(), decimetres},
+		{"work_s", float64(rt.Work), r.workSeconds(), seconds},
+		{"overtime_s", float64(rt.Overtime), r.overtime().Seconds(), seconds},
 	} {
-		if !agree(f.got, f.want, f.seconds) {
+		if !agree(f.got, f.want, f.prec) {
 			c.mismatch("route %s: %s reported %v, recomputed %v", id, f.name, f.got, f.want)
 		}
 	}
@@ -197,27 +197,42 @@ func (c *planChecker) compareStop(tech string, j *job) {
 	for _, f := range []struct {
 		name      string
 		got, want float64
-		seconds   bool
+		prec      precision
 	}{
-		{"travel_s", float64(st.Travel), j.leg.Duration.Seconds(), true},
-		{"distance_m", st.Distance, j.leg.Meters, false},
-		{"lateness_s", float64(st.Lateness), late.Seconds(), true},
+		{"travel_s", float64(st.Travel), j.leg.Duration.Seconds(), seconds},
+		{"distance_m", st.Distance, j.leg.Meters, decimetres},
+		{"lateness_s", float64(st.Lateness), late.Seconds(), seconds},
 	} {
-		if !agree(f.got, f.want, f.seconds) {
+		if !agree(f.got, f.want, f.prec) {
 			c.mismatch("route %s stop %s: %s reported %v, recomputed %v", tech, w.ID, f.name, f.got, f.want)
 		}
 	}
-	if !st.Arrival.IsZero() && !agree(float64(st.Wait), st.Start.Sub(st.Arrival).Seconds(), true) {
+	if !st.Arrival.IsZero() && !agree(float64(st.Wait), st.Start.Sub(st.Arrival).Seconds(), seconds) {
 		c.mismatch("route %s stop %s: wait_s reported %d, start − arrival is %v", tech, w.ID, st.Wait, st.Start.Sub(st.Arrival))
 	}
 }
 
-// agree compares a reported number with a recomputed one: to the second
-// (whole-second fields round), else to a relative 1e-6.
-func agree(got, want float64, seconds bool) bool {
+// precision is how finely model says a reported number is written.
+type precision int
+
+const (
+	exact        precision = iota // to a relative 1e-6
+	seconds                       // whole seconds: _s fields
+	decimetres                    // 0.1 m: distance_m fields
+	fourDecimals                  // utilisation
+)
+
+// agree compares a reported number with a recomputed one at the precision
+// model documents for the field.
+func agree(got, want float64, prec precision) bool {
 	d := math.Abs(got - want)
-	if seconds {
+	switch prec {
+	case seconds:
 		return d <= slack.Seconds()
+	case decimetres:
+		return d <= 0.05+1e-6*math.Abs(want)
+	case fourDecimals:
+		return d <= 0.5e-4+1e-12
 	}
 	return d <= 1e-6*max(math.Abs(got), math.Abs(want)) || d <= 1e-9
 }
@@ -231,7 +246,7 @@ func sameLoad(a, b []float64) bool {
 		if k < len(b) {
 			y = b[k]
 		}
-		if !agree(x, y, false) {
+		if !agree(x, y, exact) {
 			return false
 		}
 	}

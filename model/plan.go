@@ -12,6 +12,12 @@ const (
 )
 
 // Stop is one visit (or break) in a technician's route.
+//
+// Plans write durations ("_s") rounded to whole seconds, distances ("_m")
+// rounded to 0.1 m and utilisation to four decimals; the objective and its
+// terms are computed from the unrounded figures. A job stop ends at its
+// start plus the order's duration; a break is taken where the technician
+// is, after the previous stop ends and before they leave for the next.
 type Stop struct {
 	Type        StopType `json:"type,omitempty"`
 	WorkOrderID string   `json:"work_order_id,omitempty"`
@@ -36,8 +42,9 @@ func (s *Stop) IsBreak() bool { return s.Type == StopBreak }
 type Route struct {
 	TechnicianID string `json:"technician_id"`
 	Stops        []Stop `json:"stops"`
-	// Start is when the technician leaves their start location; End is when
-	// they are back at their end location.
+	// Start is when the technician leaves their start location (after any
+	// break taken there); End is when they are back at their end location,
+	// at the earliest.
 	Start    time.Time `json:"start,omitzero"`
 	End      time.Time `json:"end,omitzero"`
 	Travel   Seconds   `json:"travel_s"`
@@ -63,7 +70,7 @@ type KPIs struct {
 	Lateness   Seconds `json:"lateness_s"`
 	Overtime   Seconds `json:"overtime_s"`
 	// Utilisation is work time over shift time of the technicians used,
-	// between 0 and 1.
+	// between 0 and 1, to four decimals.
 	Utilisation     float64 `json:"utilisation"`
 	TechniciansUsed int     `json:"technicians_used"`
 }

@@ -19,6 +19,7 @@ func (in *instance) plan(s *solution) model.Plan {
 	var terms model.ObjectiveTerms
 	var k model.KPIs
 	var shiftMS, workMS, travelMS, lateMS, overMS int64
+	meters := 0.0
 	work := make([]float64, len(in.vehicles)) // minutes of service
 	for v, r := range s.routes {
 		if r.jobs == 0 {
@@ -31,11 +32,11 @@ func (in *instance) plan(s *solution) model.Plan {
 		travelMS += st.travel
 		lateMS += st.late
 		overMS += st.over
-		k.Distance += rt.Distance
+		meters += st.meters
 		shiftMS += ve.shiftEnd - ve.shiftStart
 		workMS += r.work
 		work[v] = float64(r.work) / msPerMi
-		terms.Distance += in.w.Distance * rt.Distance / 1000
+		terms.Distance += in.w.Distance * st.meters / 1000
 		for _, x := range r.seq {
 			if x >= 0 {
 				k.Assigned++
@@ -70,7 +71,7 @@ func (in *instance) plan(s *solution) model.Plan {
 	if shiftMS > 0 {
 		k.Utilisation = math.Round(float64(workMS)/float64(shiftMS)*1e4) / 1e4
 	}
-	k.Distance = roundDecimeter(k.Distance)
+	k.Distance = roundDecimeter(meters)
 	out.KPIs = k
 	out.ObjectiveTerms = terms
 	out.Objective = terms.Total()
@@ -97,8 +98,11 @@ func (in *instance) workloadTerm(work []float64) float64 {
 	return in.w.WorkloadBalance * dev
 }
 
-// routeStats are a route's exact totals, ms.
-type routeStats struct{ travel, late, over int64 }
+// routeStats are a route's unrounded totals: ms and metres.
+type routeStats struct {
+	travel, late, over int64
+	meters             float64
+}
 
 func msSeconds(ms int64) model.Seconds { return model.SecondsOf(time.Duration(ms) * time.Millisecond) }
 
@@ -115,9 +119,15 @@ func (in *instance) routeOut(v int32, r *route) (model.Route, routeStats) {
 		rt.Load = slices.Clone(r.load)
 	}
 	prev := t.Start
-	leave := r.dep[0]
-	if len(r.seq) > 0 && r.seq[0] >= 0 {
-		leave = max(leave, r.est[1]-in.tt.dur(r.loc[0], r.loc[1]))
+	// The technician leaves after any breaks taken at home, and no earlier
+	// than needed to start the first job on time.
+	first := 1
+	for first <= len(r.seq) && r.seq[first-1] < 0 {
+		first++
+	}
+	leave := r.dep[first-1]
+	if first <= len(r.seq) {
+		leave = max(leave, r.est[first]-r.leg[first])
 	}
 	rt.Start = at(leave)
 	depart := leave
@@ -147,16 +157,16 @@ func (in *instance) routeOut(v int32, r *route) (model.Route, routeStats) {
 			st.late += r.dep[p] - d
 		}
 		rt.Stops = append(rt.Stops, stop)
-		rt.Distance += leg.Meters
+		st.meters += leg.Meters
 		st.travel += legMS
 		rt.Work += wo.Duration
 		prev, depart = wo.Location, r.dep[p]
 	}
 	e := len(r.seq) + 1
-	rt.Distance += in.leg(prev, t.EndLocation()).Meters
+	st.meters += in.leg(prev, t.EndLocation()).Meters
 	st.travel += in.tt.dur(r.loc[e-1], ve.endLoc)
 	st.over = max(0, r.est[e]-ve.shiftEnd)
-	rt.Distance = roundDecimeter(rt.Distance)
+	rt.Distance = roundDecimeter(st.meters)
 	rt.End = at(r.est[e])
 	rt.Travel = msSeconds(st.travel)
 	rt.Overtime = msSeconds(st.over)
