@@ -3,6 +3,8 @@
 //
 //	dispatchd serve [--addr :8080] [--demo]       run the HTTP service
 //	dispatchd gen --orders N --technicians N      print a generated day
+//	dispatchd solve [--format json|solomon] FILE  plan a problem
+//	dispatchd bench --set DIR                     gap to best-known results
 //	dispatchd validate FILE|-                     check a problem document
 //
 // It wires the packages together and is the only place that reads flags,
@@ -40,6 +42,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the HTTP service", runServe},
 		{"gen", "print a generated field-service day as problem JSON", runGen},
+		{"solve", "plan a problem (JSON or Solomon VRPTW) and print the plan", runSolve},
+		{"bench", "solve a benchmark set and report the gap to best-known results", runBench},
 		{"validate", "check a problem document and name every bad field", runValidate},
 	}
 }

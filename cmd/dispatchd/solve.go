@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/solver"
+)
+
+func runSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	const synopsis = "dispatchd solve [--format json|solomon] [--time-limit 10s] [--iterations N] [--seed 1] FILE|-"
+	fs := flagSet("solve")
+	format := fs.String("format", "json", "input format: json (a problem as in API.md) or solomon (VRPTW text)")
+	limit := fs.Duration("time-limit", 0, "wall-clock budget (default 10s, or none when --iterations is given)")
+	iterations := fs.Int("iterations", 0, "improvement iterations; with a seed, the same input gives the same plan")
+	seed := fs.Uint64("seed", 1, "random seed")
+	rest, err := parseFlags(fs, synopsis, args, stdout, 1)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usagef("want one problem file, or - for stdin")
+	}
+	if *format != "json" && *format != "solomon" {
+		return usagef("invalid value %q for flag -format: want json or solomon", *format)
+	}
+	if *limit < 0 {
+		return usagef("invalid value %v for flag -time-limit: want a positive duration", *limit)
+	}
+	if *iterations < 0 {
+		return usagef("invalid value %d for flag -iterations: want 0 or more", *iterations)
+	}
+	if *limit == 0 && *iterations == 0 {
+		*limit = 10 * time.Second
+	}
+	data, err := readInput(rest[0], stdin)
+	if err != nil {
+		return err
+	}
+	p, err := readProblem(rest[0], *format, data)
+	if err != nil {
+		return err
+	}
+	opts := solver.Options{TimeLimit: *limit, Iterations: *iterations, Seed: *seed}
+	if isTerminal(stderr) {
+		opts.Observer = progressPrinter(stderr)
+	}
+	plan, err := solver.Plan(ctx, p, opts)
+	if opts.Observer != nil {
+		fmt.Fprintln(stderr)
+	}
+	var ve *model.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return usagef("%s: %d problem(s): %s", rest[0], len(ve.Errors), ve.Summary())
+	case errors.Is(err, solver.ErrInfeasible):
+		return usagef("%s: %v", rest[0], err)
+	case err != nil && !errors.Is(err, context.Canceled):
+		return err
+	}
+	w := bufio.NewWriter(stdout)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(plan); err != nil {
+		return fmt.Errorf("writing the plan: %w", err)
+	}
+	return w.Flush()
+}
+
+// readProblem decodes a problem in the given format. Bad input is a usage
+// error: exit code 2, one line naming the field.
+func readProblem(name, format string, data []byte) (*model.Problem, error) {
+	if format == "solomon" {
+		s, err := bench.ReadSolomon(bytes.NewReader(data))
+		if err != nil {
+			return nil, usagef("%s: %v", name, err)
+		}
+		return s.Problem(), nil
+	}
+	p, err := model.DecodeProblem(data)
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		return nil, usagef("%s: %d problem(s): %s", name, len(ve.Errors), ve.Summary())
+	}
+	return p, err
+}
+
+// isTerminal reports whether w is a character device, where progress
+// lines help a person instead of cluttering a log.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressPrinter rewrites one status line as the search improves.
+func progressPrinter(w io.Writer) solver.Observer {
+	return solver.ObserverFunc(func(p solver.Progress) {
+		fmt.Fprintf(w, "\r%6.1fs  iteration %-9d best %-14.1f assigned %d, unassigned %d  ",
+			p.Elapsed.Seconds(), p.Iteration, p.BestObjective, p.Assigned, p.Unassigned)
+	})
+}
