@@ -270,4 +270,3 @@ func (rep Report) WriteJSON(path string) error {
 	}
 	return nil
 }
-
