@@ -3,6 +3,7 @@ package solver
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -212,7 +213,7 @@ func (e *explainer) cheapest(r *route, j int32) (insertion, bool) {
 	var best insertion
 	found := false
 	for g := 0; g <= len(r.seq); g++ {
-		if ins, ok := r.tryGap(e.in, j, g); ok && (!found || ins.delta < best.delta) {
+		if ins, ok := r.tryGap(e.in, j, g, math.Inf(1)); ok && (!found || ins.delta < best.delta) {
 			best, found = ins, true
 		}
 	}

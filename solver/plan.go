@@ -223,7 +223,7 @@ func (s *solution) placeFixed() error {
 			}
 		} else {
 			for g := len(r.seq); g >= 0 && !placed; g-- {
-				if _, ok := r.tryGap(in, j, g); ok {
+				if _, ok := r.tryGap(in, j, g, math.Inf(1)); ok {
 					s.insert(j, v, g)
 					placed = true
 				}

@@ -46,7 +46,7 @@ func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, scratch
 					continue
 				}
 				gap--
-				if ins, ok := r.tryGap(in, j, g); ok && ins.delta+extra < bestCost {
+				if ins, ok := r.tryGap(in, j, g, bestCost-extra); ok && ins.delta+extra < bestCost {
 					bestV, bestGap, bestCost = v, g, ins.delta+extra
 				}
 			}

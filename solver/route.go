@@ -202,11 +202,13 @@ type insertion struct {
 // tryGap checks putting job j into gap g (between positions g and g+1) of
 // a non-empty route and returns the objective's change. It runs in
 // constant time unless soft time costs must follow the schedule down the
-// route.
-func (r *route) tryGap(in *instance, j int32, g int) (insertion, bool) {
+// route; that walk is skipped when the rest of the cost already reaches
+// bound, since later schedules only ever add cost.
+func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, bool) {
 	jb := &in.jobs[j]
 	tt := in.tt
-	ve := &in.vehicles[r.v]
+	// Time first: in a tight schedule most positions fail it, and it needs
+	// fewer lookups than the cost.
 	arr := r.dep[g] + tt.dur(r.loc[g], jb.loc)
 	s, ok := jb.firstStart(arr)
 	if !ok {
@@ -214,15 +216,10 @@ func (r *route) tryGap(in *instance, j int32, g int) (insertion, bool) {
 	}
 	t := s + jb.dur
 	q := g + 1
-	m := len(r.seq)
-	for q <= m && r.seq[q-1] < 0 { // breaks after the gap now follow the job
-		b := &ve.breaks[-r.seq[q-1]-1]
-		bs := max(t, b.earliest)
-		if bs > b.latest {
+	if q <= len(r.seq) && r.seq[q-1] < 0 {
+		if t, q, ok = r.throughBreaks(in, t, q); !ok {
 			return insertion{}, false
 		}
-		t = bs + b.dur
-		q++
 	}
 	arrQ := t + tt.dur(jb.loc, r.loc[q])
 	if arrQ > r.lst[q] {
@@ -231,10 +228,28 @@ func (r *route) tryGap(in *instance, j int32, g int) (insertion, bool) {
 	nx := r.next[g]
 	delta := tt.cost(r.loc[g], jb.loc) + tt.cost(jb.loc, nx) - tt.cost(r.loc[g], nx) +
 		in.pair[int(r.v)*len(in.jobs)+int(j)]
-	if in.timeSoft {
+	if in.timeSoft && delta < bound {
 		delta += r.softDelta(in, jb, s, q, arrQ)
 	}
 	return insertion{gap: g, delta: delta, start: s}, true
+}
+
+// throughBreaks follows the breaks from position q on, which now come
+// after a job that ends at t, and returns when the last ends and the
+// position after them.
+func (r *route) throughBreaks(in *instance, t int64, q int) (int64, int, bool) {
+	ve := &in.vehicles[r.v]
+	m := len(r.seq)
+	for q <= m && r.seq[q-1] < 0 {
+		b := &ve.breaks[-r.seq[q-1]-1]
+		bs := max(t, b.earliest)
+		if bs > b.latest {
+			return 0, 0, false
+		}
+		t = bs + b.dur
+		q++
+	}
+	return t, q, true
 }
 
 // softDelta is the change of lateness and overtime cost when the job
