@@ -17,7 +17,8 @@ const (
 // rounded to 0.1 m and utilisation to four decimals; the objective and its
 // terms are computed from the unrounded figures. A job stop ends at its
 // start plus the order's duration; a break is taken where the technician
-// is, after the previous stop ends and before they leave for the next.
+// is, after the previous stop ends and before they leave for the next job,
+// and a break after the last job is taken at the end location, once back.
 type Stop struct {
 	Type        StopType `json:"type,omitempty"`
 	WorkOrderID string   `json:"work_order_id,omitempty"`

@@ -20,13 +20,25 @@ func (a schedule) better(b schedule) bool {
 	return a.back < b.back
 }
 
-// simulate follows the earliest schedule of a whole sequence of vehicle v.
+// simulate follows the earliest schedule of a whole sequence of vehicle v;
+// breaks after the last job are taken at the end location.
 func (in *instance) simulate(v int32, seq []int32) schedule {
 	ve := &in.vehicles[v]
+	last := -1
+	for i, x := range seq {
+		if x >= 0 {
+			last = i
+		}
+	}
 	t, loc := ve.shiftStart, ve.startLoc
 	late := int64(0)
-	for _, x := range seq {
+	back, home := int64(0), false
+	for i, x := range seq {
 		if x < 0 {
+			if last >= 0 && i > last && !home {
+				t += in.tt.dur(loc, ve.endLoc)
+				back, home = t, true
+			}
 			b := &ve.breaks[-x-1]
 			s := max(t, b.earliest)
 			if s > b.latest {
@@ -45,8 +57,11 @@ func (in *instance) simulate(v int32, seq []int32) schedule {
 			late += max(0, t-jb.deadline)
 		}
 	}
-	back := t + in.tt.dur(loc, ve.endLoc)
-	if back > ve.latestEnd {
+	if !home {
+		t += in.tt.dur(loc, ve.endLoc)
+		back = t
+	}
+	if t > ve.latestEnd {
 		return schedule{}
 	}
 	sc := schedule{ok: true, back: back}

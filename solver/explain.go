@@ -212,7 +212,7 @@ func (e *explainer) cheapest(r *route, j int32) (insertion, bool) {
 	}
 	var best insertion
 	found := false
-	for g := 0; g <= len(r.seq); g++ {
+	for g := 0; g <= r.lastJob; g++ {
 		if ins, ok := r.tryGap(e.in, j, g, math.Inf(1)); ok && (!found || ins.delta < best.delta) {
 			best, found = ins, true
 		}

@@ -162,12 +162,11 @@ func (in *instance) routeOut(v int32, r *route) (model.Route, routeStats) {
 		rt.Work += wo.Duration
 		prev, depart = wo.Location, r.dep[p]
 	}
-	e := len(r.seq) + 1
 	st.meters += in.leg(prev, t.EndLocation()).Meters
-	st.travel += in.tt.dur(r.loc[e-1], ve.endLoc)
-	st.over = max(0, r.est[e]-ve.shiftEnd)
+	st.travel += in.tt.dur(r.loc[r.lastJob], ve.endLoc)
+	st.over = max(0, r.back-ve.shiftEnd)
 	rt.Distance = roundDecimeter(st.meters)
-	rt.End = at(r.est[e])
+	rt.End = at(r.back)
 	rt.Travel = msSeconds(st.travel)
 	rt.Overtime = msSeconds(st.over)
 	return rt, st

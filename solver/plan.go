@@ -176,8 +176,10 @@ func (s *solution) release() {
 }
 
 // temperatures returns the annealing's start and end temperatures, scaled
-// to the problem: SISR's 100 and 1 are for distances of about a tenth of
-// a Solomon instance's cost per job.
+// to the problem's cost per job. SISR starts at 100 (in Solomon distance
+// units, about ten times our scale); measured on the 56 Solomon instances,
+// starting at 30 gives a mean gap of 0.41% at 2 s against 0.53% (two
+// seeds each), and the same within noise at 10 s (0.22% against 0.20%).
 func (in *instance) temperatures(s *solution) (float64, float64) {
 	arcs, jobs := 0.0, 0
 	for _, r := range s.routes {
@@ -188,7 +190,7 @@ func (in *instance) temperatures(s *solution) (float64, float64) {
 	if jobs > 0 && arcs > 0 {
 		scale = arcs / float64(jobs) / 10
 	}
-	return 100 * scale, 1 * scale
+	return 30 * scale, 1 * scale
 }
 
 // insertable appends the unassigned jobs that some vehicle qualifies for.
@@ -222,7 +224,7 @@ func (s *solution) placeFixed() error {
 				placed = true
 			}
 		} else {
-			for g := len(r.seq); g >= 0 && !placed; g-- {
+			for g := r.lastJob; g >= 0 && !placed; g-- {
 				if _, ok := r.tryGap(in, j, g, math.Inf(1)); ok {
 					s.insert(j, v, g)
 					placed = true

@@ -372,6 +372,29 @@ func TestHardConstraints(t *testing.T) {
 	}
 }
 
+// TestBreakAfterTheLastJob checks that a technician whose work is done
+// before the break window goes home first and takes the break there: the
+// day ends at the arrival, not at a site waiting for lunch.
+func TestBreakAfterTheLastJob(t *testing.T) {
+	a := tech("A")
+	a.Breaks = []model.Break{{Earliest: at(11, 0), Latest: at(13, 0), Duration: 1800}}
+	o := order("W", 5)
+	o.TimeWindows = []model.TimeWindow{{Start: at(8, 30), End: at(9, 0)}}
+	plan := solve(t, &model.Problem{Technicians: []model.Technician{a}, WorkOrders: []model.WorkOrder{o}})
+	if len(plan.Routes) != 1 || len(plan.Routes[0].Stops) != 2 {
+		t.Fatalf("routes %+v, want one job and one break", plan.Routes)
+	}
+	r := plan.Routes[0]
+	job, brk := r.Stops[0], r.Stops[1]
+	if !brk.IsBreak() || !brk.Start.Equal(at(11, 0)) {
+		t.Errorf("break %+v, want it at 11:00", brk)
+	}
+	if !r.End.Before(at(10, 0)) || !r.End.After(job.End) {
+		t.Errorf("day ends %v, want on arriving home after the 09:30 job end", r.End)
+	}
+	assertChecked(t, &model.Problem{Technicians: []model.Technician{a}, WorkOrders: []model.WorkOrder{o}}, plan)
+}
+
 func TestClosedOrdersStayOutOfPlans(t *testing.T) {
 	done, gone, open := order("DONE", 1), order("GONE", 2), order("OPEN", 3)
 	done.Status, gone.Status = model.StatusComplete, model.StatusCancelled

@@ -40,7 +40,7 @@ func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, scratch
 				}
 				continue
 			}
-			for g := 0; g <= len(r.seq); g++ {
+			for g := 0; g <= r.lastJob; g++ {
 				if gap == 0 {
 					gap = blinkGap(rng, blink)
 					continue

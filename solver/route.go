@@ -4,7 +4,9 @@ import "slices"
 
 // A route is one technician's day as a sequence of visits: a job index
 // (≥ 0) or a break, written -(b+1) for the vehicle's break b. A break has
-// no place of its own: the technician takes it where they are.
+// no place of its own: the technician takes it where they are — after the
+// previous stop, before leaving for the next job; a break after the last
+// job is taken at the end location, once back.
 //
 // For every position p in [0, len(seq)+1] — 0 is the start location and
 // len(seq)+1 the end location — update keeps the earliest schedule and
@@ -29,6 +31,11 @@ type route struct {
 	late []int64
 
 	jobs int
+	// lastJob is the position of the last job (0 when there is none);
+	// breaks after it are taken at the end location.
+	lastJob int
+	// back is when the technician reaches the end location.
+	back int64
 	load []float64
 	work int64   // service time of the jobs, ms
 	arcs float64 // Σ arc costs
@@ -82,17 +89,30 @@ func (r *route) update(in *instance) bool {
 	ve := &in.vehicles[r.v]
 	tt := in.tt
 	feasible := true
-	r.jobs, r.work, r.arcs, r.pair, r.lastTimed = 0, 0, 0, 0, 0
+	r.jobs, r.work, r.arcs, r.pair, r.lastTimed, r.lastJob = 0, 0, 0, 0, 0, 0
+	for p := m; p >= 1; p-- {
+		if r.seq[p-1] >= 0 {
+			r.lastJob = p
+			break
+		}
+	}
 	nj := len(in.jobs)
 
 	r.loc[0], r.est[0], r.dep[0], r.leg[0] = ve.startLoc, ve.shiftStart, ve.shiftStart, 0
 	for p := 1; p <= m; p++ {
 		x := r.seq[p-1]
 		if x < 0 {
+			// A break stays where the technician is; after the last job,
+			// they first go to the end location.
+			r.loc[p], r.leg[p] = r.loc[p-1], 0
+			if r.lastJob > 0 && p > r.lastJob {
+				r.loc[p] = ve.endLoc
+				r.leg[p] = tt.dur(r.loc[p-1], ve.endLoc)
+			}
 			b := &ve.breaks[-x-1]
-			s := max(r.dep[p-1], b.earliest)
+			s := max(r.dep[p-1]+r.leg[p], b.earliest)
 			feasible = feasible && s <= b.latest
-			r.loc[p], r.est[p], r.dep[p], r.leg[p] = r.loc[p-1], s, s+b.dur, 0
+			r.est[p], r.dep[p] = s, s+b.dur
 			continue
 		}
 		jb := &in.jobs[x]
@@ -116,11 +136,13 @@ func (r *route) update(in *instance) bool {
 	}
 	e := m + 1
 	r.loc[e] = ve.endLoc
-	r.leg[e] = tt.dur(r.loc[m], ve.endLoc)
+	r.leg[e] = tt.dur(r.loc[m], ve.endLoc) // zero after breaks taken there
 	r.est[e] = r.dep[m] + r.leg[e]
 	r.dep[e] = r.est[e]
-	if m > 0 {
-		r.arcs += tt.cost(r.loc[m], ve.endLoc)
+	r.back = r.est[e]
+	if r.lastJob > 0 {
+		r.arcs += tt.cost(r.loc[r.lastJob], ve.endLoc)
+		r.back = r.dep[r.lastJob] + tt.dur(r.loc[r.lastJob], ve.endLoc)
 	}
 	feasible = feasible && r.est[e] <= ve.latestEnd
 
@@ -153,7 +175,7 @@ func (r *route) update(in *instance) bool {
 			r.late[p] += max(0, r.dep[p]-jb.deadline)
 		}
 	}
-	r.soft = r.softCost(in, r.late[0], r.est[e])
+	r.soft = r.softCost(in, r.late[0], r.back)
 	return feasible
 }
 
@@ -199,11 +221,12 @@ type insertion struct {
 	start int64   // the job's start
 }
 
-// tryGap checks putting job j into gap g (between positions g and g+1) of
-// a non-empty route and returns the objective's change. It runs in
-// constant time unless soft time costs must follow the schedule down the
-// route; that walk is skipped when the rest of the cost already reaches
-// bound, since later schedules only ever add cost.
+// tryGap checks putting job j into gap g (between positions g and g+1,
+// at most the last job's position) of a non-empty route and returns the
+// objective's change. It runs in constant time unless soft time costs must
+// follow the schedule down the route; that walk is skipped when the rest
+// of the cost already reaches bound, since later schedules only ever add
+// cost.
 func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, bool) {
 	jb := &in.jobs[j]
 	tt := in.tt
@@ -216,12 +239,22 @@ func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, 
 	}
 	t := s + jb.dur
 	q := g + 1
-	if q <= len(r.seq) && r.seq[q-1] < 0 {
+	var arrQ int64
+	switch {
+	case q <= len(r.seq) && r.seq[q-1] < 0 && g >= r.lastJob:
+		// The job becomes the last: home first, then the breaks there.
+		if t, q, ok = r.throughBreaks(in, t+tt.dur(jb.loc, r.loc[len(r.seq)+1]), q); !ok {
+			return insertion{}, false
+		}
+		arrQ = t
+	case q <= len(r.seq) && r.seq[q-1] < 0:
 		if t, q, ok = r.throughBreaks(in, t, q); !ok {
 			return insertion{}, false
 		}
+		arrQ = t + tt.dur(jb.loc, r.loc[q])
+	default:
+		arrQ = t + tt.dur(jb.loc, r.loc[q])
 	}
-	arrQ := t + tt.dur(jb.loc, r.loc[q])
 	if arrQ > r.lst[q] {
 		return insertion{}, false
 	}
@@ -229,7 +262,7 @@ func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, 
 	delta := tt.cost(r.loc[g], jb.loc) + tt.cost(jb.loc, nx) - tt.cost(r.loc[g], nx) +
 		in.pair[int(r.v)*len(in.jobs)+int(j)]
 	if in.timeSoft && delta < bound {
-		delta += r.softDelta(in, jb, s, q, arrQ)
+		delta += r.softDelta(in, jb, g, s, q, arrQ)
 	}
 	return insertion{gap: g, delta: delta, start: s}, true
 }
@@ -252,66 +285,57 @@ func (r *route) throughBreaks(in *instance, t int64, q int) (int64, int, bool) {
 	return t, q, true
 }
 
-// softDelta is the change of lateness and overtime cost when the job
-// starts at s and the visit at q is then reached at arrQ.
-func (r *route) softDelta(in *instance, jb *job, s int64, q int, arrQ int64) float64 {
+// softDelta is the change of lateness and overtime cost when job jb goes
+// into gap g starting at s, and the visit at q is then reached at arrQ.
+func (r *route) softDelta(in *instance, jb *job, g int, s int64, q int, arrQ int64) float64 {
 	own := int64(0)
 	if jb.deadline != never {
 		own = max(0, s+jb.dur-jb.deadline)
 	}
 	e := len(r.seq) + 1
-	if r.lastTimed < q {
-		// Nothing after q has a deadline or several windows: the delay at
-		// q shrinks by the waiting after it, and only the return moves.
+	if r.lastTimed < q && r.lastJob == len(r.seq) && len(in.vehicles[r.v].breaks) == 0 {
+		// Nothing after q has a deadline or several windows, and no break
+		// moves the return: the delay at q shrinks by the waiting after it.
 		newQ := arrQ
 		if q < e {
 			newQ, _ = in.jobs[r.seq[q-1]].firstStart(arrQ)
 		}
 		push := max(0, newQ-r.est[q]-r.slack[q])
-		if q == e {
-			push = max(0, newQ-r.est[e])
-		}
-		back := r.est[e] + push
-		return r.softCost(in, r.late[0]+own, back) - r.soft
+		return r.softCost(in, r.late[0]+own, r.back+push) - r.soft
 	}
-	late, back := r.simulateFrom(in, q, arrQ)
-	return r.softCost(in, r.late[0]-r.late[q]+own+late, back) - r.soft
+	late, back := r.walkFrom(in, g, jb, s)
+	return r.softCost(in, r.late[0]-r.late[g+1]+own+late, back) - r.soft
 }
 
-// simulateFrom follows the earliest schedule from position q, reached at
-// arr, to the end, and returns the lateness of the jobs from q on and the
-// return time.
-func (r *route) simulateFrom(in *instance, q int, arr int64) (late, back int64) {
+// walkFrom follows the earliest schedule after job jb, inserted after
+// position g and starting at s, to the end, and returns the lateness of
+// the jobs after it and the time the technician is back. A break after
+// the route's last job (whether or not jb joins before it) is taken at the
+// end location, once back.
+func (r *route) walkFrom(in *instance, g int, jb *job, s int64) (late, back int64) {
 	ve := &in.vehicles[r.v]
-	m := len(r.seq)
-	t := arr // arrival at q
-	for p := q; p <= m; p++ {
+	t, loc := s+jb.dur, jb.loc
+	home := false
+	for p := g + 1; p <= len(r.seq); p++ {
 		x := r.seq[p-1]
 		if x < 0 {
+			if p > r.lastJob && !home {
+				t += in.tt.dur(loc, ve.endLoc)
+				back, home = t, true
+			}
 			b := &ve.breaks[-x-1]
 			t = max(t, b.earliest) + b.dur
-			if p < m && r.seq[p] >= 0 {
-				t += in.tt.dur(r.loc[p], r.loc[p+1])
-			} else if p == m {
-				t += in.tt.dur(r.loc[p], ve.endLoc)
-			}
 			continue
 		}
-		jb := &in.jobs[x]
-		s, _ := jb.firstStart(t)
-		end := s + jb.dur
-		if jb.deadline != never {
-			late += max(0, end-jb.deadline)
+		next := &in.jobs[x]
+		st, _ := next.firstStart(t + in.tt.dur(loc, next.loc))
+		t, loc = st+next.dur, next.loc
+		if next.deadline != never {
+			late += max(0, t-next.deadline)
 		}
-		t = end
-		if p < m && r.seq[p] < 0 {
-			continue // the break is taken here, travel follows it
-		}
-		nextLoc := ve.endLoc
-		if p < m {
-			nextLoc = r.loc[p+1]
-		}
-		t += in.tt.dur(jb.loc, nextLoc)
 	}
-	return late, t
+	if !home {
+		back = t + in.tt.dur(loc, ve.endLoc)
+	}
+	return late, back
 }
