@@ -104,8 +104,10 @@ func (in *instance) search(ctx context.Context, opts Options) (*solution, error)
 	if err := cur.placeFixed(); err != nil {
 		return nil, err
 	}
+	// absent counts, per job, the iterations that ended with it unassigned.
+	absent := make([]int32, len(in.jobs))
 	todo := cur.insertable(sc.toInsert[:0])
-	in.insertionOrder(rng, todo)
+	in.insertionOrder(rng, todo, absent, false)
 	cur.recreate(rng, todo, 0, sc)
 	curCost := cur.cost()
 	best, bestCost := cur.copy(), curCost
@@ -146,8 +148,11 @@ func (in *instance) search(ctx context.Context, opts Options) (*solution, error)
 		cur.copyInto(cand)
 		sc.removed = cand.ruin(rng, sc.removed[:0])
 		todo = cand.insertable(sc.toInsert[:0])
-		in.insertionOrder(rng, todo)
+		in.insertionOrder(rng, todo, absent, cand.fewFree())
 		cand.recreate(rng, todo, blinkRate, sc)
+		for _, j := range cand.free {
+			absent[j]++
+		}
 		c := cand.cost()
 		if c < curCost-temp*math.Log(rng.Float64()) {
 			cur, cand = cand, cur

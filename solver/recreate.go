@@ -11,11 +11,21 @@ import (
 // greedy insertion from always making the same choice (SISR's blinks).
 const blinkRate = 0.01
 
+// Granular insertion: a job with many qualified vehicles tries only the
+// routes of its nearest neighbours and one empty route per class, which
+// on a 1,000-customer instance is a tenth of the routes; when none of them
+// takes it, every qualified vehicle is tried, so pruning never leaves a
+// job out that could go in.
+const (
+	granularNeighbours = 40
+	granularMinRoutes  = 16
+)
+
 // recreate inserts jobs, in order, each at its cheapest feasible position
-// over all routes, skipping positions with probability blink. A job stays
-// unassigned when it fits nowhere or inserting it costs more than leaving
-// it out.
-func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, scratch *scratch) {
+// over the candidate routes, skipping positions with probability blink. A
+// job stays unassigned when it fits nowhere or inserting it costs more
+// than leaving it out.
+func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, sc *scratch) {
 	in := s.in
 	// Positions to try before the next blink: geometric, drawn once per
 	// blink rather than a coin per position.
@@ -23,38 +33,95 @@ func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, scratch
 	for _, j := range jobs {
 		jb := &in.jobs[j]
 		mean := s.meanWork()
-		scratch.resetClasses(len(in.vehicles))
-		bestV, bestGap, bestCost := int32(-1), 0, jb.missed
-		for _, v := range jb.vehicles {
-			r := s.routes[v]
-			if !r.fits(in, jb) {
-				continue
-			}
-			extra := s.workloadDelta(v, jb.dur, mean)
-			if len(r.seq) == 0 {
-				if !scratch.firstOfClass(in.vehicles[v].class) {
-					continue
-				}
-				if ins, ok := r.tryEmpty(in, j, scratch.seq); ok && ins.delta+extra < bestCost {
-					bestV, bestGap, bestCost = v, 0, ins.delta+extra
-				}
-				continue
-			}
-			for g := 0; g <= r.lastJob; g++ {
-				if gap == 0 {
-					gap = blinkGap(rng, blink)
-					continue
-				}
-				gap--
-				if ins, ok := r.tryGap(in, j, g, bestCost-extra); ok && ins.delta+extra < bestCost {
-					bestV, bestGap, bestCost = v, g, ins.delta+extra
-				}
-			}
+		best := bestInsertion{v: -1, cost: jb.missed}
+		pruned := len(jb.vehicles) > granularMinRoutes
+		vehicles := jb.vehicles
+		if pruned {
+			vehicles = s.candidates(j, sc)
 		}
-		if bestV >= 0 {
-			s.insert(j, bestV, bestGap)
+		s.tryVehicles(rng, j, vehicles, mean, blink, &gap, &best, sc)
+		if pruned && best.v < 0 {
+			s.tryVehicles(rng, j, jb.vehicles, mean, blink, &gap, &best, sc)
+		}
+		if best.v >= 0 {
+			s.insert(j, best.v, best.gap)
 		}
 	}
+}
+
+// bestInsertion is the cheapest insertion found so far.
+type bestInsertion struct {
+	v    int32
+	gap  int
+	cost float64
+}
+
+// tryVehicles looks for the cheapest insertion of job j into the routes of
+// the given vehicles, trying one empty route per class.
+func (s *solution) tryVehicles(rng *rand.Rand, j int32, vehicles []int32, mean, blink float64, gap *int, best *bestInsertion, sc *scratch) {
+	in := s.in
+	jb := &in.jobs[j]
+	sc.resetClasses(len(in.vehicles))
+	for _, v := range vehicles {
+		r := s.routes[v]
+		if !r.fits(in, jb) {
+			continue
+		}
+		extra := s.workloadDelta(v, jb.dur, mean)
+		if len(r.seq) == 0 {
+			if !sc.firstOfClass(in.vehicles[v].class) {
+				continue
+			}
+			if ins, ok := r.tryEmpty(in, j, sc.seq); ok && ins.delta+extra < best.cost {
+				*best = bestInsertion{v, 0, ins.delta + extra}
+			}
+			continue
+		}
+		for g := 0; g <= r.lastJob; g++ {
+			if *gap == 0 {
+				*gap = blinkGap(rng, blink)
+				continue
+			}
+			*gap--
+			if ins, ok := r.tryGap(in, j, g, best.cost-extra); ok && ins.delta+extra < best.cost {
+				*best = bestInsertion{v, g, ins.delta + extra}
+			}
+		}
+	}
+}
+
+// candidates lists, in ascending order, the qualified vehicles whose
+// routes hold one of job j's nearest neighbours, and the qualified
+// vehicles with empty routes.
+func (s *solution) candidates(j int32, sc *scratch) []int32 {
+	in := s.in
+	nj := len(in.jobs)
+	sc.cand = sc.cand[:0]
+	if len(sc.picked) < len(in.vehicles) {
+		sc.picked = make([]bool, len(in.vehicles))
+	}
+	pick := func(v int32) {
+		if !sc.picked[v] {
+			sc.picked[v] = true
+			sc.cand = append(sc.cand, v)
+		}
+	}
+	nb := in.neighbours[j]
+	for _, o := range nb[:min(len(nb), granularNeighbours)] {
+		if v := s.where[o]; v >= 0 && in.ok[int(v)*nj+int(j)] {
+			pick(v)
+		}
+	}
+	for _, v := range in.jobs[j].vehicles {
+		if s.routes[v].jobs == 0 {
+			pick(v)
+		}
+	}
+	for _, v := range sc.cand {
+		sc.picked[v] = false
+	}
+	slices.Sort(sc.cand)
+	return sc.cand
 }
 
 // blinkGap draws how many positions pass before the next blink, each
@@ -73,7 +140,8 @@ type scratch struct {
 	seenList []int32
 	removed  []int32
 	toInsert []int32
-	sortKeyF []float64
+	cand     []int32
+	picked   []bool
 }
 
 func (sc *scratch) resetClasses(n int) {
@@ -99,8 +167,11 @@ func (sc *scratch) firstOfClass(c int32) bool {
 // insertionOrder sorts jobs for recreate as SISR does — at random, by
 // decreasing demand, far from or close to the depots first, with weights
 // 4:4:2:1 — within classes of cost of leaving them out, so that
-// emergencies are placed before routine work.
-func (in *instance) insertionOrder(rng *rand.Rand, jobs []int32) {
+// emergencies are placed before routine work. When focus is set (a few
+// jobs are left out, as when the fleet is tight), jobs that were left out
+// more often come first within a class, as in SISR's fleet minimisation;
+// on an overloaded day that would favour the jobs no plan wants.
+func (in *instance) insertionOrder(rng *rand.Rand, jobs []int32, absent []int32, focus bool) {
 	rng.Shuffle(len(jobs), func(a, b int) { jobs[a], jobs[b] = jobs[b], jobs[a] })
 	var key func(j int32) float64
 	switch x := rng.IntN(11); {
@@ -115,6 +186,9 @@ func (in *instance) insertionOrder(rng *rand.Rand, jobs []int32) {
 	}
 	slices.SortStableFunc(jobs, func(a, b int32) int {
 		if c := cmp.Compare(in.jobs[b].missed, in.jobs[a].missed); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(absent[b], absent[a]); focus && c != 0 {
 			return c
 		}
 		return cmp.Compare(key(a), key(b))

@@ -20,7 +20,10 @@ const (
 // and returns the removed jobs.
 func (s *solution) ruin(rng *rand.Rand, removed []int32) []int32 {
 	in := s.in
-	seed, ok := s.randomMovable(rng)
+	seed, ok := s.seedNearFree(rng)
+	if !ok {
+		seed, ok = s.randomMovable(rng)
+	}
 	if !ok {
 		return removed
 	}
@@ -49,6 +52,34 @@ func (s *solution) ruin(rng *rand.Rand, removed []int32) []int32 {
 		}
 	}
 	return removed
+}
+
+// seedNearFree picks, half the time when a few jobs that could be
+// assigned are not, an assigned neighbour of one of them: ruining around
+// it makes room where the job would go, which a ruin anywhere rarely does
+// once routes are full (SISR's fleet-minimisation insight). On an
+// overloaded day, where many jobs stay out for good, it would only pull
+// the search towards them.
+func (s *solution) seedNearFree(rng *rand.Rand) (int32, bool) {
+	if !s.fewFree() || rng.IntN(2) == 0 {
+		return 0, false
+	}
+	j := s.free[rng.IntN(len(s.free))]
+	if len(s.in.jobs[j].vehicles) == 0 {
+		return 0, false
+	}
+	for _, o := range s.in.neighbours[j] {
+		if s.where[o] >= 0 && s.in.jobs[o].fixed < 0 {
+			return o, true
+		}
+	}
+	return 0, false
+}
+
+// fewFree reports whether a few jobs, and not many, are left out: at most
+// one in a hundred (or three).
+func (s *solution) fewFree() bool {
+	return len(s.free) > 0 && len(s.free) <= max(3, len(s.where)/100)
 }
 
 // randomMovable picks an assigned job that may be moved.
