@@ -1,11 +1,73 @@
-// Package solver is dispatchd's optimiser: the hard-constraint checks that
-// say why a technician cannot take a work order, the scorer with its
-// per-criterion breakdown, route timing with constant-time insertion
-// checks, Suggest (rank technicians for one order) and Plan (assign and
-// route a whole dispatch window under a time or iteration budget, seeded).
+// Package solver is dispatchd's optimiser. Plan assigns and routes a whole
+// dispatch window; Qualify says why a technician may not take an order;
+// both answer in the model's terms and never see JSON, HTTP or Redis.
 //
-// It depends on model and geo only: it takes a model.Problem and returns a
-// model.Plan, and never sees JSON, HTTP or Redis. The algorithms arrive
-// with the batch-planning and suggestion issues; this comment will say
-// which were chosen and why.
+// # What Plan does
+//
+// Plan compiles a validated problem into flat arrays (times in integer
+// milliseconds, which keeps the DIMACS one-decimal travel times exact; a
+// dense travel table up to 4,096 places, legs computed on demand beyond),
+// builds a complete plan by greedy insertion, and improves it by ruin and
+// recreate under simulated annealing until its budget is spent: an
+// iteration count (deterministic under a seed), a time limit or the
+// context's deadline. It keeps the best plan found and returns it; every
+// hard constraint holds in every plan it ever holds.
+//
+// # Why this algorithm
+//
+// The improvement step is SISR (Christiaens & Vanden Berghe, "Slack
+// Induction by String Removals", Transportation Science 2020): remove
+// strings of route-adjacent jobs around a random seed — plain or split,
+// keeping a block in the middle — and reinsert all absent jobs greedily
+// in a random, demand, far-first or close-first order with blinks (a
+// position is skipped with probability 0.01), accepting by simulated
+// annealing. It was chosen over a population method (hybrid genetic
+// search) because one solution and one move type carry every field-service
+// constraint with no crossover or repair to write for each, and because
+// it converges fast: on all 56 Solomon instances it comes within 0.5% of
+// the best-known distances in 2 s and 0.2% in 10 s on one core (see
+// bench).
+//
+// Adaptations, each measured (the commit messages hold the numbers):
+//
+//   - Priorities first: recreate orders jobs by the cost of leaving them
+//     out before SISR's order, so emergencies are placed before routine
+//     work.
+//   - The annealing starts at 30, not 100, times a scale of a tenth of the
+//     problem's cost per job (better at 2 s, equal at 10 s).
+//   - Granular insertion: a job with many qualified technicians tries the
+//     routes of its 40 nearest neighbours and one empty route per class of
+//     interchangeable technicians, all of them only when none fits — 2.6
+//     times the iterations on 1,000 customers, the same gaps on 100.
+//   - Focus: when a few jobs that could be placed are left out (a tight
+//     fleet), half the ruins start next to one of them and the jobs left
+//     out most often are reinserted first, as in SISR's fleet
+//     minimisation; on an overloaded day, where many orders stay out for
+//     good, this would only do harm and stays off.
+//
+// # Constant-time insertion checks
+//
+// Every route keeps, per position, the earliest start and departure of the
+// visit and the latest start that keeps every later visit feasible
+// (forward and backward time slack, as in Savelsbergh 1992 and Vidal et
+// al. 2013). Inserting a job between two visits is feasible exactly when
+// it can start in one of its windows and the next visit is then reached by
+// its latest start: several windows per order keep this exact because a
+// later arrival never gives an earlier start. Breaks are visits without a
+// place — taken where the technician is, or at the end location after the
+// last job — so they fit the same arrays. Capacity (per dimension) and
+// max_jobs are per-route totals. Soft time costs (lateness past the SLA
+// deadline, overtime) follow a delay down the route through the waiting
+// slack when that is exact, and walk the route's rest otherwise.
+//
+// # Explanations
+//
+// Every order left unassigned carries reasons: the static constraints that
+// rule technicians out, summarised across the crew ("no active technician
+// has refrigeration ≥ 4 (best: T3 at 3)", "EPA-608 held by T3 (expired
+// 2026-10-01), but not valid on the day"); or, when qualified technicians
+// exist, whether the order fits nobody's shift, which days are full and
+// why, or what its cheapest insertion would cost against leaving it out.
+// Orders that need more than one technician stay unassigned until crews
+// are planned.
 package solver
