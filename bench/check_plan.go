@@ -344,7 +344,7 @@ func (c *planChecker) job(t *model.Technician, st *model.Stop) (job, bool) {
 func (c *planChecker) pair(t *model.Technician, j *job) {
 	w := j.order
 	day := model.DateOf(j.start.In(t.Shift.Start.Location()))
-	for _, s := range sortedSkills(w.RequiredSkills) {
+	for _, s := range w.RequiredSkills.Names() {
 		if have := t.Skills[s]; have < w.RequiredSkills[s] {
 			c.add(KindSkill, "%s %s: needs %s ≥ %d, has %d", t.ID, w.ID, s, w.RequiredSkills[s], have)
 		}

@@ -56,7 +56,7 @@ func (c *planChecker) orderTerms(w model.Weights) {
 		if o.SLADeadline != nil {
 			late += max(0, a.end.Sub(*o.SLADeadline).Seconds())
 		}
-		for _, s := range sortedSkills(o.RequiredSkills) {
+		for _, s := range o.RequiredSkills.Names() {
 			surplus += float64(max(0, a.tech.Skills[s]-o.RequiredSkills[s]))
 		}
 		if len(o.PreferredTechnicians) > 0 && !o.Prefers(a.tech.ID) {

@@ -245,7 +245,7 @@ func (g *generator) technician(i int) model.Technician {
 	}
 	// Certifications: the trade's own, mostly held by those at level 2 and
 	// up, plus general safety training; about one in eight has lapsed.
-	for _, skill := range sortedSkills(t.Skills) {
+	for _, skill := range t.Skills.Names() {
 		for _, c := range tradeBySkill(skill).certs {
 			if t.Skills[skill] >= 2 && g.r.Float64() < 0.85 || g.r.Float64() < 0.2 {
 				t.Certifications = appendCert(t.Certifications, model.Certification{Name: c, Expires: g.expiry()})
@@ -414,15 +414,6 @@ func (g *generator) sameTrade(techs []model.Technician, skill string) string {
 		return techs[g.r.IntN(len(techs))].ID
 	}
 	return ids[g.r.IntN(len(ids))]
-}
-
-func sortedSkills(s model.Skills) []string {
-	names := make([]string, 0, len(s))
-	for name := range s {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -11,6 +11,10 @@ import (
 // level; levels start at 1.
 type Skills map[string]int
 
+// Names returns the skill names in order, so that what is derived from
+// skills (reasons, validation errors) comes out the same every time.
+func (s Skills) Names() []string { return sortedKeys(s) }
+
 // Certification is a named credential (such as "EPA-608") that may expire.
 // It is valid through its Expires day; a zero Expires never expires.
 type Certification struct {

@@ -60,7 +60,7 @@ func (e *explainer) staticReasons(t *model.Technician, w *model.WorkOrder) []str
 func (e *explainer) nobodyQualifies(w *model.WorkOrder) []string {
 	techs := e.in.p.Technicians
 	var out []string
-	for _, skill := range sortedSkillNames(w.RequiredSkills) {
+	for _, skill := range w.RequiredSkills.Names() {
 		need := w.RequiredSkills[skill]
 		var best []string
 		top := 0

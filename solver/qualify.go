@@ -2,7 +2,6 @@ package solver
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -50,7 +49,7 @@ func Qualify(t *model.Technician, w *model.WorkOrder) []Reason {
 	if !t.IsActive() {
 		out = append(out, Reason{Kind: ReasonInactive, Text: "inactive"})
 	}
-	for _, skill := range sortedSkillNames(w.RequiredSkills) {
+	for _, skill := range w.RequiredSkills.Names() {
 		need, have := w.RequiredSkills[skill], t.Skills[skill]
 		if have >= need {
 			continue
@@ -94,15 +93,6 @@ func SkillSurplus(t *model.Technician, w *model.WorkOrder) int {
 		surplus += max(0, t.Skills[skill]-need)
 	}
 	return surplus
-}
-
-func sortedSkillNames(s model.Skills) []string {
-	names := make([]string, 0, len(s))
-	for name := range s {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
 }
 
 // clock formats an instant as a dispatcher reads it: 15:04 in the zone it
