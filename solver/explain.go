@@ -253,7 +253,9 @@ func (e *explainer) timeConflict(jb *job, w *model.WorkOrder, v int32) string {
 		shift += fmt.Sprintf(" + %v overtime", t.Overtime.Duration())
 	}
 	if latest < earliest {
-		return fmt.Sprintf("%v of work and travel do not fit the %s", time.Duration(latest-earliest)*-time.Millisecond+jb.durAsDuration(), shift)
+		there, back := in.tt.dur(ve.startLoc, jb.loc), in.tt.dur(jb.loc, ve.endLoc)
+		return fmt.Sprintf("the job (%v) and the drive there and back (%v) do not fit the %s",
+			msDuration(jb.dur), msDuration(there+back), shift)
 	}
 	if jb.fixed >= 0 {
 		return fmt.Sprintf("pinned start %s cannot be reached within the %s", clock(fromMS(jb.windows[0].start, zone)), shift)
@@ -268,7 +270,11 @@ func (e *explainer) timeConflict(jb *job, w *model.WorkOrder, v int32) string {
 	return "the breaks leave no time for it in the " + shift
 }
 
-func (jb *job) durAsDuration() time.Duration { return time.Duration(jb.dur) * time.Millisecond }
+// msDuration turns ms into a duration rounded to the minute, as a
+// dispatcher reads it.
+func msDuration(ms int64) time.Duration {
+	return (time.Duration(ms) * time.Millisecond).Round(time.Minute)
+}
 
 // names joins up to maxNamed names, counting the rest.
 func names(list []string) string {

@@ -336,6 +336,15 @@ func TestHardConstraints(t *testing.T) {
 			order: "W", reason: "needs 2 technicians",
 		},
 		{
+			name: "a job longer than the shift",
+			problem: func() *model.Problem {
+				o := order("W", 10)
+				o.Duration = 9 * 3600
+				return &model.Problem{Technicians: []model.Technician{tech("A")}, WorkOrders: []model.WorkOrder{o}}
+			},
+			order: "W", reason: "the job (9h0m0s) and the drive there and back (45m0s) do not fit the shift 08:00–17:00",
+		},
+		{
 			name: "the day ends at the end location",
 			problem: func() *model.Problem {
 				a := tech("A")
