@@ -27,10 +27,28 @@ func FromLatLng(ll h3.LatLng) model.Location { return model.LatLng(ll.Lat, ll.Ln
 // GreatCircleMeters returns the great-circle (haversine) distance between two
 // points (longitude, latitude) on a sphere of EarthRadiusMeters.
 func GreatCircleMeters(a, b orb.Point) float64 {
+	return Prepare(LocationOf(a)).MetersTo(Prepare(LocationOf(b)))
+}
+
+// Prepared is a location with the trigonometry of the haversine formula
+// done once, for code that measures from one place to many. Its distances
+// equal GreatCircleMeters' to the last bit.
+type Prepared struct {
+	lat, lng float64 // radians
+	cosLat   float64
+}
+
+// Prepare readies a location (latitude, longitude in degrees) for
+// MetersTo.
+func Prepare(l model.Location) Prepared {
 	const rad = math.Pi / 180
-	lat1, lat2 := a.Lat()*rad, b.Lat()*rad
-	dLat, dLng := lat2-lat1, (b.Lon()-a.Lon())*rad
-	s1, s2 := math.Sin(dLat/2), math.Sin(dLng/2)
-	h := s1*s1 + math.Cos(lat1)*math.Cos(lat2)*s2*s2
+	lat := l.Lat * rad
+	return Prepared{lat: lat, lng: l.Lng * rad, cosLat: math.Cos(lat)}
+}
+
+// MetersTo returns the great-circle distance from a to b.
+func (a Prepared) MetersTo(b Prepared) float64 {
+	s1, s2 := math.Sin((b.lat-a.lat)/2), math.Sin((b.lng-a.lng)/2)
+	h := s1*s1 + a.cosLat*b.cosLat*s2*s2
 	return 2 * EarthRadiusMeters * math.Asin(math.Sqrt(min(h, 1)))
 }

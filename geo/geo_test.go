@@ -283,3 +283,31 @@ func TestIndexSetMoveRemove(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// plainHaversine is the textbook formula, written independently of the
+// package's prepared form.
+func plainHaversine(a, b model.Location) float64 {
+	rad := math.Pi / 180
+	dLat, dLng := (b.Lat-a.Lat)*rad, (b.Lng-a.Lng)*rad
+	h := math.Pow(math.Sin(dLat/2), 2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Pow(math.Sin(dLng/2), 2)
+	return 2 * EarthRadiusMeters * math.Atan2(math.Sqrt(h), math.Sqrt(1-h))
+}
+
+func TestPreparedMatchesGreatCircle(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	h := Haversine{SpeedKmh: 40, Detour: 1.25}
+	for range 2000 {
+		a := model.LatLng(r.Float64()*170-85, r.Float64()*360-180)
+		b := randomNear(r, a, 50_000)
+		if got, want := Prepare(a).MetersTo(Prepare(b)), plainHaversine(a, b); math.Abs(got-want) > 1e-9*want+1e-9 {
+			t.Fatalf("%v to %v: prepared %v, plain haversine %v", a, b, got, want)
+		}
+		leg, _ := h.Leg(a, b)
+		if got := h.LegPrepared(Prepare(a), Prepare(b)); got != leg {
+			t.Fatalf("LegPrepared %v, Leg %v", got, leg)
+		}
+		if s := h.Seconds(GreatCircleMeters(Point(a), Point(b))); math.Abs(s-leg.Duration.Seconds()) > 0.5 {
+			t.Fatalf("Seconds %v, leg %v", s, leg.Duration)
+		}
+	}
+}

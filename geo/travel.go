@@ -51,6 +51,19 @@ func (h Haversine) Leg(from, to model.Location) (Leg, error) {
 	return Leg{Duration: h.duration(m), Meters: m}, nil
 }
 
+// LegPrepared returns the same leg as Leg, between prepared locations.
+func (h Haversine) LegPrepared(from, to Prepared) Leg {
+	m := from.MetersTo(to) * h.detour()
+	return Leg{Duration: h.duration(m), Meters: m}
+}
+
+// Seconds returns the travel time, in seconds and unrounded, over a
+// great-circle distance: a lower bound for callers that reason about
+// distance without places.
+func (h Haversine) Seconds(greatCircleMeters float64) float64 {
+	return greatCircleMeters * h.detour() / h.Speed()
+}
+
 // Speed returns the speed in metres per second.
 func (h Haversine) Speed() float64 {
 	if h.SpeedKmh > 0 {
