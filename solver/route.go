@@ -230,12 +230,41 @@ type insertion struct {
 func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, bool) {
 	jb := &in.jobs[j]
 	tt := in.tt
-	// Time first: in a tight schedule most positions fail it, and it needs
-	// fewer lookups than the cost.
-	arr := r.dep[g] + tt.dur(r.loc[g], jb.loc)
-	s, ok := jb.firstStart(arr)
+	legIn := tt.dur(r.loc[g], jb.loc)
+	if r.dep[g]+legIn > jb.windows[len(jb.windows)-1].end {
+		return insertion{}, false // too late for every window: spare the second lookup
+	}
+	nx := r.next[g]
+	at, ok := r.tryAt(in, jb, g, legIn, tt.dur(jb.loc, nx))
 	if !ok {
 		return insertion{}, false
+	}
+	delta := tt.cost(r.loc[g], jb.loc) + tt.cost(jb.loc, nx) - tt.cost(r.loc[g], nx) +
+		in.pair[int(r.v)*len(in.jobs)+int(j)]
+	if in.timeSoft && delta < bound {
+		delta += r.softDelta(in, jb, g, at)
+	}
+	return insertion{gap: g, delta: delta, start: at.start}, true
+}
+
+// placement is a feasible position of a job in a gap: when it starts, and
+// the first visit after it (q, past any breaks) with when that visit is
+// reached (for the end location after breaks taken there: when they end).
+type placement struct {
+	start  int64
+	q      int
+	arrQ   int64
+	legOut int64 // travel from the job to the next job's place or the end
+}
+
+// tryAt checks putting job jb into gap g, given the travel into it from
+// the place at g and out of it to the next job's place (or the end
+// location). Time alone is checked: in a tight schedule most positions
+// fail it, and it needs fewer lookups than the cost.
+func (r *route) tryAt(in *instance, jb *job, g int, legIn, legOut int64) (placement, bool) {
+	s, ok := jb.firstStart(r.dep[g] + legIn)
+	if !ok {
+		return placement{}, false
 	}
 	t := s + jb.dur
 	q := g + 1
@@ -243,28 +272,22 @@ func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, 
 	switch {
 	case q <= len(r.seq) && r.seq[q-1] < 0 && g >= r.lastJob:
 		// The job becomes the last: home first, then the breaks there.
-		if t, q, ok = r.throughBreaks(in, t+tt.dur(jb.loc, r.loc[len(r.seq)+1]), q); !ok {
-			return insertion{}, false
+		if t, q, ok = r.throughBreaks(in, t+legOut, q); !ok {
+			return placement{}, false
 		}
 		arrQ = t
 	case q <= len(r.seq) && r.seq[q-1] < 0:
 		if t, q, ok = r.throughBreaks(in, t, q); !ok {
-			return insertion{}, false
+			return placement{}, false
 		}
-		arrQ = t + tt.dur(jb.loc, r.loc[q])
+		arrQ = t + legOut
 	default:
-		arrQ = t + tt.dur(jb.loc, r.loc[q])
+		arrQ = t + legOut
 	}
 	if arrQ > r.lst[q] {
-		return insertion{}, false
+		return placement{}, false
 	}
-	nx := r.next[g]
-	delta := tt.cost(r.loc[g], jb.loc) + tt.cost(jb.loc, nx) - tt.cost(r.loc[g], nx) +
-		in.pair[int(r.v)*len(in.jobs)+int(j)]
-	if in.timeSoft && delta < bound {
-		delta += r.softDelta(in, jb, g, s, q, arrQ)
-	}
-	return insertion{gap: g, delta: delta, start: s}, true
+	return placement{start: s, q: q, arrQ: arrQ, legOut: legOut}, true
 }
 
 // throughBreaks follows the breaks from position q on, which now come
@@ -285,42 +308,58 @@ func (r *route) throughBreaks(in *instance, t int64, q int) (int64, int, bool) {
 	return t, q, true
 }
 
-// softDelta is the change of lateness and overtime cost when job jb goes
-// into gap g starting at s, and the visit at q is then reached at arrQ.
-func (r *route) softDelta(in *instance, jb *job, g int, s int64, q int, arrQ int64) float64 {
+// softDelta is the change of lateness and overtime cost of putting job jb
+// into gap g at the placement found for it.
+func (r *route) softDelta(in *instance, jb *job, g int, at placement) float64 {
 	own := int64(0)
 	if jb.deadline != never {
-		own = max(0, s+jb.dur-jb.deadline)
+		own = max(0, at.start+jb.dur-jb.deadline)
 	}
-	e := len(r.seq) + 1
-	if r.lastTimed < q && r.lastJob == len(r.seq) && len(in.vehicles[r.v].breaks) == 0 {
-		// Nothing after q has a deadline or several windows, and no break
-		// moves the return: the delay at q shrinks by the waiting after it.
-		newQ := arrQ
-		if q < e {
-			newQ, _ = in.jobs[r.seq[q-1]].firstStart(arrQ)
-		}
-		push := max(0, newQ-r.est[q]-r.slack[q])
-		return r.softCost(in, r.late[0]+own, r.back+push) - r.soft
+	if r.pushOnly(in, at.q) {
+		return r.softCost(in, r.late[0]+own, r.back+r.push(in, at)) - r.soft
 	}
-	late, back := r.walkFrom(in, g, jb, s)
+	late, back := r.walkFrom(in, g, at.start+jb.dur, at.legOut)
 	return r.softCost(in, r.late[0]-r.late[g+1]+own+late, back) - r.soft
 }
 
-// walkFrom follows the earliest schedule after job jb, inserted after
-// position g and starting at s, to the end, and returns the lateness of
-// the jobs after it and the time the technician is back. A break after
-// the route's last job (whether or not jb joins before it) is taken at the
-// end location, once back.
-func (r *route) walkFrom(in *instance, g int, jb *job, s int64) (late, back int64) {
+// pushOnly reports whether a delay at position q reaches the end simply
+// shrunk by the waiting after q: no job from q on has a deadline or
+// several windows, and no break moves the return.
+func (r *route) pushOnly(in *instance, q int) bool {
+	return r.lastTimed < q && r.lastJob == len(r.seq) && len(in.vehicles[r.v].breaks) == 0
+}
+
+// push returns how much later the technician is back when a job goes in
+// at the placement, for a route where pushOnly holds at its q.
+func (r *route) push(in *instance, at placement) int64 {
+	newQ := at.arrQ
+	if at.q <= len(r.seq) {
+		newQ, _ = in.jobs[r.seq[at.q-1]].firstStart(at.arrQ)
+	}
+	return max(0, newQ-r.est[at.q]-r.slack[at.q])
+}
+
+// walkFrom follows the earliest schedule after a job inserted after
+// position g that ends at t, legOut from the next job's place (or the end
+// location), and returns the lateness of the jobs after it and the time
+// the technician is back. A break after the route's last job (whether or
+// not the new job joins before it) is taken at the end location, once
+// back.
+func (r *route) walkFrom(in *instance, g int, t, legOut int64) (late, back int64) {
 	ve := &in.vehicles[r.v]
-	t, loc := s+jb.dur, jb.loc
+	var loc int32 = -1 // -1: still at the inserted job
+	leg := func(to int32) int64 {
+		if loc < 0 {
+			return legOut
+		}
+		return in.tt.dur(loc, to)
+	}
 	home := false
 	for p := g + 1; p <= len(r.seq); p++ {
 		x := r.seq[p-1]
 		if x < 0 {
 			if p > r.lastJob && !home {
-				t += in.tt.dur(loc, ve.endLoc)
+				t += leg(ve.endLoc)
 				back, home = t, true
 			}
 			b := &ve.breaks[-x-1]
@@ -328,14 +367,14 @@ func (r *route) walkFrom(in *instance, g int, jb *job, s int64) (late, back int6
 			continue
 		}
 		next := &in.jobs[x]
-		st, _ := next.firstStart(t + in.tt.dur(loc, next.loc))
+		st, _ := next.firstStart(t + leg(next.loc))
 		t, loc = st+next.dur, next.loc
 		if next.deadline != never {
 			late += max(0, t-next.deadline)
 		}
 	}
 	if !home {
-		back = t + in.tt.dur(loc, ve.endLoc)
+		back = t + leg(ve.endLoc)
 	}
 	return late, back
 }

@@ -1,0 +1,114 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Position is where a technician was at an instant: a live GPS fix.
+// Coordinates are (latitude, longitude) in degrees.
+type Position struct {
+	TechnicianID string    `json:"technician_id,omitempty"`
+	Lat          float64   `json:"lat"`
+	Lng          float64   `json:"lng"`
+	At           time.Time `json:"at"`
+}
+
+// Location returns the position's coordinates as a location.
+func (p Position) Location() Location { return LatLng(p.Lat, p.Lng) }
+
+// Validate reports every problem with the position; field paths are
+// relative to it.
+func (p Position) Validate() error {
+	var v checker
+	p.check(&v, "")
+	return v.err()
+}
+
+func (p Position) check(v *checker, path string) {
+	if math.IsNaN(p.Lat) || p.Lat < -90 || p.Lat > 90 {
+		v.add(join(path, "lat"), fmt.Sprintf("%v out of range [-90, 90]", p.Lat))
+	}
+	if math.IsNaN(p.Lng) || p.Lng < -180 || p.Lng > 180 {
+		v.add(join(path, "lng"), fmt.Sprintf("%v out of range [-180, 180]", p.Lng))
+	}
+	if p.At.IsZero() {
+		v.add(join(path, "at"), "missing")
+	}
+}
+
+// The criteria of a suggestion's score, named as the weights that weigh
+// them.
+const (
+	CriterionTravel    = "travel_time"
+	CriterionLateness  = "lateness"
+	CriterionSkill     = "skill_surplus"
+	CriterionPreferred = "preferred_technician"
+	CriterionWorkload  = "workload_balance"
+	CriterionPriority  = "priority"
+)
+
+// Criterion is one graded part of a score: the measured value, its grade
+// from 0 (worst) to 100 (best), and the weight it counts with.
+type Criterion struct {
+	Value  float64 `json:"value"`
+	Grade  float64 `json:"grade"`
+	Weight float64 `json:"weight"`
+}
+
+// Candidate is a technician who can take a work order, with the slot it
+// would fit into their day and why they score as they do.
+type Candidate struct {
+	TechnicianID string  `json:"technician_id"`
+	Rank         int     `json:"rank"`
+	Score        float64 `json:"score"`
+	// ETA is when the technician would arrive; Start and End bound the
+	// service.
+	ETA   time.Time `json:"eta"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// InsertAfter and InsertBefore name the work orders around the slot;
+	// empty means the start or the end of what remains of the day.
+	InsertAfter  string `json:"insert_after,omitempty"`
+	InsertBefore string `json:"insert_before,omitempty"`
+	// Travel is the drive to the order; AddedTravel what the detour adds
+	// to the day.
+	Travel      Seconds `json:"travel_s"`
+	AddedTravel Seconds `json:"added_travel_s"`
+	// Lateness is the order's own lateness past its SLA deadline.
+	Lateness Seconds `json:"lateness_s"`
+	// Delay is the largest knock-on delay to a later stop, DelayedStops
+	// how many later stops move.
+	Delay        Seconds              `json:"delay_s"`
+	DelayedStops int                  `json:"delayed_stops"`
+	Breakdown    map[string]Criterion `json:"breakdown"`
+}
+
+// Rejection says why a technician cannot take a work order.
+type Rejection struct {
+	TechnicianID string   `json:"technician_id"`
+	Reasons      []string `json:"reasons"`
+}
+
+// Suggestions ranks technicians for one work order.
+type Suggestions struct {
+	Candidates []Candidate `json:"candidates"`
+	Rejected   []Rejection `json:"rejected"`
+	// Considered counts the technicians evaluated; the rest of the
+	// Technicians are too far away to score higher than the candidates.
+	Considered  int `json:"considered"`
+	Technicians int `json:"technicians"`
+}
+
+// Slot is an arrival window that can be offered to a customer, with the
+// technician and insertion behind it.
+type Slot struct {
+	Window       TimeWindow           `json:"window"`
+	TechnicianID string               `json:"technician_id"`
+	Start        time.Time            `json:"start"`
+	InsertAfter  string               `json:"insert_after,omitempty"`
+	InsertBefore string               `json:"insert_before,omitempty"`
+	Score        float64              `json:"score"`
+	Breakdown    map[string]Criterion `json:"breakdown"`
+}
