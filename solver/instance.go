@@ -65,6 +65,11 @@ type vehicle struct {
 	breaks           []breakSpec
 	maxJobs          int // 0: no cap
 	capacity         []float64
+	// doneJobs and doneLoad are what the technician did today before the
+	// route starts (a suggestion plans the rest of a day); they count
+	// against max_jobs and capacity.
+	doneJobs int
+	doneLoad []float64
 	// class groups vehicles that are interchangeable while empty, so that a
 	// homogeneous fleet is tried once rather than once per vehicle.
 	class int32

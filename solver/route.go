@@ -126,7 +126,9 @@ func (r *route) update(in *instance) bool {
 		r.arcs += tt.cost(r.loc[p-1], jb.loc)
 		r.jobs++
 		r.work += jb.dur
-		r.pair += in.pair[int(r.v)*nj+int(x)]
+		if in.pair != nil {
+			r.pair += in.pair[int(r.v)*nj+int(x)]
+		}
 		for k, d := range jb.demand {
 			r.load[k] += d
 		}
@@ -192,7 +194,7 @@ func (r *route) softCost(in *instance, late, back int64) float64 {
 // demand: job count and capacity.
 func (r *route) fits(in *instance, jb *job) bool {
 	ve := &in.vehicles[r.v]
-	if ve.maxJobs > 0 && r.jobs >= ve.maxJobs {
+	if ve.maxJobs > 0 && r.jobs+ve.doneJobs >= ve.maxJobs {
 		return false
 	}
 	if ve.capacity == nil {
@@ -206,6 +208,9 @@ func (r *route) fits(in *instance, jb *job) bool {
 		have := 0.0
 		if k < len(r.load) {
 			have = r.load[k]
+		}
+		if k < len(ve.doneLoad) {
+			have += ve.doneLoad[k]
 		}
 		if have+d > c+capacityEps {
 			return false

@@ -68,6 +68,12 @@ type travelTable struct {
 	w      model.Weights
 }
 
+// newLazyTravelTable returns a table that computes every leg when asked:
+// a suggestion needs few legs among many places.
+func newLazyTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable, error) {
+	return &travelTable{n: loc.size(), loc: loc, travel: tr, w: w}, nil
+}
+
 func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable, error) {
 	n := loc.size()
 	t := &travelTable{n: n, loc: loc, travel: tr, w: w}

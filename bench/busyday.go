@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/dispatchd/dispatchd/geo"
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/solver"
+)
+
+// BusyDayOptions describe a day in progress for suggestion benchmarks and
+// tests: every technician has a full route, part of it done.
+type BusyDayOptions struct {
+	Technicians int
+	// Stops is the number of jobs on each technician's route.
+	Stops int
+	Seed  uint64
+	// Now is the clock time of the day in progress, minutes after
+	// midnight; zero means 10:30.
+	Now int
+}
+
+// GenerateBusyDay returns a day in progress around the generated metro:
+// technicians of GenerateDay with routes of Stops jobs each, near home and
+// one after the other with travel, inside customer windows of two hours
+// and a lunch break; jobs that ended before now are complete, the one
+// under way is on site or en route, and every technician has a live
+// position. Orders for suggestions come from GenerateOrders.
+func GenerateBusyDay(opts BusyDayOptions) (solver.Day, error) {
+	if opts.Technicians < 1 || opts.Technicians > MaxGenerated || opts.Stops < 0 || opts.Stops > 50 {
+		return solver.Day{}, fmt.Errorf("bench: generating a busy day: want 1 to %d technicians and 0 to 50 stops", MaxGenerated)
+	}
+	if opts.Now == 0 {
+		opts.Now = 10*60 + 30
+	}
+	base, err := GenerateDay(DayOptions{Technicians: opts.Technicians, Seed: opts.Seed})
+	if err != nil {
+		return solver.Day{}, err
+	}
+	g := &generator{opts: DayOptions{Date: DefaultDate, Center: model.LatLng(39.7392, -104.9903), RadiusMeters: 20_000},
+		r: rand.New(rand.NewPCG(opts.Seed, 0xb5ad4eceda1ce2a9)), crew: make([]int, len(trades))}
+	g.opts.Zone = base.Technicians[0].Shift.Start.Location()
+	day := solver.Day{Now: g.at(opts.Now), Technicians: base.Technicians, Travel: base.Travel}
+	for i := range day.Technicians {
+		t := &day.Technicians[i]
+		t.Active = ptr(true)
+		t.MaxJobs = 0
+		g.route(&day, t, opts.Stops)
+	}
+	return day, nil
+}
+
+// route gives technician t a day of n jobs and the state it is in at now.
+func (g *generator) route(day *solver.Day, t *model.Technician, n int) {
+	hav := geo.Haversine{}
+	now := day.Now
+	r := model.Route{TechnicianID: t.ID}
+	at, clock := t.Start, t.Shift.Start
+	lunch := false
+	var pos *model.Position
+	for k := range n {
+		next := g.near(at, 1500+4500*g.r.Float64())
+		leg, _ := hav.Leg(at, next)
+		start := roundUp(clock.Add(leg.Duration), 5*time.Minute)
+		dur := time.Duration(30+15*g.r.IntN(4)) * time.Minute
+		if start.Add(dur).Add(leg.Duration).After(t.Shift.End) {
+			break
+		}
+		w := model.WorkOrder{
+			ID:             fmt.Sprintf("%s-J%d", t.ID, k+1),
+			JobType:        "maintenance",
+			Priority:       model.Priorities[g.pick([]float64{0.02, 0.18, 0.6, 0.2})],
+			Location:       next,
+			Duration:       model.Seconds(dur / time.Second),
+			RequiredSkills: model.Skills{},
+			TimeWindows:    []model.TimeWindow{{Start: start.Add(-time.Hour), End: start.Add(time.Hour)}},
+			Status:         model.StatusDispatched,
+			TechnicianIDs:  []string{t.ID},
+			ScheduledStart: ptr(start),
+		}
+		w.RequiredSkills[t.Skills.Names()[0]] = 1
+		if g.r.Float64() < 0.2 {
+			w.SLADeadline = ptr(start.Add(dur).Add(time.Duration(30+g.r.IntN(120)) * time.Minute))
+		}
+		end := start.Add(dur)
+		switch {
+		case !end.After(now):
+			w.Status = model.StatusComplete
+		case !start.After(now):
+			w.Status = model.StatusOnSite
+			pos = &model.Position{TechnicianID: t.ID, Lat: next.Lat, Lng: next.Lng, At: now}
+		case pos == nil && !clock.After(now):
+			w.Status = model.StatusEnRoute
+			f := float64(now.Sub(clock)) / float64(start.Sub(clock))
+			pos = &model.Position{TechnicianID: t.ID, Lat: at.Lat + f*(next.Lat-at.Lat), Lng: at.Lng + f*(next.Lng-at.Lng), At: now}
+		}
+		day.Orders = append(day.Orders, w)
+		r.Stops = append(r.Stops, model.Stop{WorkOrderID: w.ID, Start: start, End: end})
+		at, clock = next, end
+		if !lunch && clock.Hour() >= 12 && len(t.Breaks) > 0 {
+			b := t.Breaks[0]
+			bs := clock
+			if bs.Before(b.Earliest) {
+				bs = b.Earliest
+			}
+			if !bs.After(b.Latest) {
+				r.Stops = append(r.Stops, model.Stop{Type: model.StopBreak, Start: bs, End: bs.Add(b.Duration.Duration())})
+				clock = bs.Add(b.Duration.Duration())
+				lunch = true
+			}
+		}
+	}
+	if pos == nil {
+		here := at // after the last job, or at home before the first
+		if len(r.Stops) == 0 || r.Stops[0].Start.After(now) {
+			here = t.Start
+		}
+		pos = &model.Position{TechnicianID: t.ID, Lat: here.Lat, Lng: here.Lng, At: now}
+	}
+	day.Positions = append(day.Positions, *pos)
+	day.Routes = append(day.Routes, r)
+}
+
+// near returns a place about d metres from l in a random direction,
+// inside the metro.
+func (g *generator) near(l model.Location, d float64) model.Location {
+	for {
+		a := 2 * math.Pi * g.r.Float64()
+		p := g.offset(l, d*math.Cos(a), d*math.Sin(a))
+		if geo.GreatCircleMeters(geo.Point(p), geo.Point(g.opts.Center)) <= g.opts.RadiusMeters {
+			return p
+		}
+		d *= 0.8
+	}
+}
+
+func roundUp(t time.Time, step time.Duration) time.Time {
+	r := t.Truncate(step)
+	if r.Before(t) {
+		r = r.Add(step)
+	}
+	return r
+}
+
+// GenerateOrders returns n new work orders of the generated metro, as a
+// dispatcher would create them during the day: the orders of GenerateDay.
+func GenerateOrders(n int, seed uint64, technicians []model.Technician) []model.WorkOrder {
+	g := &generator{opts: DayOptions{Date: DefaultDate, Center: model.LatLng(39.7392, -104.9903), RadiusMeters: 20_000},
+		r: rand.New(rand.NewPCG(seed, 0x2545f4914f6cdd1d)), crew: make([]int, len(trades))}
+	g.opts.Zone = technicians[0].Shift.Start.Location()
+	g.places()
+	out := make([]model.WorkOrder, 0, n)
+	for i := range n {
+		w := g.order(i, technicians)
+		w.ID = fmt.Sprintf("NEW-%d", i+1)
+		w.TechniciansNeeded = 0
+		out = append(out, w)
+	}
+	return out
+}

@@ -1,0 +1,560 @@
+package solver
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/dispatchd/dispatchd/geo"
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/uber/h3-go/v4"
+)
+
+// SuggestOptions shape a suggestion. The zero value returns five
+// candidates and the twenty nearest rejections.
+type SuggestOptions struct {
+	// Limit is how many candidates to return; zero means 5.
+	Limit int
+	// MaxRejected bounds the rejected technicians listed, nearest first;
+	// zero means 20, negative means every technician considered.
+	MaxRejected int
+	// Weights weigh the criteria; nil means the state's.
+	Weights *model.Weights
+	// Exhaustive evaluates every technician instead of searching outward
+	// from the order; the answer is the same, only slower.
+	Exhaustive bool
+}
+
+// Suggest ranks technicians for one work order against a day in progress.
+// For every technician who passes the hard filters it finds the cheapest
+// feasible insertion into the rest of their day — any position after
+// their fixed stops that keeps every later stop feasible — and scores it;
+// every technician it considers and rejects says why.
+//
+// It searches outward from the order, ring by ring of H3 cells, and stops
+// when no technician farther out could score higher than the candidates
+// found (see State.bound), so the answer is the one an exhaustive search
+// gives. Suggest returns a *model.ValidationError for an invalid order.
+func Suggest(ctx context.Context, st *State, order model.WorkOrder, opts SuggestOptions) (model.Suggestions, error) {
+	q, err := st.newQuery(&order, opts)
+	if err != nil {
+		return model.Suggestions{}, err
+	}
+	if err := q.run(ctx, opts.Exhaustive || !st.indexed); err != nil {
+		return model.Suggestions{}, err
+	}
+	return q.answer(), nil
+}
+
+// query is one suggestion in progress.
+type query struct {
+	st    *State
+	order *model.WorkOrder
+	need  need
+	jb    job
+	sc    scorer
+	limit int
+	maxRj int
+	// legs to and from the order
+	prep    geo.Prepared
+	matrixI int
+
+	evaluated []bool
+	cands     []candidate
+	rejected  []int32 // in the order considered
+	considerd int
+	// top holds the best limit scores so far, descending: a technician
+	// who cannot beat top[limit-1] need not be scored in full.
+	top []float64
+}
+
+// candidate is a technician's best insertion, before it becomes a
+// model.Candidate.
+type candidate struct {
+	v       int32
+	score   float64
+	eta     int64 // earliest arrival at the order
+	g       int
+	at      placement
+	legIn   int64
+	m       measures
+	grades  [criteria]float64
+	emptyOK bool // the remaining day was empty: the order is its only job
+}
+
+func (st *State) newQuery(order *model.WorkOrder, opts SuggestOptions) (*query, error) {
+	if err := st.validateOrder(order); err != nil {
+		return nil, err
+	}
+	w := st.in.w
+	if opts.Weights != nil {
+		w = *opts.Weights
+	}
+	q := &query{st: st, order: order, sc: newScorer(w, order), limit: opts.Limit, maxRj: opts.MaxRejected}
+	if q.limit <= 0 {
+		q.limit = 5
+	}
+	if q.maxRj == 0 {
+		q.maxRj = 20
+	}
+	q.need = st.prof.need(order, func(id string) (int32, bool) { v, ok := st.techIDs[id]; return v, ok })
+	q.jb = job{idx: -1, dur: secMS(order.Duration), deadline: never, demand: order.Demand, fixed: -1}
+	if order.SLADeadline != nil {
+		q.jb.deadline = toMS(*order.SLADeadline)
+	}
+	for _, tw := range order.TimeWindows {
+		q.jb.windows = append(q.jb.windows, window{toMS(tw.Start), toMS(tw.End)})
+	}
+	q.jb.windows = mergeWindows(q.jb.windows)
+	if len(q.jb.windows) == 0 {
+		q.jb.windows = []window{{always, never}}
+	}
+	if st.matrix != nil {
+		q.matrixI, _ = st.matrix.Index(order.Location)
+	} else {
+		q.prep = geo.Prepare(order.Location)
+	}
+	q.evaluated = make([]bool, len(st.in.vehicles))
+	return q, nil
+}
+
+// validateOrder checks the order on its own and that the travel model can
+// place it.
+func (st *State) validateOrder(order *model.WorkOrder) error {
+	var errs []model.FieldError
+	var ve *model.ValidationError
+	if err := order.Validate(); errors.As(err, &ve) {
+		errs = append(errs, ve.Prefix("work_order").Errors...)
+	}
+	switch {
+	case st.matrix != nil:
+		if _, err := st.matrix.Index(order.Location); err != nil && !order.Location.IsZero() {
+			errs = append(errs, model.FieldError{Field: "work_order.location", Message: "not in the travel matrix: give its location_index"})
+		}
+	case !order.Location.IsZero() && !order.Location.HasCoordinates():
+		errs = append(errs, model.FieldError{Field: "work_order.location", Message: "no coordinates, and travel has no matrix"})
+	}
+	if order.Crew() > 1 {
+		errs = append(errs, model.FieldError{Field: "work_order.technicians_needed", Message: "suggestions are for one technician; crews are not planned yet"})
+	}
+	if len(errs) > 0 {
+		return &model.ValidationError{Errors: errs}
+	}
+	return nil
+}
+
+// legs returns the travel (ms) from a place to the order and back.
+func (q *query) legs(place int32) (in, out int64) {
+	if m := q.st.matrix; m != nil {
+		return durMS(m.LegByIndex(int(place), q.matrixI).Duration), durMS(m.LegByIndex(q.matrixI, int(place)).Duration)
+	}
+	d := durMS(q.st.hav.LegPrepared(q.st.places[place], q.prep).Duration)
+	return d, d
+}
+
+// run evaluates technicians: every one when exhaustive, else ring by ring
+// outward from the order until the bound says no one farther out can rank.
+func (q *query) run(ctx context.Context, exhaustive bool) error {
+	st := q.st
+	for _, id := range q.order.PreferredTechnicians {
+		for v := range st.in.vehicles {
+			if st.in.p.Technicians[v].ID == id {
+				q.evaluate(int32(v))
+			}
+		}
+	}
+	if exhaustive {
+		for v := range st.in.vehicles {
+			if v&255 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			q.evaluate(int32(v))
+		}
+		return nil
+	}
+	origin, err := geo.Cell(q.order.Location, cellResolution)
+	if err != nil {
+		return err
+	}
+	edge := math.Inf(1)
+	for _, e := range origin.DirectedEdges() {
+		edge = min(edge, h3.EdgeLengthM(e))
+	}
+	longest := 0 // index into st.byLeg of the longest leg not yet evaluated
+	var rings [][]h3.Cell
+	for k := 0; ; k++ {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if k >= len(rings) {
+			if k > maxRings {
+				// Far-flung technicians: finish them off without rings.
+				for v := range st.in.vehicles {
+					q.evaluate(int32(v))
+				}
+				return nil
+			}
+			rings = geo.Rings(origin, max(8, 2*k))
+		}
+		for _, c := range rings[k] {
+			for _, v := range st.cells[c] {
+				q.evaluate(v)
+			}
+		}
+		if q.considerd == len(st.in.vehicles) {
+			return nil
+		}
+		for longest < len(st.byLeg) && q.evaluated[st.byLeg[longest]] {
+			longest++
+		}
+		// Every place of a technician not yet evaluated is farther than
+		// radius: RingsCovering's reach of k rings, inverted.
+		radius := float64(k-1) * 1.5 * edge
+		if radius <= 0 {
+			continue
+		}
+		if q.farEnough(radius, st.maxLeg[st.byLeg[longest]]) {
+			return nil
+		}
+	}
+}
+
+// maxRings bounds the ring search: beyond it the cells are so many that
+// evaluating the rest directly is cheaper.
+const maxRings = 96
+
+// farEnough reports whether no technician whose places all lie farther
+// than radius from the order (their longest leg being at most leg) can
+// rank among the candidates: the limit-th best strictly beats their best
+// possible score, or they could not reach the order in time at all.
+func (q *query) farEnough(radius, leg float64) bool {
+	st := q.st
+	reach := st.hav.Seconds(radius) // no sooner than this from now
+	minStart := float64(st.now) + reach*msPerS
+	last := float64(q.jb.windows[len(q.jb.windows)-1].end)
+	if minStart > math.Min(last, float64(st.latest-q.jb.dur)) {
+		return true // nobody farther out can start the order in time
+	}
+	if len(q.cands) < q.limit {
+		return false
+	}
+	added := st.hav.Seconds(math.Max(0, 2*radius-leg))
+	margin := math.Inf(1)
+	if q.jb.deadline != never {
+		margin = (float64(q.jb.deadline) - minStart - float64(q.jb.dur)) / msPerS
+	}
+	return q.outranked(q.sc.bound(added, reach, margin))
+}
+
+// evaluate considers technician v once: a candidate with their best
+// insertion, or a rejection.
+func (q *query) evaluate(v int32) {
+	if q.evaluated[v] {
+		return
+	}
+	q.evaluated[v] = true
+	q.considerd++
+	c, ok, outranked := q.best(v)
+	switch {
+	case outranked:
+		// Qualified, but even its best could not rank: neither a candidate
+		// nor rejected.
+	case ok:
+		q.cands = append(q.cands, c)
+		q.keepTop(c.score)
+	default:
+		q.rejected = append(q.rejected, v)
+	}
+}
+
+// keepTop records a candidate's score among the best limit scores.
+func (q *query) keepTop(s float64) {
+	i, _ := slices.BinarySearchFunc(q.top, s, func(a, b float64) int { return cmp.Compare(b, a) })
+	q.top = slices.Insert(q.top, i, s)
+	if len(q.top) > q.limit {
+		q.top = q.top[:q.limit]
+	}
+}
+
+// outranked reports whether a score bound cannot reach the candidates:
+// there are limit of them, and the worst beats the bound strictly.
+func (q *query) outranked(bound float64) bool {
+	return len(q.top) == q.limit && q.top[q.limit-1] > bound
+}
+
+// best finds technician v's best insertion of the order; outranked says
+// that v qualifies but cannot score high enough to rank, so its route was
+// not searched.
+func (q *query) best(v int32) (c candidate, ok, outranked bool) {
+	st, in := q.st, q.st.in
+	t := &in.p.Technicians[v]
+	if !st.prof.qualifies(v, &q.need) || st.broken[v] != "" {
+		return candidate{}, false, false
+	}
+	r := st.routes[v]
+	if !r.fits(in, &q.jb) {
+		return candidate{}, false, false
+	}
+	base := measures{
+		surplus:   float64(SkillSurplus(t, q.order)),
+		preferred: float64(boolInt(q.order.Prefers(t.ID))),
+		margin:    math.Inf(1),
+	}
+	if shift := toMS(t.Shift.End) - toMS(t.Shift.Start); shift > 0 {
+		base.utilisation = float64(st.booked[v]+q.jb.dur) / float64(shift)
+	}
+	// No insertion starts before the technician, free at dep[0], could
+	// drive straight there (the triangle inequality, less a second a leg
+	// for rounding); with the static criteria exact and travel at its
+	// best, that bounds v's score.
+	legIn0, _ := q.legs(r.loc[0])
+	soonest := r.dep[0] + legIn0 - int64(len(r.seq)+1)*msPerS
+	if q.outranked(q.sc.bound2(base, soonest, q.jb, st.now)) {
+		return candidate{}, false, true
+	}
+	best := candidate{v: v, score: -1}
+	if r.jobs == 0 {
+		c, ok := q.alone(v, base)
+		return c, ok, false
+	}
+	last := q.jb.windows[len(q.jb.windows)-1].end
+	for g := 0; g <= r.lastJob; g++ {
+		if r.dep[g] > last {
+			break // departures only get later along the route
+		}
+		legIn, _ := q.legs(r.loc[g])
+		_, legOut := q.legs(r.next[g])
+		at, ok := r.tryAt(in, &q.jb, g, legIn, legOut)
+		if !ok {
+			continue
+		}
+		m := base
+		m.addedTravel = float64(legIn+legOut-r.legsAfter(g)) / msPerS
+		m.wait = float64(at.start-st.now) / msPerS
+		end := at.start + q.jb.dur
+		if q.jb.deadline != never {
+			m.margin = float64(q.jb.deadline-end) / msPerS
+		}
+		m.late = float64(max(0, end-q.jb.deadline)) / msPerS
+		if !r.pushOnly(in, at.q) {
+			after, _ := r.walkFrom(in, g, end, legOut)
+			m.late += float64(max(0, after-r.late[g+1])) / msPerS
+		}
+		gr := q.sc.grades(m)
+		if s := q.sc.score(gr); s > best.score {
+			best = candidate{v: v, score: s, eta: r.dep[g] + legIn, g: g, at: at, legIn: legIn, m: m, grades: gr}
+		}
+	}
+	return best, best.score >= 0, false
+}
+
+// legsAfter is the travel of a route from the place at position g to the
+// next job's place or the end location, which an insertion at g replaces.
+func (r *route) legsAfter(g int) int64 {
+	sum := int64(0)
+	for p := g + 1; p <= len(r.seq)+1; p++ {
+		sum += r.leg[p]
+		if p == len(r.seq)+1 || r.seq[p-1] >= 0 {
+			break
+		}
+	}
+	return sum
+}
+
+// alone scores the order as the only job left in technician v's day,
+// with their breaks placed around it.
+func (q *query) alone(v int32, base measures) (candidate, bool) {
+	st, in := q.st, q.st.in
+	r := st.routes[v]
+	ve := &in.vehicles[v]
+	legIn, _ := q.legs(ve.startLoc)
+	_, legOut := q.legs(ve.endLoc)
+	best := candidate{v: v, score: -1}
+	for k := 0; k <= len(ve.breaks); k++ {
+		arrival, start, ok := soloSchedule(ve, &q.jb, k, legIn, legOut)
+		if !ok {
+			continue
+		}
+		m := base
+		m.addedTravel = float64(legIn+legOut-r.legsAfter(0)) / msPerS
+		m.wait = float64(start-st.now) / msPerS
+		end := start + q.jb.dur
+		if q.jb.deadline != never {
+			m.margin = float64(q.jb.deadline-end) / msPerS
+		}
+		m.late = float64(max(0, end-q.jb.deadline)) / msPerS
+		gr := q.sc.grades(m)
+		if s := q.sc.score(gr); s > best.score {
+			best = candidate{v: v, score: s, eta: arrival, g: 0, at: placement{start: start}, legIn: legIn, m: m, grades: gr, emptyOK: true}
+		}
+	}
+	return best, best.score >= 0
+}
+
+// soloSchedule follows a day of one job with the first k breaks before it
+// and the rest after it (taken at the end location): when the technician
+// arrives and the job starts, if it all fits.
+func soloSchedule(ve *vehicle, jb *job, k int, legIn, legOut int64) (arrival, start int64, ok bool) {
+	t := ve.shiftStart
+	for _, b := range ve.breaks[:k] {
+		s := max(t, b.earliest)
+		if s > b.latest {
+			return 0, 0, false
+		}
+		t = s + b.dur
+	}
+	arrival = t + legIn
+	start, ok = jb.firstStart(arrival)
+	if !ok {
+		return 0, 0, false
+	}
+	t = start + jb.dur + legOut
+	for _, b := range ve.breaks[k:] {
+		s := max(t, b.earliest)
+		if s > b.latest {
+			return 0, 0, false
+		}
+		t = s + b.dur
+	}
+	return arrival, start, t <= ve.latestEnd
+}
+
+// answer ranks the candidates and writes the response.
+func (q *query) answer() model.Suggestions {
+	st := q.st
+	techs := st.in.p.Technicians
+	slices.SortFunc(q.cands, func(a, b candidate) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(techs[a.v].ID, techs[b.v].ID)
+	})
+	out := model.Suggestions{Candidates: []model.Candidate{}, Rejected: []model.Rejection{},
+		Considered: q.considerd, Technicians: len(techs)}
+	for i, c := range q.cands[:min(q.limit, len(q.cands))] {
+		out.Candidates = append(out.Candidates, q.candidateOut(c, i+1))
+	}
+	for i, v := range q.rejected {
+		if q.maxRj >= 0 && i == q.maxRj {
+			break
+		}
+		out.Rejected = append(out.Rejected, model.Rejection{TechnicianID: techs[v].ID, Reasons: q.reasons(v)})
+	}
+	return out
+}
+
+func (q *query) candidateOut(c candidate, rank int) model.Candidate {
+	st, in := q.st, q.st.in
+	t := &in.p.Technicians[c.v]
+	zone := t.Shift.Start.Location()
+	at := func(ms int64) time.Time { return fromMS(ms, zone) }
+	r := st.routes[c.v]
+	out := model.Candidate{
+		TechnicianID: t.ID, Rank: rank, Score: c.score,
+		ETA: at(c.eta), Start: at(c.at.start), End: at(c.at.start + q.jb.dur),
+		InsertAfter: st.after[c.v],
+		Travel:      msSeconds(c.legIn), AddedTravel: msSeconds(int64(c.m.addedTravel * msPerS)),
+		Lateness:  msSeconds(max(0, c.at.start+q.jb.dur-q.jb.deadline)),
+		Breakdown: q.sc.breakdown(c.m, c.grades),
+	}
+	if !c.emptyOK {
+		for p := c.g; p >= 1; p-- {
+			if x := r.seq[p-1]; x >= 0 {
+				out.InsertAfter = in.p.WorkOrders[in.jobs[x].idx].ID
+				break
+			}
+		}
+		for p := c.g + 1; p <= len(r.seq); p++ {
+			if x := r.seq[p-1]; x >= 0 {
+				out.InsertBefore = in.p.WorkOrders[in.jobs[x].idx].ID
+				break
+			}
+		}
+		delay, n := r.knockOn(in, c.g, c.at.start+q.jb.dur, c.at.legOut)
+		out.Delay, out.DelayedStops = msSeconds(delay), n
+	}
+	return out
+}
+
+// knockOn follows the schedule after a job inserted after position g that
+// ends at t and returns the largest delay to a later job's start and how
+// many later jobs start later.
+func (r *route) knockOn(in *instance, g int, t, legOut int64) (int64, int) {
+	ve := &in.vehicles[r.v]
+	var loc int32 = -1
+	delay, n := int64(0), 0
+	for p := g + 1; p <= len(r.seq); p++ {
+		x := r.seq[p-1]
+		if x < 0 {
+			if p > r.lastJob {
+				break
+			}
+			b := &ve.breaks[-x-1]
+			t = max(t, b.earliest) + b.dur
+			continue
+		}
+		jb := &in.jobs[x]
+		leg := legOut
+		if loc >= 0 {
+			leg = in.tt.dur(loc, jb.loc)
+		}
+		s, _ := jb.firstStart(t + leg)
+		if d := s - r.est[p]; d > 0 {
+			delay, n = max(delay, d), n+1
+		}
+		t, loc = s+jb.dur, jb.loc
+	}
+	return delay, n
+}
+
+// reasons says why technician v was rejected: every rule that rules them
+// out, in words a dispatcher understands.
+func (q *query) reasons(v int32) []string {
+	st, in := q.st, q.st.in
+	t := &in.p.Technicians[v]
+	var out []string
+	for _, r := range Qualify(t, q.order) {
+		out = append(out, r.Text)
+	}
+	if msg := st.broken[v]; msg != "" {
+		out = append(out, msg)
+	}
+	r := st.routes[v]
+	ve := &in.vehicles[v]
+	if ve.maxJobs > 0 && r.jobs+ve.doneJobs >= ve.maxJobs {
+		out = append(out, fmt.Sprintf("max_jobs reached (%d)", ve.maxJobs))
+	} else if !r.fits(in, &q.jb) {
+		out = append(out, fmt.Sprintf("capacity: demand %v does not fit what is left of %v", q.order.Demand, t.Capacity))
+	}
+	if len(out) == 0 || (len(Qualify(t, q.order)) == 0 && st.broken[v] == "" && r.fits(in, &q.jb)) {
+		out = append(out, q.timeReason(v))
+	}
+	return out
+}
+
+// timeReason says why a qualified technician with room has no slot.
+func (q *query) timeReason(v int32) string {
+	st, in := q.st, q.st.in
+	t := &in.p.Technicians[v]
+	ve := &in.vehicles[v]
+	zone := t.Shift.Start.Location()
+	legIn, _ := q.legs(ve.startLoc)
+	_, legOut := q.legs(ve.endLoc)
+	free := ve.shiftStart
+	earliest := free + legIn
+	shiftEnd := fromMS(ve.latestEnd, zone)
+	if earliest+q.jb.dur+legOut > ve.latestEnd {
+		return fmt.Sprintf("off shift: free from %s, %v away, and the shift ends %s", clock(fromMS(free, zone)), msDuration(legIn), clock(shiftEnd))
+	}
+	if _, ok := q.jb.firstStart(earliest); !ok {
+		return fmt.Sprintf("no window can be met: free from %s, %v away", clock(fromMS(free, zone)), msDuration(legIn))
+	}
+	if len(ve.breaks) > 0 && st.routes[v].jobs == 0 {
+		return "its break leaves no gap long enough before the shift ends"
+	}
+	return "no gap long enough: every slot would make a later stop miss its window or the shift end"
+}

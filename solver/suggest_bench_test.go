@@ -1,0 +1,39 @@
+package solver_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/solver"
+)
+
+// BenchmarkSuggest suggests technicians for generated orders against busy
+// days of 100, 1,000 and 10,000 technicians with 8 stops each:
+//
+//	go test ./solver -run '^$' -bench Suggest -benchmem
+func BenchmarkSuggest(b *testing.B) {
+	for _, n := range []int{100, 1000, 10_000} {
+		b.Run(fmt.Sprintf("technicians=%d", n), func(b *testing.B) {
+			day, err := bench.GenerateBusyDay(bench.BusyDayOptions{Technicians: n, Stops: 8, Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := solver.NewState(day)
+			if err != nil {
+				b.Fatal(err)
+			}
+			orders := bench.GenerateOrders(512, 2, day.Technicians)
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := solver.Suggest(ctx, st, orders[i%len(orders)], solver.SuggestOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
