@@ -50,6 +50,9 @@ type State struct {
 	// after names, per technician, the fixed stop the remaining route
 	// follows (for insert_after), or "".
 	after []string
+	// home is each technician's start location in the travel table, where
+	// their later days begin.
+	home []int32
 
 	hav     geo.Haversine
 	matrix  *geo.Matrix
@@ -178,6 +181,7 @@ func (b *dayBuilder) technician(i int) {
 	st, in := b.st, b.st.in
 	t := &b.day.Technicians[i]
 	ve := compileVehicle(i, t, b.locs)
+	st.home = append(st.home, ve.startLoc)
 	var stops []model.Stop
 	if r := b.routes[t.ID]; r != nil {
 		stops = slices.Clone(r.Stops)

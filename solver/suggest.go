@@ -291,7 +291,6 @@ func (q *query) outranked(bound float64) bool {
 // not searched.
 func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 	st, in := q.st, q.st.in
-	t := &in.p.Technicians[v]
 	if !st.prof.qualifies(v, &q.need) || st.broken[v] != "" {
 		return candidate{}, false, false
 	}
@@ -299,14 +298,7 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 	if !r.fits(in, &q.jb) {
 		return candidate{}, false, false
 	}
-	base := measures{
-		surplus:   float64(SkillSurplus(t, q.order)),
-		preferred: float64(boolInt(q.order.Prefers(t.ID))),
-		margin:    math.Inf(1),
-	}
-	if shift := toMS(t.Shift.End) - toMS(t.Shift.Start); shift > 0 {
-		base.utilisation = float64(st.booked[v]+q.jb.dur) / float64(shift)
-	}
+	base := q.base(v)
 	// No insertion starts before the technician, free at dep[0], could
 	// drive straight there (the triangle inequality, less a second a leg
 	// for rounding); with the static criteria exact and travel at its
@@ -332,24 +324,48 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 		if !ok {
 			continue
 		}
-		m := base
-		m.addedTravel = float64(legIn+legOut-r.legsAfter(g)) / msPerS
-		m.wait = float64(at.start-st.now) / msPerS
-		end := at.start + q.jb.dur
-		if q.jb.deadline != never {
-			m.margin = float64(q.jb.deadline-end) / msPerS
-		}
-		m.late = float64(max(0, end-q.jb.deadline)) / msPerS
-		if !r.pushOnly(in, at.q) {
-			after, _ := r.walkFrom(in, g, end, legOut)
-			m.late += float64(max(0, after-r.late[g+1])) / msPerS
-		}
+		m := q.measure(base, r, g, at, legIn, legOut)
 		gr := q.sc.grades(m)
 		if s := q.sc.score(gr); s > best.score {
 			best = candidate{v: v, score: s, eta: r.dep[g] + legIn, g: g, at: at, legIn: legIn, m: m, grades: gr}
 		}
 	}
 	return best, best.score >= 0, false
+}
+
+// base returns technician v's measures that do not depend on where the
+// order goes: skill surplus, preference, and workload with the order.
+func (q *query) base(v int32) measures {
+	t := &q.st.in.p.Technicians[v]
+	m := measures{
+		surplus:   float64(SkillSurplus(t, q.order)),
+		preferred: float64(boolInt(q.order.Prefers(t.ID))),
+		margin:    math.Inf(1),
+	}
+	if shift := toMS(t.Shift.End) - toMS(t.Shift.Start); shift > 0 {
+		m.utilisation = float64(q.st.booked[v]+q.jb.dur) / float64(shift)
+	}
+	return m
+}
+
+// measure completes base with what the order's placement in gap g of
+// route r gives: the detour, the wait, its SLA margin and the lateness it
+// creates, its own and that of the stops it delays.
+func (q *query) measure(base measures, r *route, g int, at placement, legIn, legOut int64) measures {
+	in := q.st.in
+	m := base
+	m.addedTravel = float64(legIn+legOut-r.legsAfter(g)) / msPerS
+	m.wait = float64(at.start-q.st.now) / msPerS
+	end := at.start + q.jb.dur
+	if q.jb.deadline != never {
+		m.margin = float64(q.jb.deadline-end) / msPerS
+	}
+	m.late = float64(max(0, end-q.jb.deadline)) / msPerS
+	if !r.pushOnly(in, at.q) {
+		after, _ := r.walkFrom(in, g, end, legOut)
+		m.late += float64(max(0, after-r.late[g+1])) / msPerS
+	}
+	return m
 }
 
 // legsAfter is the travel of a route from the place at position g to the

@@ -1,0 +1,277 @@
+package solver
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// SlotOptions shape an offer of arrival windows. The zero value offers
+// five two-hour windows today.
+type SlotOptions struct {
+	// Length is the length of an arrival window; zero means 2 h.
+	Length time.Duration
+	// Days is how many days, from the state's, the windows may fall on;
+	// zero means 1. Later days have no routes yet: each technician works
+	// their shift again, with an empty day.
+	Days int
+	// Limit is how many windows to offer; zero means 5.
+	Limit int
+	// Weights weigh the criteria; nil means the state's.
+	Weights *model.Weights
+}
+
+// maxSlotDays bounds how far ahead Slots looks.
+const maxSlotDays = 14
+
+// Slots returns the best arrival windows of a given length that could be
+// offered to a customer for a work order: windows on a grid of that
+// length, aligned to the hour, inside the working day and the order's own
+// windows, each backed by the best technician and insertion that can
+// start the order in it. No capacity is counted twice: a gap between two
+// stops of a route backs one window, and a technician's empty day backs
+// windows whose service times do not overlap, so that every window
+// offered is capacity of its own. Windows come best first.
+func Slots(ctx context.Context, st *State, order model.WorkOrder, opts SlotOptions) ([]model.Slot, error) {
+	if opts.Length == 0 {
+		opts.Length = 2 * time.Hour
+	}
+	if opts.Days == 0 {
+		opts.Days = 1
+	}
+	if opts.Limit <= 0 {
+		opts.Limit = 5
+	}
+	if opts.Length < time.Minute || opts.Length > 24*time.Hour || opts.Days < 1 || opts.Days > maxSlotDays {
+		return nil, &model.ValidationError{Errors: []model.FieldError{{Field: "slot_length_s",
+			Message: fmt.Sprintf("want a length from 60 s to 24 h and 1 to %d days", maxSlotDays)}}}
+	}
+	q, err := st.newQuery(&order, SuggestOptions{Weights: opts.Weights})
+	if err != nil {
+		return nil, err
+	}
+	var offers []offer
+	for d := range opts.Days {
+		for _, w := range st.grid(d, durMS(opts.Length)) {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			offers = q.offersIn(d, w, offers)
+		}
+	}
+	return q.pick(offers, opts.Limit), nil
+}
+
+// grid returns the windows of day d (0 is the state's day): length ms
+// each, aligned to the hour, from the earliest shift start to the latest
+// shift end of that day, not ending before now.
+func (st *State) grid(d int, length int64) []window {
+	if len(st.in.vehicles) == 0 {
+		return nil
+	}
+	shift := int64(d) * 24 * 3600 * msPerS
+	first, last := int64(never), int64(always)
+	for v := range st.in.p.Technicians {
+		t := &st.in.p.Technicians[v]
+		first = min(first, toMS(t.Shift.Start)+shift)
+		last = max(last, toMS(t.Shift.End)+shift)
+	}
+	const hour = 3600 * msPerS
+	var out []window
+	for a := first - first%hour; a < last; a += length {
+		if a+length > st.now {
+			out = append(out, window{a, a + length})
+		}
+	}
+	return out
+}
+
+// offer is one way to serve a window: technician v's gap g on day d.
+type offer struct {
+	win   window
+	day   int
+	c     candidate
+	after string
+}
+
+// offersIn appends every technician's best way, per gap, of starting the
+// order inside window w of day d.
+func (q *query) offersIn(d int, w window, out []offer) []offer {
+	st, in := q.st, q.st.in
+	jb := q.jb
+	jb.windows = intersectWindows(q.jb.windows, w)
+	if len(jb.windows) == 0 {
+		return out
+	}
+	for v := range in.vehicles {
+		if !st.prof.qualifies(int32(v), &q.need) {
+			continue
+		}
+		if d > 0 {
+			if c, ok := q.freshDay(int32(v), d, &jb); ok {
+				out = append(out, offer{win: w, day: d, c: c})
+			}
+			continue
+		}
+		r := st.routes[v]
+		if st.broken[v] != "" || !r.fits(in, &jb) {
+			continue
+		}
+		base := q.base(int32(v))
+		if r.jobs == 0 {
+			saved := q.jb
+			q.jb = jb
+			c, ok := q.alone(int32(v), base)
+			q.jb = saved
+			if ok {
+				out = append(out, offer{win: w, c: c, after: st.after[v]})
+			}
+			continue
+		}
+		for g := 0; g <= r.lastJob; g++ {
+			legIn, _ := q.legs(r.loc[g])
+			_, legOut := q.legs(r.next[g])
+			at, ok := r.tryAt(in, &jb, g, legIn, legOut)
+			if !ok {
+				continue
+			}
+			m := q.measure(base, r, g, at, legIn, legOut)
+			gr := q.sc.grades(m)
+			out = append(out, offer{win: w, c: candidate{v: int32(v), score: q.sc.score(gr), eta: r.dep[g] + legIn, g: g, at: at, legIn: legIn, m: m, grades: gr}})
+		}
+	}
+	return out
+}
+
+// freshDay scores technician v's day d > 0, empty but for this order.
+func (q *query) freshDay(v int32, d int, jb *job) (candidate, bool) {
+	st, in := q.st, q.st.in
+	t := &in.p.Technicians[v]
+	shift := int64(d) * 24 * 3600 * msPerS
+	ve := in.vehicles[v]
+	ve.startLoc = st.home[v] // at home: the day has not begun
+	ve.shiftStart, ve.shiftEnd, ve.latestEnd = toMS(t.Shift.Start)+shift, toMS(t.Shift.End)+shift, toMS(t.Shift.End)+secMS(t.Overtime)+shift
+	ve.breaks = nil
+	for _, b := range t.Breaks {
+		ve.breaks = append(ve.breaks, breakSpec{earliest: toMS(b.Earliest) + shift, latest: toMS(b.Latest) + shift, dur: secMS(b.Duration)})
+	}
+	ve.doneJobs, ve.doneLoad = 0, nil
+	if !fitsCapacity(jb.demand, ve.capacity) {
+		return candidate{}, false
+	}
+	legIn, _ := q.legs(ve.startLoc)
+	_, legOut := q.legs(ve.endLoc)
+	base := q.base(v)
+	if span := toMS(t.Shift.End) - toMS(t.Shift.Start); span > 0 {
+		base.utilisation = float64(jb.dur) / float64(span) // nothing else is booked yet
+	}
+	best := candidate{v: v, score: -1}
+	for k := 0; k <= len(ve.breaks); k++ {
+		arrival, start, ok := soloSchedule(&ve, jb, k, legIn, legOut)
+		if !ok {
+			continue
+		}
+		m := base
+		m.addedTravel = float64(legIn+legOut) / msPerS
+		m.wait = float64(start-st.now) / msPerS
+		if jb.deadline != never {
+			m.margin = float64(jb.deadline-start-jb.dur) / msPerS
+		}
+		m.late = float64(max(0, start+jb.dur-jb.deadline)) / msPerS
+		gr := q.sc.grades(m)
+		if s := q.sc.score(gr); s > best.score {
+			best = candidate{v: v, score: s, eta: arrival, at: placement{start: start}, legIn: legIn, m: m, grades: gr, emptyOK: true}
+		}
+	}
+	return best, best.score >= 0
+}
+
+// pick chooses windows best first, each served by a gap no better window
+// uses: offers sorted by score, then start, then technician.
+func (q *query) pick(offers []offer, limit int) []model.Slot {
+	techs := q.st.in.p.Technicians
+	slices.SortFunc(offers, func(a, b offer) int {
+		if c := cmp.Compare(b.c.score, a.c.score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.win.start, b.win.start); c != 0 {
+			return c
+		}
+		return cmp.Compare(techs[a.c.v].ID, techs[b.c.v].ID)
+	})
+	type gapKey struct{ v, day, g int }
+	usedGap := map[gapKey]bool{}    // gaps between stops: one window each
+	booked := map[gapKey][]window{} // empty days: service times taken
+	usedWin := map[int64]bool{}
+	out := []model.Slot{}
+	for _, o := range offers {
+		key := gapKey{int(o.c.v), o.day, o.c.g}
+		service := window{o.c.at.start, o.c.at.start + q.jb.dur}
+		switch {
+		case usedWin[o.win.start]:
+			continue
+		case o.c.emptyOK:
+			if slices.ContainsFunc(booked[key], func(w window) bool { return w.start < service.end && service.start < w.end }) {
+				continue
+			}
+			booked[key] = append(booked[key], service)
+		case usedGap[key]:
+			continue
+		default:
+			usedGap[key] = true
+		}
+		usedWin[o.win.start] = true
+		out = append(out, q.slotOut(o))
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+func (q *query) slotOut(o offer) model.Slot {
+	st, in := q.st, q.st.in
+	t := &in.p.Technicians[o.c.v]
+	zone := t.Shift.Start.Location()
+	s := model.Slot{
+		Window:       model.TimeWindow{Start: fromMS(o.win.start, zone), End: fromMS(o.win.end, zone)},
+		TechnicianID: t.ID,
+		Start:        fromMS(o.c.at.start, zone),
+		Score:        o.c.score,
+		Breakdown:    q.sc.breakdown(o.c.m, o.c.grades),
+	}
+	if o.day == 0 && !o.c.emptyOK {
+		r := st.routes[o.c.v]
+		s.InsertAfter = st.after[o.c.v]
+		for p := o.c.g; p >= 1; p-- {
+			if x := r.seq[p-1]; x >= 0 {
+				s.InsertAfter = in.p.WorkOrders[in.jobs[x].idx].ID
+				break
+			}
+		}
+		for p := o.c.g + 1; p <= len(r.seq); p++ {
+			if x := r.seq[p-1]; x >= 0 {
+				s.InsertBefore = in.p.WorkOrders[in.jobs[x].idx].ID
+				break
+			}
+		}
+	} else if o.day == 0 {
+		s.InsertAfter = o.after
+	}
+	return s
+}
+
+// intersectWindows returns the parts of ws inside w.
+func intersectWindows(ws []window, w window) []window {
+	var out []window
+	for _, x := range ws {
+		if s, e := max(x.start, w.start), min(x.end, w.end); s <= e {
+			out = append(out, window{s, e})
+		}
+	}
+	return out
+}
