@@ -52,6 +52,8 @@ type Options struct {
 	Logger *slog.Logger
 	// ReadyTimeout bounds the store ping of /readyz; zero means 2 s.
 	ReadyTimeout time.Duration
+	// MaxBodyBytes caps request bodies; zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 }
 
 // Server is dispatchd's HTTP handler.
@@ -61,6 +63,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	ready   time.Duration
+	maxBody int64
 }
 
 // New returns a server, or an error if its metrics cannot be registered
@@ -91,6 +94,10 @@ func New(opts Options) (*Server, error) {
 	if s.ready == 0 {
 		s.ready = 2 * time.Second
 	}
+	s.maxBody = opts.MaxBodyBytes
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
 
 	r := chi.NewRouter()
 	r.Use(requestID, s.observe, s.recoverPanics)
@@ -108,6 +115,8 @@ func New(opts Options) (*Server, error) {
 		r.Get("/technicians/{id}", s.getTechnician)
 		r.Get("/workorders", s.listWorkOrders)
 		r.Get("/workorders/{id}", s.getWorkOrder)
+		r.Post("/suggest", s.suggest)
+		r.Post("/slots", s.slots)
 	})
 	s.router = r
 	return s, nil

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/solver"
+)
+
+// suggestRequest is the body of POST /v1/suggest: one work order and the
+// day it must fit into.
+type suggestRequest struct {
+	WorkOrder   *model.WorkOrder   `json:"work_order"`
+	Technicians []model.Technician `json:"technicians"`
+	// WorkOrders are the orders the routes' stops name.
+	WorkOrders  []model.WorkOrder `json:"work_orders,omitempty"`
+	Routes      []model.Route     `json:"routes,omitempty"`
+	Positions   []model.Position  `json:"positions,omitempty"`
+	Now         *time.Time        `json:"now,omitempty"`
+	Weights     *model.Weights    `json:"weights,omitempty"`
+	Travel      *model.Travel     `json:"travel,omitempty"`
+	Limit       int               `json:"limit,omitempty"`
+	MaxRejected int               `json:"max_rejected,omitempty"`
+}
+
+// slotsRequest is the body of POST /v1/slots.
+type slotsRequest struct {
+	suggestRequest
+	SlotLength model.Seconds `json:"slot_length_s,omitempty"`
+	Days       int           `json:"days,omitempty"`
+}
+
+// day checks the request's own fields and builds the solver's day.
+func (req *suggestRequest) day() (solver.Day, []model.FieldError) {
+	var errs []model.FieldError
+	if req.WorkOrder == nil {
+		errs = append(errs, model.FieldError{Field: "work_order", Message: "missing"})
+	}
+	if req.Limit < 0 {
+		errs = append(errs, model.FieldError{Field: "limit", Message: "negative"})
+	}
+	d := solver.Day{Technicians: req.Technicians, Orders: req.WorkOrders, Routes: req.Routes,
+		Positions: req.Positions, Weights: req.Weights, Travel: req.Travel}
+	if req.Now != nil {
+		d.Now = *req.Now
+	}
+	return d, errs
+}
+
+func (s *Server) suggest(w http.ResponseWriter, r *http.Request) {
+	var req suggestRequest
+	if !s.decodeBody(w, r, &req) {
+		return
+	}
+	st, ok := s.state(w, r, &req)
+	if !ok {
+		return
+	}
+	out, err := solver.Suggest(r.Context(), st, *req.WorkOrder, solver.SuggestOptions{Limit: req.Limit, MaxRejected: req.MaxRejected})
+	if err != nil {
+		s.invalid(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
+	var req slotsRequest
+	if !s.decodeBody(w, r, &req) {
+		return
+	}
+	if req.Days < 0 || req.SlotLength < 0 {
+		s.invalid(w, r, &model.ValidationError{Errors: []model.FieldError{{Field: "days", Message: "want a positive number of days and a positive slot_length_s"}}})
+		return
+	}
+	st, ok := s.state(w, r, &req.suggestRequest)
+	if !ok {
+		return
+	}
+	out, err := solver.Slots(r.Context(), st, *req.WorkOrder, solver.SlotOptions{Length: req.SlotLength.Duration(), Days: req.Days, Limit: req.Limit})
+	if err != nil {
+		s.invalid(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"slots": out})
+}
+
+// state validates a suggestion request and compiles its day.
+func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestRequest) (*solver.State, bool) {
+	day, errs := req.day()
+	st, err := solver.NewState(day)
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		errs = append(errs, ve.Errors...)
+	} else if err != nil {
+		s.invalid(w, r, err)
+		return nil, false
+	}
+	if len(errs) > 0 {
+		s.invalid(w, r, &model.ValidationError{Errors: errs})
+		return nil, false
+	}
+	return st, true
+}

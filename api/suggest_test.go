@@ -1,0 +1,141 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/dispatchd/dispatchd/api"
+	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/solver"
+	"github.com/dispatchd/dispatchd/store"
+)
+
+func post(t *testing.T, url string, body any) response {
+	t.Helper()
+	var data []byte
+	switch b := body.(type) {
+	case string:
+		data = []byte(b)
+	default:
+		var err error
+		if data, err = json.Marshal(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.Post(url, "application/json", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(out)}
+}
+
+// suggestBody builds a request from a generated busy day.
+func suggestBody(t *testing.T) (map[string]any, solver.Day, model.WorkOrder) {
+	t.Helper()
+	day, err := bench.GenerateBusyDay(bench.BusyDayOptions{Technicians: 30, Stops: 5, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := bench.GenerateOrders(1, 4, day.Technicians)[0]
+	o.TimeWindows = nil
+	body := map[string]any{"work_order": o, "technicians": day.Technicians, "work_orders": day.Orders,
+		"routes": day.Routes, "positions": day.Positions, "now": day.Now, "travel": day.Travel, "limit": 3}
+	return body, day, o
+}
+
+func TestSuggestEndpoint(t *testing.T) {
+	ts := newServer(t, store.NewMemory())
+	body, day, o := suggestBody(t)
+	r := post(t, ts.URL+"/v1/suggest", body)
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	st, err := solver.NewState(day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := solver.Suggest(context.Background(), st, o, solver.SuggestOptions{Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(want)
+	if strings.TrimSpace(r.body) != string(wantJSON) {
+		t.Errorf("POST /v1/suggest answered\n%s\nin-process Suggest gives\n%s", r.body, wantJSON)
+	}
+	if len(want.Candidates) == 0 {
+		t.Error("no candidates: the test shows little")
+	}
+}
+
+func TestSlotsEndpoint(t *testing.T) {
+	ts := newServer(t, store.NewMemory())
+	body, _, _ := suggestBody(t)
+	body["slot_length_s"], body["days"] = 7200, 2
+	r := post(t, ts.URL+"/v1/slots", body)
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	var out struct{ Slots []model.Slot }
+	if err := json.Unmarshal([]byte(r.body), &out); err != nil || len(out.Slots) == 0 {
+		t.Fatalf("slots %s: %v", r.body, err)
+	}
+	for _, s := range out.Slots {
+		if s.Window.End.Sub(s.Window.Start).Seconds() != 7200 {
+			t.Errorf("slot %+v is not 2 h", s)
+		}
+	}
+}
+
+func TestSuggestEndpointErrors(t *testing.T) {
+	srv, err := api.New(api.Options{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	good, _, _ := suggestBody(t)
+	tests := []struct {
+		name   string
+		path   string
+		body   any
+		status int
+		field  string
+	}{
+		{"unknown field", "/v1/suggest", `{"work_order":{"id":"W","location":{"lat":1,"lng":1},"duraton_s":60},"technicians":[]}`, 400, "work_order.duraton_s"},
+		{"missing order", "/v1/suggest", `{"technicians":[]}`, 400, "work_order"},
+		{"not json", "/v1/suggest", `{"technicians":[`, 400, ""},
+		{"bad technician", "/v1/suggest", `{"work_order":{"id":"W","location":{"lat":1,"lng":1},"duration_s":60},"technicians":[{"id":"T1","start":{"lat":1,"lng":1},"shift":{"start":"2026-11-23T09:00:00Z","end":"2026-11-23T08:00:00Z"}}]}`, 400, "technicians[0].shift.end"},
+		{"bad order", "/v1/suggest", `{"work_order":{"id":"W","location":{"lat":1,"lng":1},"duration_s":-60},"technicians":[]}`, 400, "work_order.duration_s"},
+		{"route to nowhere", "/v1/suggest", `{"work_order":{"id":"W","location":{"lat":1,"lng":1},"duration_s":60},"technicians":[],"routes":[{"technician_id":"T9","stops":[]}]}`, 400, "routes[0].technician_id"},
+		{"negative days", "/v1/slots", `{"work_order":{"id":"W","location":{"lat":1,"lng":1},"duration_s":60},"technicians":[],"days":-1}`, 400, "days"},
+		{"too large", "/v1/suggest", good, 413, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := post(t, ts.URL+tt.path, tt.body)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
+			}
+			p := decodeProblem(t, r)
+			if tt.field == "" {
+				return
+			}
+			for _, fe := range p.Errors {
+				if fe.Field == tt.field {
+					return
+				}
+			}
+			t.Errorf("errors %+v do not name %s", p.Errors, tt.field)
+		})
+	}
+}
