@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -53,6 +54,14 @@ type State struct {
 	// home is each technician's start location in the travel table, where
 	// their later days begin.
 	home []int32
+	// Flat copies of what every suggestion checks first, so that most
+	// technicians are ruled out without touching their routes: jobs that
+	// still fit under max_jobs, where and when the remaining day starts,
+	// and the number of legs in it.
+	slots  []int32
+	origin []int32
+	free   []int64
+	legs   []int32
 
 	hav     geo.Haversine
 	matrix  *geo.Matrix
@@ -120,6 +129,15 @@ func NewState(day Day) (*State, error) {
 			in.placeBreaks(r)
 		}
 		st.routes = append(st.routes, r)
+		ve := &in.vehicles[v]
+		left := int32(math.MaxInt32)
+		if ve.maxJobs > 0 {
+			left = int32(ve.maxJobs - ve.doneJobs - r.jobs)
+		}
+		st.slots = append(st.slots, left)
+		st.origin = append(st.origin, r.loc[0])
+		st.free = append(st.free, r.dep[0])
+		st.legs = append(st.legs, int32(len(r.seq)+1))
 	}
 	if st.matrix == nil {
 		for _, l := range locs.places {

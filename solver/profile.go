@@ -133,3 +133,14 @@ func (p *profiles) qualifies(v int32, n *need) bool {
 	}
 	return true
 }
+
+// surplus is by how many levels, over the order's required skills,
+// technician v exceeds what the need asks; it agrees with SkillSurplus.
+func (p *profiles) surplus(v int32, n *need) int {
+	lv := p.levels[int(v)*len(p.skills):]
+	sum := 0
+	for _, s := range n.skills {
+		sum += max(0, int(lv[s.skill]-s.level))
+	}
+	return sum
+}

@@ -11,7 +11,7 @@ import (
 
 // TestProfilesAgreeWithQualify checks the compiled qualification against
 // Qualify on random technicians and orders.
-func TestProfilesAgreeWithQualify(t *testing.T) {
+func TestProfilesAgreeWithQualifyAndSurplus(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	skills := []string{"hvac", "plumbing", "electrical", "refrigeration"}
 	certs := []string{"EPA-608", "NFPA-25", "OSHA-10"}
@@ -78,6 +78,9 @@ func TestProfilesAgreeWithQualify(t *testing.T) {
 			}
 			if want {
 				agree++
+				if got, want := p.surplus(int32(v), &n), SkillSurplus(&techs[v], &w); got != want {
+					t.Fatalf("%s: profile surplus %d, SkillSurplus %d", techs[v].ID, got, want)
+				}
 			}
 		}
 	}

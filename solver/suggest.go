@@ -64,12 +64,11 @@ type query struct {
 	matrixI int
 
 	evaluated []bool
+	// cands holds the best limit candidates so far, in rank order: a
+	// technician who cannot beat the last need not be scored in full.
 	cands     []candidate
-	rejected  []int32 // in the order considered
+	rejected  []int32 // in the order considered, as many as are listed
 	considerd int
-	// top holds the best limit scores so far, descending: a technician
-	// who cannot beat top[limit-1] need not be scored in full.
-	top []float64
 }
 
 // candidate is a technician's best insertion, before it becomes a
@@ -264,26 +263,35 @@ func (q *query) evaluate(v int32) {
 		// Qualified, but even its best could not rank: neither a candidate
 		// nor rejected.
 	case ok:
-		q.cands = append(q.cands, c)
-		q.keepTop(c.score)
-	default:
+		q.keep(c)
+	case q.maxRj < 0 || len(q.rejected) < q.maxRj:
 		q.rejected = append(q.rejected, v)
 	}
 }
 
-// keepTop records a candidate's score among the best limit scores.
-func (q *query) keepTop(s float64) {
-	i, _ := slices.BinarySearchFunc(q.top, s, func(a, b float64) int { return cmp.Compare(b, a) })
-	q.top = slices.Insert(q.top, i, s)
-	if len(q.top) > q.limit {
-		q.top = q.top[:q.limit]
+// keep puts a candidate in rank order among the best limit: score
+// descending, ties by technician id.
+func (q *query) keep(c candidate) {
+	techs := q.st.in.p.Technicians
+	i, _ := slices.BinarySearchFunc(q.cands, c, func(a, b candidate) int {
+		if x := cmp.Compare(b.score, a.score); x != 0 {
+			return x
+		}
+		return cmp.Compare(techs[a.v].ID, techs[b.v].ID)
+	})
+	if i == q.limit {
+		return
 	}
+	if len(q.cands) == q.limit {
+		q.cands = q.cands[:q.limit-1]
+	}
+	q.cands = slices.Insert(q.cands, i, c)
 }
 
 // outranked reports whether a score bound cannot reach the candidates:
-// there are limit of them, and the worst beats the bound strictly.
+// there are limit of them, and the last beats the bound strictly.
 func (q *query) outranked(bound float64) bool {
-	return len(q.top) == q.limit && q.top[q.limit-1] > bound
+	return len(q.cands) == q.limit && q.cands[q.limit-1].score > bound
 }
 
 // best finds technician v's best insertion of the order; outranked says
@@ -294,8 +302,11 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 	if !st.prof.qualifies(v, &q.need) || st.broken[v] != "" {
 		return candidate{}, false, false
 	}
+	if st.slots[v] <= 0 {
+		return candidate{}, false, false
+	}
 	r := st.routes[v]
-	if !r.fits(in, &q.jb) {
+	if len(q.jb.demand) > 0 && !r.fits(in, &q.jb) {
 		return candidate{}, false, false
 	}
 	base := q.base(v)
@@ -303,8 +314,8 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 	// drive straight there (the triangle inequality, less a second a leg
 	// for rounding); with the static criteria exact and travel at its
 	// best, that bounds v's score.
-	legIn0, _ := q.legs(r.loc[0])
-	soonest := r.dep[0] + legIn0 - int64(len(r.seq)+1)*msPerS
+	legIn0, _ := q.legs(st.origin[v])
+	soonest := st.free[v] + legIn0 - int64(st.legs[v])*msPerS
 	if q.outranked(q.sc.bound2(base, soonest, q.jb, st.now)) {
 		return candidate{}, false, true
 	}
@@ -338,7 +349,7 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 func (q *query) base(v int32) measures {
 	t := &q.st.in.p.Technicians[v]
 	m := measures{
-		surplus:   float64(SkillSurplus(t, q.order)),
+		surplus:   float64(q.st.prof.surplus(v, &q.need)),
 		preferred: float64(boolInt(q.order.Prefers(t.ID))),
 		margin:    math.Inf(1),
 	}
@@ -443,21 +454,12 @@ func soloSchedule(ve *vehicle, jb *job, k int, legIn, legOut int64) (arrival, st
 func (q *query) answer() model.Suggestions {
 	st := q.st
 	techs := st.in.p.Technicians
-	slices.SortFunc(q.cands, func(a, b candidate) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(techs[a.v].ID, techs[b.v].ID)
-	})
 	out := model.Suggestions{Candidates: []model.Candidate{}, Rejected: []model.Rejection{},
 		Considered: q.considerd, Technicians: len(techs)}
-	for i, c := range q.cands[:min(q.limit, len(q.cands))] {
+	for i, c := range q.cands {
 		out.Candidates = append(out.Candidates, q.candidateOut(c, i+1))
 	}
-	for i, v := range q.rejected {
-		if q.maxRj >= 0 && i == q.maxRj {
-			break
-		}
+	for _, v := range q.rejected {
 		out.Rejected = append(out.Rejected, model.Rejection{TechnicianID: techs[v].ID, Reasons: q.reasons(v)})
 	}
 	return out

@@ -12,8 +12,11 @@ import (
 	"github.com/dispatchd/dispatchd/bench"
 )
 
-func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd bench --set DIR [--time-limit 10s] [--iterations N] [--seed 1] [--parallel 1] [--only a,b] [--json FILE]"
+func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "suggest" {
+		return runBenchSuggest(ctx, args[1:], stdout)
+	}
+	const synopsis = "dispatchd bench --set DIR | dispatchd bench suggest ... (see dispatchd bench suggest -h); dispatchd bench --set DIR [--time-limit 10s] [--iterations N] [--seed 1] [--parallel 1] [--only a,b] [--json FILE]"
 	fs := flagSet("bench")
 	set := fs.String("set", "", "directory of instances (Solomon text format) and their bks_distance_only.csv")
 	limit := fs.Duration("time-limit", 0, "budget per instance (default 10s, or none when --iterations is given)")
@@ -66,5 +69,32 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if rep.Summary.Feasible < rep.Summary.Instances {
 		return fmt.Errorf("%d of %d plans are not feasible", rep.Summary.Instances-rep.Summary.Feasible, rep.Summary.Instances)
 	}
+	return nil
+}
+
+func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error {
+	const synopsis = "dispatchd bench suggest [--technicians 1000] [--stops 8] [--requests 10000] [--seed 1]"
+	fs := flagSet("bench suggest")
+	opts := bench.SuggestOptions{}
+	fs.IntVar(&opts.Technicians, "technicians", 1000, "technicians, each with a full route")
+	fs.IntVar(&opts.Stops, "stops", 8, "jobs on each technician's route")
+	fs.IntVar(&opts.Requests, "requests", 10000, "suggestions to time, one after the other")
+	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed of the day and the orders")
+	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
+		return err
+	}
+	switch {
+	case opts.Technicians < 1 || opts.Technicians > 1_000_000:
+		return usagef("invalid value %d for flag -technicians: want 1 to 1000000", opts.Technicians)
+	case opts.Stops < 0 || opts.Stops > 50:
+		return usagef("invalid value %d for flag -stops: want 0 to 50", opts.Stops)
+	case opts.Requests < 1 || opts.Requests > 10_000_000:
+		return usagef("invalid value %d for flag -requests: want 1 to 10000000", opts.Requests)
+	}
+	rep, err := bench.RunSuggest(ctx, opts)
+	if err != nil {
+		return err
+	}
+	rep.Write(stdout)
 	return nil
 }
