@@ -1,6 +1,8 @@
 // Package solver is dispatchd's optimiser. Plan assigns and routes a whole
-// dispatch window; Qualify says why a technician may not take an order;
-// both answer in the model's terms and never see JSON, HTTP or Redis.
+// dispatch window; Suggest ranks technicians for one order against a day
+// in progress and Slots offers a customer arrival windows; Qualify says
+// why a technician may not take an order. All answer in the model's terms
+// and never see JSON, HTTP or Redis.
 //
 // # What Plan does
 //
@@ -59,6 +61,32 @@
 // max_jobs are per-route totals. Soft time costs (lateness past the SLA
 // deadline, overtime) follow a delay down the route through the waiting
 // slack when that is exact, and walk the route's rest otherwise.
+//
+// # Suggest and Slots
+//
+// NewState compiles a day in progress once: each technician's remaining
+// route starts where and when they are free (after the stop they are on or
+// driving to, else at their live position), qualifications become integer
+// tables, and the places of every remaining day go into an H3 index.
+// Suggest then finds each technician's best insertion of the order with
+// the same constant-time checks as Plan, grades six criteria 0–100
+// between fixed best and worst values (added travel, lateness and SLA
+// risk, skill surplus, preferred technician, workload, wait until service
+// by priority) and combines them by the policy's weights.
+//
+// It searches ring by ring of H3 cells outward from the order and stops
+// when no technician farther out can beat the k-th best score: one whose
+// every place is beyond radius r adds at least 2r minus their longest leg
+// of travel and cannot start before r's drive from now, which bounds each
+// criterion. Each technician's route is searched only if their exact
+// static grades and earliest possible start could rank. The answer is
+// therefore the exhaustive one (tested on 220 random days). How early the
+// search stops depends on the weights: the default policy weighs the wait
+// until service ten times the travel, so a free technician far away can
+// beat a busy one nearby, and most technicians must be looked at; they
+// are ruled out on flat arrays, in microseconds. Measured with dispatchd
+// bench suggest, 8 stops a route: p99 0.55 ms for 1,000 technicians and
+// 5.2 ms for 10,000.
 //
 // # Explanations
 //

@@ -105,3 +105,19 @@ func TestBench(t *testing.T) {
 		t.Errorf("report %s: %v", data, err)
 	}
 }
+
+func TestBenchSuggest(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "bench", "suggest", "--technicians", "50", "--stops", "4", "--requests", "40")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"suggest: 50 technicians × 4 stops, 40 requests", "latency  p50 ", "p99 ", "allocations"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	code, _, errOut = runCmd(t, "", "bench", "suggest", "--requests", "0")
+	if code != exitUsage || !strings.Contains(errOut, "invalid value 0 for flag -requests") {
+		t.Errorf("--requests 0: exit %d, %q", code, errOut)
+	}
+}
