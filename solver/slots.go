@@ -234,7 +234,7 @@ func (q *query) pick(offers []offer, limit int) []model.Slot {
 }
 
 func (q *query) slotOut(o offer) model.Slot {
-	st, in := q.st, q.st.in
+	in := q.st.in
 	t := &in.p.Technicians[o.c.v]
 	zone := t.Shift.Start.Location()
 	s := model.Slot{
@@ -245,20 +245,7 @@ func (q *query) slotOut(o offer) model.Slot {
 		Breakdown:    q.sc.breakdown(o.c.m, o.c.grades),
 	}
 	if o.day == 0 && !o.c.emptyOK {
-		r := st.routes[o.c.v]
-		s.InsertAfter = st.after[o.c.v]
-		for p := o.c.g; p >= 1; p-- {
-			if x := r.seq[p-1]; x >= 0 {
-				s.InsertAfter = in.p.WorkOrders[in.jobs[x].idx].ID
-				break
-			}
-		}
-		for p := o.c.g + 1; p <= len(r.seq); p++ {
-			if x := r.seq[p-1]; x >= 0 {
-				s.InsertBefore = in.p.WorkOrders[in.jobs[x].idx].ID
-				break
-			}
-		}
+		s.InsertAfter, s.InsertBefore = q.around(o.c.v, o.c.g)
 	} else if o.day == 0 {
 		s.InsertAfter = o.after
 	}

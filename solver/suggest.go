@@ -480,22 +480,32 @@ func (q *query) candidateOut(c candidate, rank int) model.Candidate {
 		Breakdown: q.sc.breakdown(c.m, c.grades),
 	}
 	if !c.emptyOK {
-		for p := c.g; p >= 1; p-- {
-			if x := r.seq[p-1]; x >= 0 {
-				out.InsertAfter = in.p.WorkOrders[in.jobs[x].idx].ID
-				break
-			}
-		}
-		for p := c.g + 1; p <= len(r.seq); p++ {
-			if x := r.seq[p-1]; x >= 0 {
-				out.InsertBefore = in.p.WorkOrders[in.jobs[x].idx].ID
-				break
-			}
-		}
+		out.InsertAfter, out.InsertBefore = q.around(c.v, c.g)
 		delay, n := r.knockOn(in, c.g, c.at.start+q.jb.dur, c.at.legOut)
 		out.Delay, out.DelayedStops = msSeconds(delay), n
 	}
 	return out
+}
+
+// around names the stops a gap of technician v's remaining route lies
+// between: the last job before it (or the fixed stop the route follows)
+// and the first job after it; "" for the start or the end of the day.
+func (q *query) around(v int32, g int) (after, before string) {
+	in, r := q.st.in, q.st.routes[v]
+	after = q.st.after[v]
+	for p := g; p >= 1; p-- {
+		if x := r.seq[p-1]; x >= 0 {
+			after = in.p.WorkOrders[in.jobs[x].idx].ID
+			break
+		}
+	}
+	for p := g + 1; p <= len(r.seq); p++ {
+		if x := r.seq[p-1]; x >= 0 {
+			before = in.p.WorkOrders[in.jobs[x].idx].ID
+			break
+		}
+	}
+	return after, before
 }
 
 // knockOn follows the schedule after a job inserted after position g that
