@@ -34,6 +34,9 @@ type Stop struct {
 	Wait Seconds `json:"wait_s,omitempty"`
 	// Lateness is how far the end of service is past the SLA deadline.
 	Lateness Seconds `json:"lateness_s,omitempty"`
+	// Location is where the stop is, so that a plan can be drawn without
+	// its problem.
+	Location *Location `json:"location,omitempty"`
 }
 
 // IsBreak reports whether the stop is a break.
@@ -54,6 +57,9 @@ type Route struct {
 	Overtime Seconds   `json:"overtime_s"`
 	// Load is the sum of the route's demands, per capacity dimension.
 	Load []float64 `json:"load,omitempty"`
+	// StartLocation and EndLocation are where the day begins and ends.
+	StartLocation *Location `json:"start_location,omitempty"`
+	EndLocation   *Location `json:"end_location,omitempty"`
 }
 
 // Unassigned is a work order a plan leaves undone, and why.

@@ -114,7 +114,8 @@ func (in *instance) routeOut(v int32, r *route) (model.Route, routeStats) {
 	t := &in.p.Technicians[ve.idx]
 	zone := t.Shift.Start.Location()
 	at := func(ms int64) time.Time { return fromMS(ms, zone) }
-	rt := model.Route{TechnicianID: t.ID, Stops: make([]model.Stop, 0, len(r.seq))}
+	start, end := t.Start, t.EndLocation()
+	rt := model.Route{TechnicianID: t.ID, Stops: make([]model.Stop, 0, len(r.seq)), StartLocation: &start, EndLocation: &end}
 	if in.dims > 0 {
 		rt.Load = slices.Clone(r.load)
 	}
@@ -142,6 +143,7 @@ func (in *instance) routeOut(v int32, r *route) (model.Route, routeStats) {
 		wo := &in.p.WorkOrders[in.jobs[x].idx]
 		leg := in.leg(prev, wo.Location)
 		legMS := in.tt.dur(r.loc[p-1], r.loc[p])
+		place := wo.Location // a copy: the plan does not alias the problem
 		arrival := depart + legMS
 		stop := model.Stop{
 			WorkOrderID: wo.ID,
@@ -151,6 +153,7 @@ func (in *instance) routeOut(v int32, r *route) (model.Route, routeStats) {
 			Travel:      msSeconds(legMS),
 			Distance:    roundDecimeter(leg.Meters),
 			Wait:        msSeconds(r.est[p] - arrival),
+			Location:    &place,
 		}
 		if d := in.jobs[x].deadline; d != never && r.dep[p] > d {
 			stop.Lateness = msSeconds(r.dep[p] - d)
