@@ -64,6 +64,9 @@ func (s *Store) RequestCancel(ctx context.Context, id string) error {
 // nothing), so a plan runner should also check the plan's stored state.
 func (s *Store) CancelRequests(ctx context.Context) (<-chan string, error) {
 	const doing = "subscribing to cancel requests"
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("redisstore: %s: %w", doing, err)
+	}
 	ps := s.rdb.Subscribe(ctx, s.key("cancel"))
 	if _, err := ps.Receive(ctx); err != nil {
 		_ = ps.Close()
