@@ -32,34 +32,50 @@ func redisURL(t *testing.T) string {
 	return "redis://127.0.0.1:6379/0"
 }
 
-// openStore opens a store under a key prefix of its own and deletes every
-// key under it when the test ends.
+// openStore opens a store under a key prefix of its own, and when the test
+// ends checks that the store's indexes match its records, then deletes
+// every key under the prefix.
 func openStore(t *testing.T) *redisstore.Store {
+	t.Helper()
+	s, _, _ := openStoreWith(t, redisstore.Options{})
+	return s
+}
+
+// openStoreWith is openStore with options (whose prefix it replaces); it
+// also returns a client of its own on the same database, and the prefix.
+func openStoreWith(t *testing.T, opts redisstore.Options) (*redisstore.Store, *redis.Client, string) {
 	t.Helper()
 	url := redisURL(t)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	prefix := "dispatchd-test:" + hex.EncodeToString(b[:]) + ":"
-	s, err := redisstore.Open(t.Context(), url, redisstore.Options{Prefix: prefix})
+	opts.Prefix = "dispatchd-test:" + hex.EncodeToString(b[:]) + ":"
+	s, err := redisstore.Open(t.Context(), url, opts)
 	if err != nil {
 		t.Fatalf("opening the Redis store at %s: %v", url, err)
 	}
+	ro, _ := redis.ParseURL(url)
+	rdb := redis.NewClient(ro)
 	t.Cleanup(func() {
-		opts, _ := redis.ParseURL(url)
-		rdb := redis.NewClient(opts)
 		defer rdb.Close()
+		defer s.Close()
 		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		iter := rdb.Scan(ctx, 0, opts.Prefix+"*", 100).Iterator()
 		for iter.Next(ctx) {
 			rdb.Del(ctx, iter.Val())
 		}
 		if err := iter.Err(); err != nil {
-			t.Errorf("cleaning up %s*: %v", prefix, err)
+			t.Errorf("cleaning up %s*: %v", opts.Prefix, err)
 		}
-		s.Close()
 	})
-	return s
+	t.Cleanup(func() { // runs first
+		if err := checkIndexes(context.Background(), rdb, opts.Prefix); err != nil {
+			t.Errorf("indexes disagree with records:\n%v", err)
+		}
+	})
+	return s, rdb, opts.Prefix
 }
+
+var _ storetest.Store = (*redisstore.Store)(nil)
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openStore(t) })
