@@ -41,22 +41,26 @@ func openStore(t *testing.T) *redisstore.Store {
 	return s
 }
 
-// openStoreWith is openStore with options (whose prefix it replaces); it
-// also returns a client of its own on the same database, and the prefix.
+// openStoreWith is openStore with options (whose prefix it replaces). It
+// returns the store's own client too, for tests that look at keys or send
+// commands of their own, and the prefix.
 func openStoreWith(t *testing.T, opts redisstore.Options) (*redisstore.Store, *redis.Client, string) {
 	t.Helper()
 	url := redisURL(t)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	opts.Prefix = "dispatchd-test:" + hex.EncodeToString(b[:]) + ":"
-	s, err := redisstore.Open(t.Context(), url, opts)
+	ro, err := redis.ParseURL(url)
 	if err != nil {
+		t.Fatalf("parsing REDIS_URL %s: %v", url, err)
+	}
+	rdb := redis.NewClient(ro)
+	s := redisstore.New(rdb, opts)
+	if err := s.Ping(t.Context()); err != nil {
+		rdb.Close()
 		t.Fatalf("opening the Redis store at %s: %v", url, err)
 	}
-	ro, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(ro)
 	t.Cleanup(func() {
-		defer rdb.Close()
 		defer s.Close()
 		ctx := context.Background()
 		iter := rdb.Scan(ctx, 0, opts.Prefix+"*", 100).Iterator()
@@ -98,17 +102,24 @@ func TestKeysStayUnderPrefix(t *testing.T) {
 	}
 }
 
-func TestUnreachableRedisIsUnavailable(t *testing.T) {
-	// Nothing listens on a port the kernel has just handed back.
+// closedPort returns an address on which nothing listens: a port the
+// kernel has just handed out and taken back.
+func closedPort(t *testing.T) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
+	return addr
+}
+
+func TestUnreachableRedisIsUnavailable(t *testing.T) {
+	addr := closedPort(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	_, err = redisstore.Open(ctx, "redis://"+addr+"/0", redisstore.Options{})
+	_, err := redisstore.Open(ctx, "redis://"+addr+"/0", redisstore.Options{})
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Open of a closed port: err = %v, want ErrUnavailable", err)
 	}
