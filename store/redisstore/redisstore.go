@@ -67,12 +67,13 @@ type Options struct {
 	// runs) can share one Redis database.
 	Prefix string
 	// Observe, when not nil, is called after every Redis command and every
-	// pipeline the client sends, with the command's name ("get",
-	// "evalsha", …; "multi" for a MULTI/EXEC transaction, "pipeline" for
-	// any other pipeline), how long it took, and its error. A missing key
-	// is an answer, not an error: it is reported as nil. It lets the
-	// service export Redis latency metrics without this package knowing
-	// Prometheus. It must be safe for concurrent use, and quick.
+	// pipeline the client sends (pub/sub subscriptions aside), with the
+	// command's name ("get", "evalsha", …; "multi" for a MULTI/EXEC
+	// transaction, "pipeline" for any other pipeline), how long it took,
+	// and its error. A missing key is an answer, not an error: it is
+	// reported as nil. It lets the service export Redis latency metrics
+	// without this package knowing Prometheus. It must be safe for
+	// concurrent use, and quick.
 	Observe func(command string, took time.Duration, err error)
 }
 
