@@ -12,10 +12,10 @@ import (
 )
 
 // maxNearRings bounds how many rings of cells Near reads one by one: k
-// rings are 3k(k+1)+1 cells, about 11,000 at k = 60, a circle some 100 km
-// across at LiveResolution. A wider circle holds most of a deployment's
-// technicians anyway, and reading every position is then cheaper than
-// naming that many cells.
+// rings are 3k(k+1)+1 cells, about 11,000 at k = 60, which at
+// LiveResolution cover a radius of 100–130 km. A wider circle holds most
+// of a deployment's technicians anyway, and reading every position is
+// then cheaper than naming that many cells.
 const maxNearRings = 60
 
 // LiveCell returns the H3 cell, at LiveResolution and in H3's hexadecimal
