@@ -7,7 +7,9 @@ import (
 )
 
 // Live is a technician's live state: their last position and status.
-// A zero Position.At means no position is known.
+// A zero Position.At means no position is known. Stores keep Position.At
+// to the millisecond and hand it back in UTC (LiveTime): compare it with
+// time.Time.Equal.
 type Live struct {
 	TechnicianID string         `json:"technician_id"`
 	Position     model.Position `json:"position"`
@@ -23,7 +25,9 @@ type Live struct {
 // a few dozen small sets.
 const LiveResolution = 7
 
-// Stats counts what a store holds.
+// Stats counts what a store holds. Plans counts plans that have not
+// expired; a store shared by replicas may count by its writers' clocks
+// (see redisstore.Store.Stats).
 type Stats struct {
 	Technicians int `json:"technicians"`
 	WorkOrders  int `json:"work_orders"`

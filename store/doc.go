@@ -1,10 +1,29 @@
 // Package store keeps the state that outlives a request: technicians, work
-// orders and, in later issues, live locations, routes, history and plans.
+// orders and each technician's day (their route), technicians' live
+// positions and status, and plan records.
 //
 // Memory is the embedded default: one process, no dependencies, lost on
 // exit. Package store/redisstore keeps the same state in Redis so that
 // several replicas share it; both pass the conformance suite in
 // store/storetest. The errors below are how both say what went wrong.
+//
+// Both stores behave alike where it matters to callers:
+//
+//   - A live position is filed under its H3 cell (LiveCell, resolution
+//     LiveResolution), so that Near reads a few sets of ids rather than
+//     every position (NearCells), then measures exact great-circle
+//     distances. Positions keep their time to the millisecond, in UTC
+//     (LiveTime), and an older or equally old position never replaces a
+//     newer one.
+//   - A work order with technicians and a scheduled start is filed in each
+//     technician's route for the day of the start in the start's own zone
+//     (RouteDay); putting or deleting the order moves it, so Route is a
+//     lookup, sorted by start, then id (SortRoute).
+//   - Plans are opaque bytes that expire (DefaultPlanTTL unless the writer
+//     names a TTL). A plan's cancellation is requested through the store so
+//     that the replica running it hears of it, whichever replica was asked.
+//   - Lists and ids come back sorted; nothing a caller gets shares memory
+//     with the store.
 package store
 
 import "errors"

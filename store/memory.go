@@ -16,6 +16,16 @@ type Memory struct {
 	mu          sync.RWMutex
 	technicians records[model.Technician]
 	workOrders  records[model.WorkOrder]
+
+	// live is each technician's last position; cells files their ids
+	// under the position's cell (LiveCell), as Redis's per-cell sets do.
+	live  map[string]Live
+	cells map[string]map[string]struct{}
+	// routes files work order ids by technician and day (RouteDay).
+	routes map[routeKey]map[string]struct{}
+	plans  map[string]plan
+	// subscribers receive cancel requests; they have locks of their own.
+	subscribers map[*subscriber]struct{}
 }
 
 // NewMemory returns an empty memory store.
@@ -23,6 +33,11 @@ func NewMemory() *Memory {
 	return &Memory{
 		technicians: records[model.Technician]{kind: "technician", byID: map[string]model.Technician{}, clone: cloneTechnician},
 		workOrders:  records[model.WorkOrder]{kind: "work order", byID: map[string]model.WorkOrder{}, clone: cloneWorkOrder},
+		live:        map[string]Live{},
+		cells:       map[string]map[string]struct{}{},
+		routes:      map[routeKey]map[string]struct{}{},
+		plans:       map[string]plan{},
+		subscribers: map[*subscriber]struct{}{},
 	}
 }
 
@@ -97,19 +112,108 @@ func (m *Memory) ListTechnicians(context.Context) ([]model.Technician, error) {
 	return m.technicians.list(), nil
 }
 
-// DeleteTechnician removes the technician with the id, or returns an error
-// wrapping ErrNotFound.
+// DeleteTechnician removes the technician with the id, with their live
+// state, or returns an error wrapping ErrNotFound.
 func (m *Memory) DeleteTechnician(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.technicians.delete(id)
+	if err := m.technicians.delete(id); err != nil {
+		return err
+	}
+	if l, ok := m.live[id]; ok {
+		removeFrom(m.cells, l.Cell, id)
+		delete(m.live, id)
+	}
+	return nil
 }
 
-// PutWorkOrder creates or replaces a work order.
+// PutWorkOrder creates or replaces a work order, and moves it in the
+// technicians' routes: it leaves the routes the previous version was in
+// and joins those of its technicians on its scheduled start's day.
 func (m *Memory) PutWorkOrder(_ context.Context, w model.WorkOrder) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.workOrders.put(w.ID, w)
+	old, existed := m.workOrders.byID[w.ID]
+	if err := m.workOrders.put(w.ID, w); err != nil {
+		return err
+	}
+	if existed {
+		m.unroute(old)
+	}
+	if day, ok := RouteDay(w); ok {
+		for _, tech := range w.TechnicianIDs {
+			addTo(m.routes, routeKey{tech, day}, w.ID)
+		}
+	}
+	return nil
+}
+
+// DeleteWorkOrder removes the work order with the id from the store and
+// from its technicians' routes, or returns an error wrapping ErrNotFound.
+func (m *Memory) DeleteWorkOrder(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, existed := m.workOrders.byID[id]
+	if err := m.workOrders.delete(id); err != nil {
+		return err
+	}
+	if existed {
+		m.unroute(old)
+	}
+	return nil
+}
+
+// Route returns the work orders of a technician's day: those whose
+// TechnicianIDs include the technician and whose scheduled start falls on
+// day in the start's own zone, sorted by scheduled start, then id. A
+// technician without orders that day has an empty route.
+func (m *Memory) Route(_ context.Context, technicianID string, day model.Date) ([]model.WorkOrder, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ids := m.routes[routeKey{technicianID, day}]
+	out := make([]model.WorkOrder, 0, len(ids))
+	for id := range ids {
+		out = append(out, cloneWorkOrder(m.workOrders.byID[id]))
+	}
+	SortRoute(out)
+	return out, nil
+}
+
+// routeKey names one technician's day.
+type routeKey struct {
+	technicianID string
+	day          model.Date
+}
+
+// unroute takes an order out of the routes it is filed in.
+func (m *Memory) unroute(w model.WorkOrder) {
+	day, ok := RouteDay(w)
+	if !ok {
+		return
+	}
+	for _, tech := range w.TechnicianIDs {
+		removeFrom(m.routes, routeKey{tech, day}, w.ID)
+	}
+}
+
+// addTo adds id to the set under key, creating the set.
+func addTo[K comparable](sets map[K]map[string]struct{}, key K, id string) {
+	set, ok := sets[key]
+	if !ok {
+		set = map[string]struct{}{}
+		sets[key] = set
+	}
+	set[id] = struct{}{}
+}
+
+// removeFrom removes id from the set under key, and drops the set when it
+// empties, as Redis drops an empty set.
+func removeFrom[K comparable](sets map[K]map[string]struct{}, key K, id string) {
+	set := sets[key]
+	delete(set, id)
+	if len(set) == 0 {
+		delete(sets, key)
+	}
 }
 
 // GetWorkOrder returns the work order with the id, or an error wrapping

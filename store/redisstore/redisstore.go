@@ -2,15 +2,45 @@
 // replicas of the service share it. It is the only package that imports
 // go-redis.
 //
-// Keys (all under the store's prefix, "dispatchd:" by default):
+// Keys (all under the store's prefix, "dispatchd:" by default; <id> is a
+// technician, order or plan id, <cell> an H3 cell in hexadecimal, <day>
+// a date YYYY-MM-DD):
 //
-//	tech:{id}   string  the technician's profile, JSON
-//	techs       set     ids of all technicians
-//	wo:{id}     string  the work order, JSON
-//	wos         set     ids of all work orders
+//	tech:<id>           string   the technician's profile, JSON
+//	techs               set      ids of all technicians
+//	live:<id>           hash     the technician's live state: lat and lng
+//	                             (decimal strings), at (Unix milliseconds),
+//	                             cell, status
+//	lives               set      ids of technicians with a live position
+//	cell:<cell>         set      ids of technicians whose live position is in
+//	                             the cell (H3, resolution
+//	                             store.LiveResolution)
+//	wo:<id>             string   the work order, JSON
+//	wos                 set      ids of all work orders
+//	route:<tech>:<day>  zset     ids of the technician's orders that start on
+//	                             the day (in the start's own zone), scored by
+//	                             the start in Unix milliseconds
+//	wo-routes:<id>      set      the route keys the order is filed under, so
+//	                             that a rewrite can leave them
+//	plan:<id>           string   a plan record, opaque, expiring with the
+//	                             plan
+//	plans               zset     plan ids scored by their expiry in Unix
+//	                             milliseconds, to count live plans
+//	cancel              channel  pub/sub: ids of plans whose cancellation was
+//	                             requested
 //
-// A record and its id set change together in one MULTI/EXEC transaction, so
-// a reader never sees one without the other.
+// No write is ever half done. A technician and the techs set change
+// together in one MULTI/EXEC transaction, as do a plan and the plans set.
+// Writes that must read before they write (a position against the stored
+// one, an order against the routes it was filed under, a delete that must
+// find the cell to clear) are Lua scripts, which Redis runs atomically,
+// sent with EVALSHA in one round trip; each checks everything before its
+// first write. Ids end every key except route's, where a fixed-length date
+// follows, so no two records share a key.
+//
+// Scripts reach keys they find in other keys (the old cell, the old
+// routes). On Redis Cluster, give the store a prefix with a hash tag, such
+// as "{dispatchd}:", so that every key lives in one slot.
 package redisstore
 
 import (
@@ -20,6 +50,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
@@ -29,11 +60,21 @@ import (
 // DefaultPrefix is the key prefix of a store whose options name none.
 const DefaultPrefix = "dispatchd:"
 
-// Options configure a Store. The zero value uses DefaultPrefix.
+// Options configure a Store. The zero value uses DefaultPrefix and
+// observes nothing.
 type Options struct {
 	// Prefix is put before every key, so that several deployments (or test
 	// runs) can share one Redis database.
 	Prefix string
+	// Observe, when not nil, is called after every Redis command and every
+	// pipeline the client sends (pub/sub subscriptions aside), with the
+	// command's name ("get", "evalsha", …; "multi" for a MULTI/EXEC
+	// transaction, "pipeline" for any other pipeline), how long it took,
+	// and its error. A missing key is an answer, not an error: it is
+	// reported as nil. It lets the service export Redis latency metrics
+	// without this package knowing Prometheus. It must be safe for
+	// concurrent use, and quick.
+	Observe func(command string, took time.Duration, err error)
 }
 
 // Store is a dispatchd store in Redis. It is safe for concurrent use.
@@ -43,7 +84,12 @@ type Store struct {
 }
 
 // New returns a store that uses an existing client; the caller closes it.
+// When opts.Observe is set, New adds a hook to the client, which then
+// reports every command sent through it, this store's or not.
 func New(rdb redis.UniversalClient, opts Options) *Store {
+	if opts.Observe != nil {
+		rdb.AddHook(observer(opts.Observe))
+	}
 	return &Store{rdb: rdb, prefix: cmp.Or(opts.Prefix, DefaultPrefix)}
 }
 
@@ -116,18 +162,21 @@ func (s *Store) ListTechnicians(ctx context.Context) ([]model.Technician, error)
 	return list[model.Technician](ctx, s, "listing technicians", "techs", "tech")
 }
 
-// DeleteTechnician removes the technician with the id, or returns an error
+// DeleteTechnician removes the technician with the id, with their live
+// state and its cell-set entry, in one atomic script; or returns an error
 // wrapping store.ErrNotFound.
 func (s *Store) DeleteTechnician(ctx context.Context, id string) error {
-	return s.delete(ctx, "deleting technician "+id, s.key("tech", id), s.key("techs"), id)
-}
-
-// PutWorkOrder creates or replaces a work order.
-func (s *Store) PutWorkOrder(ctx context.Context, w model.WorkOrder) error {
-	if w.ID == "" {
-		return errors.New("redisstore: putting a work order: empty id")
+	doing := "deleting technician " + id
+	n, err := deleteTechnicianScript.Run(ctx, s.rdb,
+		[]string{s.key("tech", id), s.key("techs"), s.key("live", id), s.key("lives")},
+		id, s.key("cell", "")).Int()
+	if err != nil {
+		return wrap(doing, err)
 	}
-	return s.put(ctx, "putting work order "+w.ID, s.key("wo", w.ID), s.key("wos"), w.ID, w)
+	if n == 0 {
+		return fmt.Errorf("redisstore: %s: %w", doing, store.ErrNotFound)
+	}
+	return nil
 }
 
 // GetWorkOrder returns the work order with the id, or an error wrapping
@@ -170,22 +219,6 @@ func (s *Store) get(ctx context.Context, doing, key string, v any) error {
 	return nil
 }
 
-func (s *Store) delete(ctx context.Context, doing, key, setKey, id string) error {
-	var del *redis.IntCmd
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		del = p.Del(ctx, key)
-		p.SRem(ctx, setKey, id)
-		return nil
-	})
-	if err != nil {
-		return wrap(doing, err)
-	}
-	if del.Val() == 0 {
-		return fmt.Errorf("redisstore: %s: %w", doing, store.ErrNotFound)
-	}
-	return nil
-}
-
 // list reads every record whose id is in the set, sorted by id. A record
 // deleted between the two reads is left out.
 func list[T any](ctx context.Context, s *Store, doing, setName, kind string) ([]T, error) {
@@ -194,6 +227,12 @@ func list[T any](ctx context.Context, s *Store, doing, setName, kind string) ([]
 		return nil, wrap(doing, err)
 	}
 	slices.Sort(ids)
+	return getMany[T](ctx, s, doing, kind, ids)
+}
+
+// getMany reads the JSON records of a kind with the given ids in one MGET,
+// in the ids' order; a missing record is left out.
+func getMany[T any](ctx context.Context, s *Store, doing, kind string, ids []string) ([]T, error) {
 	out := make([]T, 0, len(ids))
 	if len(ids) == 0 {
 		return out, nil

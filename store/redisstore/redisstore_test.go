@@ -32,34 +32,54 @@ func redisURL(t *testing.T) string {
 	return "redis://127.0.0.1:6379/0"
 }
 
-// openStore opens a store under a key prefix of its own and deletes every
-// key under it when the test ends.
+// openStore opens a store under a key prefix of its own, and when the test
+// ends checks that the store's indexes match its records, then deletes
+// every key under the prefix.
 func openStore(t *testing.T) *redisstore.Store {
+	t.Helper()
+	s, _, _ := openStoreWith(t, redisstore.Options{})
+	return s
+}
+
+// openStoreWith is openStore with options (whose prefix it replaces). It
+// returns the store's own client too, for tests that look at keys or send
+// commands of their own, and the prefix.
+func openStoreWith(t *testing.T, opts redisstore.Options) (*redisstore.Store, *redis.Client, string) {
 	t.Helper()
 	url := redisURL(t)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	prefix := "dispatchd-test:" + hex.EncodeToString(b[:]) + ":"
-	s, err := redisstore.Open(t.Context(), url, redisstore.Options{Prefix: prefix})
+	opts.Prefix = "dispatchd-test:" + hex.EncodeToString(b[:]) + ":"
+	ro, err := redis.ParseURL(url)
 	if err != nil {
+		t.Fatalf("parsing REDIS_URL %s: %v", url, err)
+	}
+	rdb := redis.NewClient(ro)
+	s := redisstore.New(rdb, opts)
+	if err := s.Ping(t.Context()); err != nil {
+		rdb.Close()
 		t.Fatalf("opening the Redis store at %s: %v", url, err)
 	}
 	t.Cleanup(func() {
-		opts, _ := redis.ParseURL(url)
-		rdb := redis.NewClient(opts)
-		defer rdb.Close()
+		defer s.Close()
 		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		iter := rdb.Scan(ctx, 0, opts.Prefix+"*", 100).Iterator()
 		for iter.Next(ctx) {
 			rdb.Del(ctx, iter.Val())
 		}
 		if err := iter.Err(); err != nil {
-			t.Errorf("cleaning up %s*: %v", prefix, err)
+			t.Errorf("cleaning up %s*: %v", opts.Prefix, err)
 		}
-		s.Close()
 	})
-	return s
+	t.Cleanup(func() { // runs first
+		if err := checkIndexes(context.Background(), rdb, opts.Prefix); err != nil {
+			t.Errorf("indexes disagree with records:\n%v", err)
+		}
+	})
+	return s, rdb, opts.Prefix
 }
+
+var _ storetest.Store = (*redisstore.Store)(nil)
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openStore(t) })
@@ -82,17 +102,24 @@ func TestKeysStayUnderPrefix(t *testing.T) {
 	}
 }
 
-func TestUnreachableRedisIsUnavailable(t *testing.T) {
-	// Nothing listens on a port the kernel has just handed back.
+// closedPort returns an address on which nothing listens: a port the
+// kernel has just handed out and taken back.
+func closedPort(t *testing.T) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
+	return addr
+}
+
+func TestUnreachableRedisIsUnavailable(t *testing.T) {
+	addr := closedPort(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	_, err = redisstore.Open(ctx, "redis://"+addr+"/0", redisstore.Options{})
+	_, err := redisstore.Open(ctx, "redis://"+addr+"/0", redisstore.Options{})
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Open of a closed port: err = %v, want ErrUnavailable", err)
 	}

@@ -16,16 +16,31 @@ import (
 	"github.com/dispatchd/dispatchd/store"
 )
 
-// Store is what the suite exercises.
+// Store is what the suite exercises: every method a dispatchd store has.
 type Store interface {
 	Ping(ctx context.Context) error
+
 	PutTechnician(ctx context.Context, t model.Technician) error
 	GetTechnician(ctx context.Context, id string) (model.Technician, error)
 	ListTechnicians(ctx context.Context) ([]model.Technician, error)
 	DeleteTechnician(ctx context.Context, id string) error
+
+	UpdatePosition(ctx context.Context, p model.Position, status string) (applied bool, err error)
+	Live(ctx context.Context, ids ...string) (map[string]store.Live, error)
+	Near(ctx context.Context, loc model.Location, meters float64) ([]string, error)
+
 	PutWorkOrder(ctx context.Context, w model.WorkOrder) error
 	GetWorkOrder(ctx context.Context, id string) (model.WorkOrder, error)
 	ListWorkOrders(ctx context.Context) ([]model.WorkOrder, error)
+	DeleteWorkOrder(ctx context.Context, id string) error
+	Route(ctx context.Context, technicianID string, day model.Date) ([]model.WorkOrder, error)
+
+	PutPlan(ctx context.Context, id string, record []byte, ttl time.Duration) error
+	GetPlan(ctx context.Context, id string) ([]byte, error)
+	RequestCancel(ctx context.Context, id string) error
+	CancelRequests(ctx context.Context) (<-chan string, error)
+
+	Stats(ctx context.Context) (store.Stats, error)
 }
 
 // Run runs the suite; open returns a new, empty store for each test.
@@ -43,7 +58,32 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ConcurrentPuts", testConcurrentPuts},
 		{"WorkOrderRoundTrip", testWorkOrderRoundTrip},
 		{"WorkOrderList", testWorkOrderList},
+		{"WorkOrderDelete", testWorkOrderDelete},
 		{"CopiesNotShared", testCopiesNotShared},
+		{"WorkOrderCopiesNotShared", testWorkOrderCopiesNotShared},
+
+		{"PositionUpdates", testPositionUpdates},
+		{"PositionErrors", testPositionErrors},
+		{"PositionTime", testPositionTime},
+		{"PositionMovesCell", testPositionMovesCell},
+		{"Live", testLive},
+		{"Near", testNear},
+		{"NearErrors", testNearErrors},
+		{"NearMatchesBruteForce", testNearMatchesBruteForce},
+		{"DeleteTechnicianClearsLive", testDeleteTechnicianClearsLive},
+		{"ConcurrentPositions", testConcurrentPositions},
+
+		{"Route", testRoute},
+		{"RouteFollowsRewrites", testRouteFollowsRewrites},
+		{"ConcurrentReassignments", testConcurrentReassignments},
+
+		{"PlanRoundTrip", testPlanRoundTrip},
+		{"PlanErrors", testPlanErrors},
+		{"PlanExpiry", testPlanExpiry},
+		{"CancelRequests", testCancelRequests},
+		{"CancelRequestsClose", testCancelRequestsClose},
+
+		{"Stats", testStats},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -243,14 +283,18 @@ func testWorkOrderRoundTrip(t *testing.T, s Store) {
 
 func testWorkOrderList(t *testing.T, s Store) {
 	ctx := t.Context()
-	for _, id := range []string{"WO-2", "WO-1"} {
+	list, err := s.ListWorkOrders(ctx)
+	if err != nil || list == nil || len(list) != 0 {
+		t.Fatalf("ListWorkOrders on an empty store = %v, %v; want an empty list", list, err)
+	}
+	for _, id := range []string{"WO-2", "WO-10", "WO-1", "WO-2"} {
 		if err := s.PutWorkOrder(ctx, WorkOrder(id)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	list, err := s.ListWorkOrders(ctx)
-	if err != nil || len(list) != 2 || list[0].ID != "WO-1" || list[1].ID != "WO-2" {
-		t.Errorf("ListWorkOrders = %v, %v; want WO-1, WO-2", list, err)
+	list, err = s.ListWorkOrders(ctx)
+	if got := orderIDs(list); err != nil || fmt.Sprint(got) != "[WO-1 WO-10 WO-2]" {
+		t.Errorf("ListWorkOrders = %v, %v; want [WO-1 WO-10 WO-2] (sorted by id)", got, err)
 	}
 }
 
