@@ -404,6 +404,36 @@ func TestBreakAfterTheLastJob(t *testing.T) {
 	assertChecked(t, &model.Problem{Technicians: []model.Technician{a}, WorkOrders: []model.WorkOrder{o}}, plan)
 }
 
+// TestPlanEmptyProblems plans the degenerate days a service receives: no
+// orders, no technicians, neither.
+func TestPlanEmptyProblems(t *testing.T) {
+	done := order("DONE", 1)
+	done.Status = model.StatusComplete
+	for _, p := range []*model.Problem{
+		{Technicians: []model.Technician{tech("A")}},
+		{WorkOrders: []model.WorkOrder{order("W", 1)}},
+		{},
+		{Technicians: []model.Technician{tech("A")}, WorkOrders: []model.WorkOrder{done}},
+	} {
+		plan, err := solver.Plan(context.Background(), p, solver.Options{Iterations: 50, Seed: 1})
+		if err != nil {
+			t.Fatalf("%+v: %v", p, err)
+		}
+		open := 0
+		for _, w := range p.WorkOrders {
+			if w.Status.Open() {
+				open++
+			}
+		}
+		if plan.KPIs.Assigned != 0 || plan.KPIs.Unassigned != open {
+			t.Errorf("%+v: kpis %+v, want %d open orders unassigned", p, plan.KPIs, open)
+		}
+		if plan.Routes == nil || plan.Unassigned == nil {
+			t.Errorf("nil routes or unassigned: they encode as null")
+		}
+	}
+}
+
 func TestClosedOrdersStayOutOfPlans(t *testing.T) {
 	done, gone, open := order("DONE", 1), order("GONE", 2), order("OPEN", 3)
 	done.Status, gone.Status = model.StatusComplete, model.StatusCancelled

@@ -85,6 +85,9 @@ func (s *solution) fewFree() bool {
 // randomMovable picks an assigned job that may be moved.
 func (s *solution) randomMovable(rng *rand.Rand) (int32, bool) {
 	n := len(s.where)
+	if n == 0 {
+		return 0, false
+	}
 	for range 32 {
 		j := int32(rng.IntN(n))
 		if s.where[j] >= 0 && s.in.jobs[j].fixed < 0 {

@@ -1,0 +1,120 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the service's own Prometheus metrics, registered in the
+// registry the caller injects.
+type metrics struct {
+	requests          *prometheus.CounterVec
+	latency           *prometheus.HistogramVec
+	plansRunning      prometheus.Gauge
+	plansFinished     *prometheus.CounterVec
+	planDuration      prometheus.Histogram
+	planObjective     prometheus.Gauge
+	suggestLatency    prometheus.Histogram
+	suggestCandidates prometheus.Histogram
+}
+
+// fastBuckets cover request and suggestion latencies, 0.25 ms to 10 s.
+var fastBuckets = []float64{.00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+func newMetrics(reg prometheus.Registerer, st Store) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_http_requests_total",
+			Help: "HTTP requests served, by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "dispatchd_http_request_duration_seconds",
+			Help:    "Time to serve an HTTP request, by route pattern and method.",
+			Buckets: fastBuckets,
+		}, []string{"route", "method"}),
+		plansRunning: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dispatchd_plans_running",
+			Help: "Plans running in this process.",
+		}),
+		plansFinished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_plans_finished_total",
+			Help: "Plans that ended in this process, by status: done, cancelled, failed.",
+		}, []string{"status"}),
+		planDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dispatchd_plan_duration_seconds",
+			Help:    "Time a plan ran.",
+			Buckets: []float64{.1, .5, 1, 2, 5, 10, 30, 60, 120, 300, 600},
+		}),
+		planObjective: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dispatchd_plan_objective",
+			Help: "Objective of the plan that ended last.",
+		}),
+		suggestLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dispatchd_suggest_duration_seconds",
+			Help:    "Time to rank technicians for a work order, in the solver.",
+			Buckets: fastBuckets,
+		}),
+		suggestCandidates: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dispatchd_suggest_candidates",
+			Help:    "Candidates a suggestion returned.",
+			Buckets: []float64{0, 1, 2, 3, 5, 10, 20},
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.plansRunning, m.plansFinished, m.planDuration,
+		m.planObjective, m.suggestLatency, m.suggestCandidates, storeCollector{st}} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// storeCollector reports the store's size when scraped.
+type storeCollector struct{ st Store }
+
+var storeSizeDesc = prometheus.NewDesc("dispatchd_store_records", "Records the state store holds, by kind.", []string{"kind"}, nil)
+
+// Describe sends the collector's one description.
+func (c storeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- storeSizeDesc }
+
+// Collect asks the store for its size; an unreachable store reports
+// nothing rather than stale numbers.
+func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	st, err := c.st.Stats(ctx)
+	if err != nil {
+		return
+	}
+	for kind, n := range map[string]int{"technicians": st.Technicians, "work_orders": st.WorkOrders, "plans": st.Plans, "positions": st.Positions} {
+		ch <- prometheus.MustNewConstMetric(storeSizeDesc, prometheus.GaugeValue, float64(n), kind)
+	}
+}
+
+// RedisMetrics registers the Redis command metrics and returns the
+// observer redisstore.Options.Observe takes: latency and errors by
+// command.
+func RedisMetrics(reg prometheus.Registerer) (func(command string, took time.Duration, err error), error) {
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "dispatchd_redis_command_duration_seconds",
+		Help:    "Time of Redis commands and pipelines, by command.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .5, 1},
+	}, []string{"command"})
+	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dispatchd_redis_errors_total",
+		Help: "Redis commands that failed (not counting a missing key), by command.",
+	}, []string{"command"})
+	for _, c := range []prometheus.Collector{latency, errs} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return func(command string, took time.Duration, err error) {
+		latency.WithLabelValues(command).Observe(took.Seconds())
+		if err != nil {
+			errs.WithLabelValues(command).Inc()
+		}
+	}, nil
+}

@@ -1,0 +1,209 @@
+package api
+
+import (
+	"net/http"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// The OpenAPI document is built from the route table and from the Go
+// types each route decodes and encodes, by reflection over their JSON
+// tags, so that it cannot drift from the code it describes.
+var (
+	openapiOnce sync.Once
+	openapiDoc  map[string]any
+)
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	openapiOnce.Do(func() { openapiDoc = document(s.routes) })
+	writeJSON(w, http.StatusOK, openapiDoc)
+}
+
+var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
+
+// document returns the OpenAPI 3.1 description of the routes.
+func document(routes []route) map[string]any {
+	g := &schemas{defs: map[string]any{}}
+	paths := map[string]map[string]any{}
+	for _, rt := range routes {
+		op := map[string]any{
+			"summary":     rt.summary,
+			"operationId": operationID(rt),
+			"responses":   g.responses(rt),
+		}
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, q := range rt.query {
+			params = append(params, map[string]any{"name": q.name, "in": "query", "required": q.required, "description": q.doc, "schema": map[string]any{"type": q.typ}})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if rt.request != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.request))}}}
+		}
+		if paths[rt.pattern] == nil {
+			paths[rt.pattern] = map[string]any{}
+		}
+		paths[rt.pattern][strings.ToLower(rt.method)] = op
+	}
+	g.defs["Problem"] = g.structSchema(reflect.TypeFor[Problem]())
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "dispatchd",
+			"version": "1",
+			"description": "Field-service scheduling: suggest the best technician for a work order, plan a day, keep technicians' state. " +
+				"Errors are application/problem+json naming each bad field.",
+		},
+		"paths":      paths,
+		"components": map[string]any{"schemas": g.defs},
+	}
+}
+
+func operationID(rt route) string {
+	name := strings.ToLower(rt.method)
+	for _, part := range strings.Split(strings.Trim(rt.pattern, "/"), "/") {
+		part = strings.Trim(part, "{}")
+		part = strings.TrimSuffix(strings.TrimPrefix(part, "."), ".json")
+		if part == "" {
+			continue
+		}
+		name += strings.ToUpper(part[:1]) + part[1:]
+	}
+	return name
+}
+
+func (g *schemas) responses(rt route) map[string]any {
+	out := map[string]any{}
+	ok := map[string]any{"description": http.StatusText(rt.status)}
+	switch {
+	case rt.raw == "text/plain":
+		ok["content"] = map[string]any{rt.raw: map[string]any{"schema": map[string]any{"type": "string"}}}
+	case rt.raw != "":
+		ok["content"] = map[string]any{rt.raw: map[string]any{"schema": map[string]any{"type": "object"}}}
+	case rt.response != nil:
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.response))}}
+	}
+	out[strconv.Itoa(rt.status)] = ok
+	if rt.pattern == "/v1/plans" {
+		out["200"] = map[string]any{"description": "the plan, with ?wait=true",
+			"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeFor[planRecord]())}}}
+	}
+	for _, code := range rt.errors {
+		out[strconv.Itoa(code)] = map[string]any{"description": http.StatusText(code),
+			"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
+	}
+	return out
+}
+
+// schemas builds JSON Schemas for Go types, named types once each under
+// components.
+type schemas struct {
+	defs map[string]any
+}
+
+var (
+	timeType     = reflect.TypeFor[time.Time]()
+	dateType     = reflect.TypeFor[model.Date]()
+	durationType = reflect.TypeFor[time.Duration]()
+)
+
+func (g *schemas) schema(t reflect.Type) map[string]any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t {
+	case timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case dateType:
+		return map[string]any{"type": "string", "format": "date"}
+	case durationType:
+		return map[string]any{"type": "integer"}
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		name := schemaName(t)
+		if _, done := g.defs[name]; !done {
+			g.defs[name] = nil // a placeholder stops recursion
+			g.defs[name] = g.structSchema(t)
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	}
+	return map[string]any{}
+}
+
+// schemaName names a type in the document: its Go name, exported.
+func schemaName(t reflect.Type) string {
+	n := t.Name()
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+// structSchema describes a struct by its JSON fields: embedded structs
+// contribute theirs; fields without omitempty or omitzero are required.
+func (g *schemas) structSchema(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	var required []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" {
+				continue
+			}
+			name, opts, _ := strings.Cut(tag, ",")
+			ft := f.Type
+			if f.Anonymous && name == "" {
+				for ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if ft.Kind() == reflect.Struct {
+					walk(ft)
+					continue
+				}
+			}
+			if !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			props[name] = g.schema(ft)
+			if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && ft.Kind() != reflect.Pointer {
+				required = append(required, name)
+			}
+		}
+	}
+	walk(t)
+	sort.Strings(required)
+	out := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		out["required"] = required
+	}
+	return out
+}
+

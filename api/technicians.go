@@ -1,0 +1,222 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/store"
+	"github.com/go-chi/chi/v5"
+)
+
+// technicianView is a technician as the API shows one: the profile and,
+// when known, their live state.
+type technicianView struct {
+	model.Technician
+	Live *store.Live `json:"live,omitempty"`
+}
+
+// technicianList is the answer of GET /v1/technicians.
+type technicianList struct {
+	Technicians []technicianView `json:"technicians"`
+}
+
+// locationBody is a live GPS fix as a technician's device posts it.
+type locationBody struct {
+	Lat    float64   `json:"lat"`
+	Lng    float64   `json:"lng"`
+	At     time.Time `json:"at"`
+	Status string    `json:"status,omitempty"`
+}
+
+// locationResult says whether a fix was kept: an older one is not.
+type locationResult struct {
+	TechnicianID string `json:"technician_id"`
+	Applied      bool   `json:"applied"`
+	Detail       string `json:"detail,omitempty"`
+}
+
+func (s *Server) putTechnician(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	var t model.Technician
+	if !s.decodeBody(w, r, &t) {
+		return
+	}
+	if t.ID == "" {
+		t.ID = id
+	}
+	var errs []model.FieldError
+	if t.ID != id {
+		errs = append(errs, model.FieldError{Field: "id", Message: fmt.Sprintf("%q does not match the path's %q", t.ID, id)})
+	}
+	var ve *model.ValidationError
+	if err := t.Validate(); errors.As(err, &ve) {
+		errs = append(errs, ve.Errors...)
+	}
+	if t.Start.Index != nil || (t.End != nil && t.End.Index != nil) {
+		errs = append(errs, model.FieldError{Field: "start", Message: "a stored technician needs coordinates, not a location_index"})
+	}
+	if len(errs) > 0 {
+		s.invalid(w, r, &model.ValidationError{Errors: errs})
+		return
+	}
+	_, err := s.store.GetTechnician(r.Context(), id)
+	created := errors.Is(err, store.ErrNotFound)
+	if err != nil && !created {
+		s.storeError(w, r, err)
+		return
+	}
+	if err := s.store.PutTechnician(r.Context(), t); err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, technicianView{Technician: t})
+}
+
+func (s *Server) getTechnician(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	t, err := s.store.GetTechnician(r.Context(), id)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	live, err := s.store.Live(r.Context(), id)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	v := technicianView{Technician: t}
+	if l, ok := live[id]; ok {
+		v.Live = &l
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) deleteTechnician(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DeleteTechnician(r.Context(), chi.URLParam(r, "id")); err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// defaultNearRadius is the radius of ?near= when none is given.
+const defaultNearRadius = 5000.0
+
+func (s *Server) listTechnicians(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var errs []model.FieldError
+	var active *bool
+	if a := q.Get("active"); a != "" {
+		b, err := strconv.ParseBool(a)
+		if err != nil {
+			errs = append(errs, model.FieldError{Field: "active", Message: "want true or false"})
+		}
+		active = &b
+	}
+	var near *model.Location
+	radius := defaultNearRadius
+	if n := q.Get("near"); n != "" {
+		lat, lng, ok := parseLatLng(n)
+		if !ok {
+			errs = append(errs, model.FieldError{Field: "near", Message: "want lat,lng in degrees, like 39.74,-104.99"})
+		}
+		near = &model.Location{Lat: lat, Lng: lng}
+	}
+	if rs := q.Get("radius_m"); rs != "" {
+		v, err := strconv.ParseFloat(rs, 64)
+		if err != nil || v <= 0 || math.IsInf(v, 0) {
+			errs = append(errs, model.FieldError{Field: "radius_m", Message: "want a positive number of metres"})
+		}
+		radius = v
+	}
+	if len(errs) > 0 {
+		s.invalid(w, r, &model.ValidationError{Errors: errs})
+		return
+	}
+	ctx := r.Context()
+	techs, err := s.store.ListTechnicians(ctx)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	var within map[string]bool
+	if near != nil {
+		ids, err := s.store.Near(ctx, *near, radius)
+		if err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+		within = map[string]bool{}
+		for _, id := range ids {
+			within[id] = true
+		}
+	}
+	live, err := s.store.Live(ctx)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	skill := q.Get("skill")
+	out := technicianList{Technicians: []technicianView{}}
+	for _, t := range techs {
+		switch {
+		case skill != "" && t.Skills[skill] == 0:
+		case active != nil && t.IsActive() != *active:
+		case within != nil && !within[t.ID]:
+		default:
+			v := technicianView{Technician: t}
+			if l, ok := live[t.ID]; ok {
+				v.Live = &l
+			}
+			out.Technicians = append(out.Technicians, v)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// parseLatLng reads "lat,lng" in degrees, in range.
+func parseLatLng(s string) (float64, float64, bool) {
+	a, b, ok := strings.Cut(s, ",")
+	if !ok {
+		return 0, 0, false
+	}
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	lng, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lng < -180 || lng > 180 {
+		return 0, 0, false
+	}
+	return lat, lng, true
+}
+
+func (s *Server) postLocation(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	var body locationBody
+	if !s.decodeBody(w, r, &body) {
+		return
+	}
+	p := model.Position{TechnicianID: id, Lat: body.Lat, Lng: body.Lng, At: body.At}
+	if err := p.Validate(); err != nil {
+		s.invalid(w, r, err)
+		return
+	}
+	applied, err := s.store.UpdatePosition(r.Context(), p, body.Status)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	res := locationResult{TechnicianID: id, Applied: applied}
+	if !applied {
+		res.Detail = "a position at the same time or later is already stored"
+	}
+	writeJSON(w, http.StatusOK, res)
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/store/redisstore"
+	"github.com/dispatchd/dispatchd/store/storetest"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds dispatchd once for the tests that run it.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "dispatchd-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "dispatchd")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			buildErr = &buildError{err, string(out)}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
+
+// replica is a running dispatchd serve process.
+type replica struct {
+	cmd  *exec.Cmd
+	base string
+}
+
+// startServe runs `dispatchd serve` with args and waits for it to listen.
+func startServe(t *testing.T, args ...string) *replica {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	addr := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	for lines.Scan() {
+		if m := addr.FindStringSubmatch(lines.Text()); m != nil {
+			go func() {
+				for lines.Scan() { // drain the request log
+				}
+			}()
+			return &replica{cmd: cmd, base: "http://" + m[1]}
+		}
+	}
+	t.Fatal("the server never said where it listens")
+	return nil
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (r *replica) stop(t *testing.T) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the server did not stop within 15 s of SIGTERM")
+	}
+}
+
+func call(t *testing.T, method, url string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		data, _ := json.Marshal(body)
+		rd = bytes.NewReader(data)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), method, url, rd)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, url, err, data)
+		}
+	}
+	return resp.StatusCode
+}
+
+func testRedisURL(t *testing.T) string {
+	t.Helper()
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return u
+	}
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second)
+	if err != nil {
+		t.Fatalf("no Redis: REDIS_URL is not set and 127.0.0.1:6379 does not answer (%v); run `make test`", err)
+	}
+	conn.Close()
+	return "redis://127.0.0.1:6379/0"
+}
+
+// TestReplicasShareRedis runs two dispatchd processes on one Redis: what
+// one is told, the other knows, and a restart loses nothing.
+func TestReplicasShareRedis(t *testing.T) {
+	url := testRedisURL(t)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	prefix := "dispatchd-test:replicas-" + hex.EncodeToString(b[:]) + ":"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if st, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix}); err == nil {
+			_ = st.Purge(ctx)
+			st.Close()
+		}
+	})
+	args := []string{"--redis", url, "--redis-prefix", prefix}
+	a, bb := startServe(t, args...), startServe(t, args...)
+
+	tech := storetest.Technician("T1")
+	if code := call(t, "PUT", a.base+"/v1/technicians/T1", tech, nil); code != 201 {
+		t.Fatalf("PUT on A: %d", code)
+	}
+	var got model.Technician
+	if code := call(t, "GET", bb.base+"/v1/technicians/T1", nil, &got); code != 200 || got.ID != "T1" {
+		t.Fatalf("GET on B: %d %+v", code, got)
+	}
+
+	// A position posted to A is what B's suggestion starts from.
+	now := tech.Shift.Start.Add(2 * time.Hour)
+	order := map[string]any{"id": "NEW", "location": map[string]any{"lat": 39.901, "lng": -104.99}, "duration_s": 1800, "required_skills": map[string]int{"hvac": 1}}
+	suggest := func() model.Candidate {
+		var s model.Suggestions
+		if code := call(t, "POST", bb.base+"/v1/suggest", map[string]any{"work_order": order, "now": now}, &s); code != 200 || len(s.Candidates) != 1 {
+			t.Fatalf("suggest on B: %d %+v", code, s)
+		}
+		return s.Candidates[0]
+	}
+	far := suggest()
+	if code := call(t, "POST", a.base+"/v1/technicians/T1/location", map[string]any{"lat": 39.90, "lng": -104.99, "at": now.Add(-time.Minute)}, nil); code != 200 {
+		t.Fatalf("location on A: %d", code)
+	}
+	near := suggest()
+	if near.Travel >= far.Travel || near.Travel > 60 {
+		t.Errorf("B's suggestion travels %ds after the ping to A (%ds before); want it from the new position", near.Travel, far.Travel)
+	}
+
+	// A plan started on A is visible on B.
+	body := map[string]any{"technicians": []model.Technician{tech}, "work_orders": []model.WorkOrder{}, "iterations": 10}
+	var rec struct{ ID, Status string }
+	if code := call(t, "POST", a.base+"/v1/plans?wait=true", body, &rec); code != 200 || rec.Status != "done" {
+		t.Fatalf("plan on A: %d %+v", code, rec)
+	}
+	if code := call(t, "GET", bb.base+"/v1/plans/"+rec.ID, nil, &rec); code != 200 || rec.Status != "done" {
+		t.Fatalf("plan on B: %d %+v", code, rec)
+	}
+
+	// Restarting A loses nothing.
+	a.stop(t)
+	a = startServe(t, args...)
+	if code := call(t, "GET", a.base+"/v1/technicians/T1", nil, &got); code != 200 || got.ID != "T1" {
+		t.Fatalf("GET on the restarted A: %d %+v", code, got)
+	}
+	var live struct{ Live *struct{ Position model.Position } }
+	if call(t, "GET", a.base+"/v1/technicians/T1", nil, &live); live.Live == nil || live.Live.Position.Lat != 39.90 {
+		t.Errorf("the restarted A lost T1's position: %+v", live.Live)
+	}
+}
