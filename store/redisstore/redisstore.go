@@ -108,6 +108,33 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// Purge deletes every key under the store's prefix: the whole state of
+// one deployment (or one test run), and nothing of another.
+func (s *Store) Purge(ctx context.Context) error {
+	iter := s.rdb.Scan(ctx, 0, s.prefix+"*", 500).Iterator()
+	var batch []string
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := s.rdb.Del(ctx, batch...).Err()
+		batch = batch[:0]
+		return wrap("purging", err)
+	}
+	for iter.Next(ctx) {
+		batch = append(batch, iter.Val())
+		if len(batch) == 500 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return wrap("purging", err)
+	}
+	return flush()
+}
+
 // Close closes the store's client.
 func (s *Store) Close() error { return s.rdb.Close() }
 
