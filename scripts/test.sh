@@ -3,9 +3,10 @@
 # against a real Redis. `make test` and .ci/run run this script.
 #
 # Redis: $REDIS_URL if set; else the server on 127.0.0.1:6379 if it answers
-# PING; else a redis-server started here on a free port for this run (Debian's
-# redis-server package is installed first when it is missing and we may) and
-# stopped afterwards. Tests keep their keys under a prefix of their own and
+# PING; else a redis-server started here on a free port for this run, and
+# stopped afterwards. Some tests start and stop a redis-server of their own
+# (outages, restarts), so Debian's redis-server package is installed when
+# the binary is missing and we may, whichever Redis the run uses. Tests keep their keys under a prefix of their own and
 # delete them. A test that needs Redis and cannot reach it fails; none skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,7 @@ stop_redis() {
 trap stop_redis EXIT
 
 ensure_redis() {
+	command -v redis-server >/dev/null || install_redis
 	if [[ -n ${REDIS_URL:-} ]]; then
 		say "redis: using REDIS_URL=$REDIS_URL"
 		return
@@ -70,7 +72,6 @@ ensure_redis() {
 		say "redis: using the server on 127.0.0.1:6379"
 		return
 	fi
-	command -v redis-server >/dev/null || install_redis
 	local port dir
 	port=$(free_port) || { echo "no free port for redis-server" >&2; exit 1; }
 	dir=$(mktemp -d)
