@@ -34,6 +34,11 @@ type Shift struct {
 	End   time.Time `json:"end"`
 }
 
+// MaxShift is the longest shift a technician may have: a week, which no
+// real shift comes near, so that a typo in a year cannot make a planner
+// lay out decades.
+const MaxShift = 7 * 24 * time.Hour
+
 // Break is a pause of Duration that must start between Earliest and Latest
 // and overlaps neither work nor travel.
 type Break struct {
@@ -173,6 +178,10 @@ func (t *Technician) checkShift(v *checker, path string) {
 	}
 	if ok && !s.End.After(s.Start) {
 		v.add(join(path, "shift.end"), "before start")
+		ok = false
+	}
+	if ok && s.End.Sub(s.Start) > MaxShift {
+		v.add(join(path, "shift.end"), fmt.Sprintf("the shift lasts %v; at most %v", s.End.Sub(s.Start).Round(time.Hour), MaxShift))
 		ok = false
 	}
 	for i, b := range t.Breaks {

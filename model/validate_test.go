@@ -60,6 +60,7 @@ func TestProblemValidate(t *testing.T) {
 		{"window without start", func(p *Problem) { p.WorkOrders[0].TimeWindows[0].Start = time.Time{} }, "work_orders[0].time_windows[0].start", "missing"},
 		{"shift end before start", func(p *Problem) { p.Technicians[0].Shift.End = at(7, 0) }, "technicians[0].shift.end", "before start"},
 		{"shift missing", func(p *Problem) { p.Technicians[1].Shift = Shift{} }, "technicians[1].shift.start", "missing"},
+		{"shift of a year", func(p *Problem) { p.Technicians[1].Shift.End = at(7, 0).AddDate(1, 0, 0) }, "technicians[1].shift.end", "at most 168h"},
 		{"negative duration", func(p *Problem) { p.WorkOrders[1].Duration = -5 }, "work_orders[1].duration_s", "negative"},
 		{"negative capacity", func(p *Problem) { p.Technicians[0].Capacity = []float64{-1} }, "technicians[0].capacity[0]", "negative"},
 		{"negative demand", func(p *Problem) { p.WorkOrders[0].Demand = []float64{3, -2} }, "work_orders[0].demand[1]", "negative"},

@@ -25,8 +25,12 @@ type SlotOptions struct {
 	Weights *model.Weights
 }
 
-// maxSlotDays bounds how far ahead Slots looks.
-const maxSlotDays = 14
+// maxSlotDays bounds how far ahead Slots looks, and minSlot how short a
+// window it offers: together they bound the grid it searches.
+const (
+	maxSlotDays = 14
+	minSlot     = 15 * time.Minute
+)
 
 // Slots returns the best arrival windows of a given length that could be
 // offered to a customer for a work order: windows on a grid of that
@@ -46,9 +50,9 @@ func Slots(ctx context.Context, st *State, order model.WorkOrder, opts SlotOptio
 	if opts.Limit <= 0 {
 		opts.Limit = 5
 	}
-	if opts.Length < time.Minute || opts.Length > 24*time.Hour || opts.Days < 1 || opts.Days > maxSlotDays {
+	if opts.Length < minSlot || opts.Length > 24*time.Hour || opts.Days < 1 || opts.Days > maxSlotDays {
 		return nil, &model.ValidationError{Errors: []model.FieldError{{Field: "slot_length_s",
-			Message: fmt.Sprintf("want a length from 60 s to 24 h and 1 to %d days", maxSlotDays)}}}
+			Message: fmt.Sprintf("want a length from %v to 24 h and 1 to %d days", minSlot, maxSlotDays)}}}
 	}
 	q, err := st.newQuery(&order, SuggestOptions{Weights: opts.Weights})
 	if err != nil {
@@ -67,26 +71,26 @@ func Slots(ctx context.Context, st *State, order model.WorkOrder, opts SlotOptio
 }
 
 // grid returns the windows of day d (0 is the state's day): length ms
-// each, aligned to the hour, from the earliest shift start to the latest
-// shift end of that day, not ending before now.
+// each, aligned to the hour, inside some technician's shift, not ending
+// before now. Windows come from each technician's own shift, not from the
+// span of all shifts, so that technicians far apart in time cannot make
+// the grid vast.
 func (st *State) grid(d int, length int64) []window {
-	if len(st.in.vehicles) == 0 {
-		return nil
-	}
 	shift := int64(d) * 24 * 3600 * msPerS
-	first, last := int64(never), int64(always)
+	const hour = 3600 * msPerS
+	seen := map[int64]bool{}
+	var out []window
 	for v := range st.in.p.Technicians {
 		t := &st.in.p.Technicians[v]
-		first = min(first, toMS(t.Shift.Start)+shift)
-		last = max(last, toMS(t.Shift.End)+shift)
-	}
-	const hour = 3600 * msPerS
-	var out []window
-	for a := first - first%hour; a < last; a += length {
-		if a+length > st.now {
-			out = append(out, window{a, a + length})
+		first, last := toMS(t.Shift.Start)+shift, toMS(t.Shift.End)+shift
+		for a := first - first%hour; a < last; a += length {
+			if a+length > st.now && !seen[a] {
+				seen[a] = true
+				out = append(out, window{a, a + length})
+			}
 		}
 	}
+	slices.SortFunc(out, func(x, y window) int { return cmp.Compare(x.start, y.start) })
 	return out
 }
 
