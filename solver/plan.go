@@ -43,8 +43,8 @@ type Progress struct {
 }
 
 // Observer receives progress reports. Plan calls it from its own
-// goroutine: after construction, at each new best plan (at most every
-// progressEvery) and at the end.
+// goroutine: after construction, then every progressEvery (sooner for a
+// new best), and at the end.
 type Observer interface {
 	Observe(Progress)
 }
@@ -135,6 +135,10 @@ func (in *instance) search(ctx context.Context, opts Options) (*solution, error)
 			}
 			if !deadline.IsZero() && !time.Now().Before(deadline) {
 				break
+			}
+			if time.Since(lastReport) >= progressEvery {
+				report(it)
+				lastReport = time.Now()
 			}
 		}
 		var progress float64
