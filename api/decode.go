@@ -17,7 +17,7 @@ const DefaultMaxBodyBytes = 4 << 20
 // body is too large (413), not JSON, has unknown fields or wrong types
 // (400, naming every field).
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):

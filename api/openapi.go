@@ -206,4 +206,3 @@ func (g *schemas) structSchema(t reflect.Type) map[string]any {
 	}
 	return out
 }
-

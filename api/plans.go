@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -163,7 +164,7 @@ func (m *planManager) run(ctx context.Context, run *planRun, req *planRequest, l
 	started := time.Now()
 	opts := solver.Options{TimeLimit: limit, Iterations: req.Iterations, Seed: seed,
 		Observer: solver.ObserverFunc(func(p solver.Progress) { m.progress(run, p) })}
-	plan, err := solver.Plan(ctx, &req.Problem, opts)
+	plan, err := m.solve(ctx, &req.Problem, opts)
 	took := time.Since(started)
 	met.plansRunning.Dec()
 	run.mu.Lock()
@@ -203,6 +204,19 @@ func (m *planManager) run(ctx context.Context, run *planRun, req *planRequest, l
 	m.mu.Lock()
 	delete(m.runs, rec.ID)
 	m.mu.Unlock()
+}
+
+// solve runs the solver, turning a panic — a broken invariant — into a
+// failed plan: one bad problem must not take every replica's requests
+// down with the process.
+func (m *planManager) solve(ctx context.Context, p *model.Problem, opts solver.Options) (plan model.Plan, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			m.s.log.Error("the solver panicked", "panic", v, "stack", string(debug.Stack()))
+			plan, err = model.Plan{}, fmt.Errorf("api: the solver failed: %v", v)
+		}
+	}()
+	return solver.Plan(ctx, p, opts)
 }
 
 // progressSaveEvery is how often a running plan's progress is written to
@@ -395,4 +409,3 @@ func (s *Server) deletePlan(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusAccepted, rec)
 }
-

@@ -17,6 +17,7 @@ import (
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store/storetest"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 func do(t *testing.T, method, url string, body any) response {
@@ -92,6 +93,7 @@ func at(h, m int) time.Time { return time.Date(2026, 11, 23, h, m, 0, 0, zone) }
 func TestEveryRoute(t *testing.T) {
 	stores(t, func(t *testing.T, st api.Store) {
 		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector())
 		ts := serveWith(t, api.Options{Store: st, Registry: reg, MaxPlans: 1, DefaultPlanTime: 2 * time.Second})
 		u := ts.URL
 		expect(t, "healthz", do(t, "GET", u+"/healthz", nil), 200, nil)
@@ -163,7 +165,9 @@ func TestEveryRoute(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var orders struct{ WorkOrders []model.WorkOrder }
+		var orders struct {
+			WorkOrders []model.WorkOrder `json:"work_orders"`
+		}
 		expect(t, "list orders", do(t, "GET", u+"/v1/workorders", nil), 200, &orders)
 		if len(orders.WorkOrders) != 2 {
 			t.Errorf("%d orders", len(orders.WorkOrders))
@@ -171,8 +175,13 @@ func TestEveryRoute(t *testing.T) {
 		expect(t, "get order", do(t, "GET", u+"/v1/workorders/WO-1", nil), 200, nil)
 		expectProblem(t, "get unknown order", do(t, "GET", u+"/v1/workorders/WO-9", nil), 404, "id")
 		var sched struct {
-			Stops     []struct{ WorkOrderID string }
-			Conflicts []struct{ WorkOrderID, Kind string }
+			Stops []struct {
+				WorkOrderID string `json:"work_order_id"`
+			}
+			Conflicts []struct {
+				WorkOrderID string `json:"work_order_id"`
+				Kind        string
+			}
 		}
 		expect(t, "schedule", do(t, "GET", u+"/v1/technicians/T1/schedule?date=2026-11-23", nil), 200, &sched)
 		if len(sched.Stops) != 2 || len(sched.Conflicts) == 0 || sched.Conflicts[0].Kind != "overlap" || sched.Conflicts[0].WorkOrderID != "WO-2" {

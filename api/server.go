@@ -5,33 +5,59 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/store"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// TechnicianReader reads technicians.
-type TechnicianReader interface {
+// TechnicianStore keeps technicians' profiles.
+type TechnicianStore interface {
+	PutTechnician(ctx context.Context, t model.Technician) error
 	GetTechnician(ctx context.Context, id string) (model.Technician, error)
 	ListTechnicians(ctx context.Context) ([]model.Technician, error)
+	DeleteTechnician(ctx context.Context, id string) error
 }
 
-// WorkOrderReader reads work orders.
-type WorkOrderReader interface {
+// LiveStore keeps technicians' live positions, filed by H3 cell.
+type LiveStore interface {
+	UpdatePosition(ctx context.Context, p model.Position, status string) (bool, error)
+	Live(ctx context.Context, ids ...string) (map[string]store.Live, error)
+	Near(ctx context.Context, loc model.Location, meters float64) ([]string, error)
+}
+
+// WorkOrderStore keeps work orders and each technician's day of them.
+type WorkOrderStore interface {
+	PutWorkOrder(ctx context.Context, w model.WorkOrder) error
 	GetWorkOrder(ctx context.Context, id string) (model.WorkOrder, error)
 	ListWorkOrders(ctx context.Context) ([]model.WorkOrder, error)
+	DeleteWorkOrder(ctx context.Context, id string) error
+	Route(ctx context.Context, technicianID string, day model.Date) ([]model.WorkOrder, error)
 }
 
-// Store is the state the service reads; Ping tells /readyz whether it is
-// reachable.
+// PlanStore keeps plan records where every replica can read them, and
+// carries cancellation requests between replicas.
+type PlanStore interface {
+	PutPlan(ctx context.Context, id string, record []byte, ttl time.Duration) error
+	GetPlan(ctx context.Context, id string) ([]byte, error)
+	RequestCancel(ctx context.Context, id string) error
+	CancelRequests(ctx context.Context) (<-chan string, error)
+}
+
+// Store is all the state the service keeps; store.Memory and
+// redisstore.Store are two.
 type Store interface {
-	TechnicianReader
-	WorkOrderReader
+	TechnicianStore
+	LiveStore
+	WorkOrderStore
+	PlanStore
 	Ping(ctx context.Context) error
+	Stats(ctx context.Context) (store.Stats, error)
 }
 
 // Registry is where the service's metrics are registered and gathered from;
@@ -41,7 +67,8 @@ type Registry interface {
 	prometheus.Gatherer
 }
 
-// Options configure a Server.
+// Options configure a Server. Zero values take the defaults documented on
+// each field.
 type Options struct {
 	// Store is required.
 	Store Store
@@ -54,6 +81,23 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// MaxBodyBytes caps request bodies; zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// RequestTimeout bounds every request but a plan waited for; zero
+	// means 30 s.
+	RequestTimeout time.Duration
+	// MaxPlans bounds the plans this process runs at once; a plan beyond
+	// it is refused with 429. Zero means one per core.
+	MaxPlans int
+	// DefaultPlanTime is a plan's time limit when its request names none;
+	// zero means 30 s. MaxPlanTime caps what a request may ask; zero means
+	// 10 min.
+	DefaultPlanTime time.Duration
+	MaxPlanTime     time.Duration
+	// PlanTTL is how long finished plans are kept; zero means
+	// store.DefaultPlanTTL.
+	PlanTTL time.Duration
+	// Travel is the travel model for schedules read from the store; nil
+	// means haversine with geo's defaults.
+	Travel *model.Travel
 }
 
 // Server is dispatchd's HTTP handler.
@@ -62,43 +106,57 @@ type Server struct {
 	store   Store
 	log     *slog.Logger
 	metrics *metrics
-	ready   time.Duration
-	maxBody int64
+	opts    Options
+	plans   *planManager
+	routes  []route
 }
 
 // New returns a server, or an error if its metrics cannot be registered
-// (for instance twice in one registry).
+// (for instance twice in one registry) or the store cannot be subscribed
+// to. Call Shutdown to stop the plans it runs.
 func New(opts Options) (*Server, error) {
 	if opts.Store == nil {
 		return nil, errors.New("api: New: Options.Store is nil")
 	}
-	reg := opts.Registry
-	if reg == nil {
+	if opts.Registry == nil {
 		r := prometheus.NewRegistry()
 		r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		reg = r
+		opts.Registry = r
 	}
-	m, err := newMetrics(reg)
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ReadyTimeout == 0 {
+		opts.ReadyTimeout = 2 * time.Second
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.RequestTimeout == 0 {
+		opts.RequestTimeout = 30 * time.Second
+	}
+	if opts.MaxPlans <= 0 {
+		opts.MaxPlans = runtime.GOMAXPROCS(0)
+	}
+	if opts.DefaultPlanTime == 0 {
+		opts.DefaultPlanTime = 30 * time.Second
+	}
+	if opts.MaxPlanTime == 0 {
+		opts.MaxPlanTime = 10 * time.Minute
+	}
+	if opts.PlanTTL == 0 {
+		opts.PlanTTL = store.DefaultPlanTTL
+	}
+	m, err := newMetrics(opts.Registry, opts.Store)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		store:   opts.Store,
-		log:     opts.Logger,
-		metrics: m,
-		ready:   opts.ReadyTimeout,
+	s := &Server{store: opts.Store, log: opts.Logger, metrics: m, opts: opts}
+	s.plans, err = newPlanManager(s)
+	if err != nil {
+		return nil, err
 	}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	if s.ready == 0 {
-		s.ready = 2 * time.Second
-	}
-	s.maxBody = opts.MaxBodyBytes
-	if s.maxBody <= 0 {
-		s.maxBody = DefaultMaxBodyBytes
-	}
-
+	s.routes = s.table()
 	r := chi.NewRouter()
 	r.Use(requestID, s.observe, s.recoverPanics)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -107,55 +165,113 @@ func New(opts Options) (*Server, error) {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusMethodNotAllowed, "method not allowed", r.Method+" is not allowed on "+r.URL.Path)
 	})
-	r.Get("/healthz", s.healthz)
-	r.Get("/readyz", s.readyz)
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	r.Route("/v1", func(r chi.Router) {
-		r.Get("/technicians", s.listTechnicians)
-		r.Get("/technicians/{id}", s.getTechnician)
-		r.Get("/workorders", s.listWorkOrders)
-		r.Get("/workorders/{id}", s.getWorkOrder)
-		r.Post("/suggest", s.suggest)
-		r.Post("/slots", s.slots)
-	})
+	for _, rt := range s.routes {
+		h := http.Handler(rt.handler)
+		if !rt.long {
+			h = deadline(opts.RequestTimeout, h)
+		}
+		r.Method(rt.method, rt.pattern, h)
+	}
 	s.router = r
 	return s, nil
+}
+
+// deadline gives a request a context that ends after d: store calls and
+// suggestions give up with it, and the handler answers 503.
+func deadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
+// Shutdown stops taking plans, lets the running ones finish until ctx is
+// done, then cancels them; each stores the best plan it found.
+func (s *Server) Shutdown(ctx context.Context) error { return s.plans.shutdown(ctx) }
+
+// route is one endpoint: how it is served and how the OpenAPI document
+// describes it.
+type route struct {
+	method, pattern string
+	handler         http.HandlerFunc
+	summary         string
+	request         any // the body's type (a zero value), or nil
+	response        any // the success body's type, or nil for none
+	status          int // the success status
+	query           []param
+	errors          []int  // problem statuses it may answer
+	long            bool   // exempt from RequestTimeout (plans waited for)
+	raw             string // a response content type other than JSON
+}
+
+// param is a query parameter.
+type param struct {
+	name, typ, doc string
+	required       bool
+}
+
+// table lists every route of the API.
+func (s *Server) table() []route {
+	bad := []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable}
+	return []route{
+		{method: "GET", pattern: "/healthz", handler: s.healthz, summary: "The process is alive.", response: statusBody{}, status: 200},
+		{method: "GET", pattern: "/readyz", handler: s.readyz, summary: "The store is reachable.", response: statusBody{}, status: 200, errors: []int{503}},
+		{method: "GET", pattern: "/metrics", handler: promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry}).ServeHTTP,
+			summary: "Prometheus metrics.", status: 200, raw: "text/plain"},
+		{method: "GET", pattern: "/openapi.json", handler: s.openapi, summary: "This document.", status: 200, raw: "application/json"},
+
+		{method: "GET", pattern: "/v1/technicians", handler: s.listTechnicians, summary: "List technicians, filtered.", response: technicianList{}, status: 200,
+			query: []param{{"skill", "string", "only technicians with this skill", false}, {"active", "boolean", "only active (true) or inactive (false) technicians", false},
+				{"near", "string", "lat,lng: only technicians whose last position is within radius_m", false}, {"radius_m", "number", "radius for near, metres (default 5000)", false}},
+			errors: []int{400, 503}},
+		{method: "PUT", pattern: "/v1/technicians/{id}", handler: s.putTechnician, summary: "Create or replace a technician.", request: model.Technician{}, response: technicianView{}, status: 200, errors: bad},
+		{method: "GET", pattern: "/v1/technicians/{id}", handler: s.getTechnician, summary: "A technician with their live state.", response: technicianView{}, status: 200, errors: []int{404, 503}},
+		{method: "DELETE", pattern: "/v1/technicians/{id}", handler: s.deleteTechnician, summary: "Delete a technician and their live state.", status: 204, errors: []int{404, 503}},
+		{method: "POST", pattern: "/v1/technicians/{id}/location", handler: s.postLocation, summary: "Record a live position; an older one never overwrites a newer.", request: locationBody{}, response: locationResult{}, status: 200, errors: append(bad, 404)},
+		{method: "GET", pattern: "/v1/technicians/{id}/schedule", handler: s.schedule, summary: "A technician's day: stops with times, active orders, conflicts.", response: scheduleBody{}, status: 200,
+			query: []param{{"date", "string", "YYYY-MM-DD (default: the day of the technician's shift)", false}}, errors: []int{400, 404, 503}},
+
+		{method: "GET", pattern: "/v1/workorders", handler: s.listWorkOrders, summary: "List work orders.", response: workOrderList{}, status: 200, errors: []int{503}},
+		{method: "GET", pattern: "/v1/workorders/{id}", handler: s.getWorkOrder, summary: "A work order.", response: model.WorkOrder{}, status: 200, errors: []int{404, 503}},
+
+		{method: "POST", pattern: "/v1/suggest", handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day.", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
+		{method: "POST", pattern: "/v1/slots", handler: s.slots, summary: "Arrival windows to offer a customer.", request: slotsRequest{}, response: slotsBody{}, status: 200, errors: bad},
+
+		{method: "POST", pattern: "/v1/plans", handler: s.postPlan, summary: "Plan a problem in the background (202), or at once with ?wait=true (200).", request: planRequest{}, response: planRecord{}, status: 202,
+			query: []param{{"wait", "boolean", "answer when the plan is done, with 200", false}}, errors: append(bad, 429), long: true},
+		{method: "GET", pattern: "/v1/plans/{id}", handler: s.getPlan, summary: "A plan's status, progress and, when done, the plan.", response: planRecord{}, status: 200, errors: []int{404, 503}},
+		{method: "DELETE", pattern: "/v1/plans/{id}", handler: s.deletePlan, summary: "Cancel a running plan; it keeps the best plan found.", response: planRecord{}, status: 202, errors: []int{404, 409, 503}},
+		{method: "GET", pattern: "/v1/plans/{id}/geojson", handler: s.planGeoJSON, summary: "A plan's routes and stops as a GeoJSON FeatureCollection.", status: 200, raw: "application/geo+json", errors: []int{404, 409, 503}},
+	}
+}
+
+// statusBody is the answer of /healthz and /readyz.
+type statusBody struct {
+	Status string `json:"status"`
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, statusBody{"ok"})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.ready)
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.ReadyTimeout)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "store not ready", "err", err)
 		writeProblem(w, r, http.StatusServiceUnavailable, "store unavailable", err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, statusBody{"ready"})
 }
 
-func (s *Server) listTechnicians(w http.ResponseWriter, r *http.Request) {
-	techs, err := s.store.ListTechnicians(r.Context())
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"technicians": techs})
-}
-
-func (s *Server) getTechnician(w http.ResponseWriter, r *http.Request) {
-	t, err := s.store.GetTechnician(r.Context(), chi.URLParam(r, "id"))
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
+// workOrderList is the answer of GET /v1/workorders.
+type workOrderList struct {
+	WorkOrders []model.WorkOrder `json:"work_orders"`
 }
 
 func (s *Server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
@@ -164,7 +280,7 @@ func (s *Server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"work_orders": orders})
+	writeJSON(w, http.StatusOK, workOrderList{orders})
 }
 
 func (s *Server) getWorkOrder(w http.ResponseWriter, r *http.Request) {

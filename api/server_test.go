@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/model"
@@ -22,12 +23,29 @@ import (
 // newServer serves a store on a real loopback listener.
 func newServer(t *testing.T, st api.Store) *httptest.Server {
 	t.Helper()
-	srv, err := api.New(api.Options{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	return serveWith(t, api.Options{Store: st})
+}
+
+// serveWith serves with options (a quiet logger unless one is given) and
+// shuts the server's plans down when the test ends.
+func serveWith(t *testing.T, opts api.Options) *httptest.Server {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	srv, err := api.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		ts.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutting the plans down: %v", err)
+		}
+	})
 	return ts
 }
 
@@ -191,10 +209,31 @@ func (f failingStore) GetTechnician(context.Context, string) (model.Technician, 
 	return model.Technician{}, f.err
 }
 func (f failingStore) ListTechnicians(context.Context) ([]model.Technician, error) { return nil, f.err }
+func (f failingStore) PutTechnician(context.Context, model.Technician) error       { return f.err }
+func (f failingStore) DeleteTechnician(context.Context, string) error              { return f.err }
+func (f failingStore) UpdatePosition(context.Context, model.Position, string) (bool, error) {
+	return false, f.err
+}
+func (f failingStore) Live(context.Context, ...string) (map[string]store.Live, error) {
+	return nil, f.err
+}
+func (f failingStore) Near(context.Context, model.Location, float64) ([]string, error) {
+	return nil, f.err
+}
 func (f failingStore) GetWorkOrder(context.Context, string) (model.WorkOrder, error) {
 	return model.WorkOrder{}, f.err
 }
 func (f failingStore) ListWorkOrders(context.Context) ([]model.WorkOrder, error) { return nil, f.err }
+func (f failingStore) PutWorkOrder(context.Context, model.WorkOrder) error       { return f.err }
+func (f failingStore) DeleteWorkOrder(context.Context, string) error             { return f.err }
+func (f failingStore) Route(context.Context, string, model.Date) ([]model.WorkOrder, error) {
+	return nil, f.err
+}
+func (f failingStore) PutPlan(context.Context, string, []byte, time.Duration) error { return f.err }
+func (f failingStore) GetPlan(context.Context, string) ([]byte, error)              { return nil, f.err }
+func (f failingStore) RequestCancel(context.Context, string) error                  { return f.err }
+func (f failingStore) CancelRequests(context.Context) (<-chan string, error)        { return nil, f.err }
+func (f failingStore) Stats(context.Context) (store.Stats, error)                   { return store.Stats{}, f.err }
 
 func TestStoreUnavailable(t *testing.T) {
 	ts := newServer(t, failingStore{fmt.Errorf("dialing: %w", store.ErrUnavailable)})

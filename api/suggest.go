@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -23,6 +24,11 @@ type suggestRequest struct {
 	Travel      *model.Travel     `json:"travel,omitempty"`
 	Limit       int               `json:"limit,omitempty"`
 	MaxRejected int               `json:"max_rejected,omitempty"`
+}
+
+// slotsBody is the answer of POST /v1/slots.
+type slotsBody struct {
+	Slots []model.Slot `json:"slots"`
 }
 
 // slotsRequest is the body of POST /v1/slots.
@@ -58,11 +64,14 @@ func (s *Server) suggest(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	began := time.Now()
 	out, err := solver.Suggest(r.Context(), st, *req.WorkOrder, solver.SuggestOptions{Limit: req.Limit, MaxRejected: req.MaxRejected})
 	if err != nil {
 		s.invalid(w, r, err)
 		return
 	}
+	s.metrics.suggestLatency.Observe(time.Since(began).Seconds())
+	s.metrics.suggestCandidates.Observe(float64(len(out.Candidates)))
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -84,12 +93,22 @@ func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
 		s.invalid(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"slots": out})
+	writeJSON(w, http.StatusOK, slotsBody{out})
 }
 
-// state validates a suggestion request and compiles its day.
+// state validates a suggestion request and compiles its day: the one in
+// the body, or the stored one when the body names no technicians.
 func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestRequest) (*solver.State, bool) {
 	day, errs := req.day()
+	if req.Technicians == nil {
+		stored, err := s.storedDay(r.Context(), day.Now)
+		if err != nil {
+			s.storeError(w, r, err)
+			return nil, false
+		}
+		stored.Weights = req.Weights
+		day = stored
+	}
 	st, err := solver.NewState(day)
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
@@ -103,4 +122,55 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestReque
 		return nil, false
 	}
 	return st, true
+}
+
+// storedDay builds the day in progress from the store: every technician,
+// the orders dispatched to them for the day of their shift, and their last
+// positions. It reads the store three times, whatever its size, and keeps
+// no copy: a position posted to any replica counts at once.
+func (s *Server) storedDay(ctx context.Context, now time.Time) (solver.Day, error) {
+	if now.IsZero() {
+		now = time.Now()
+	}
+	techs, err := s.store.ListTechnicians(ctx)
+	if err != nil {
+		return solver.Day{}, err
+	}
+	orders, err := s.store.ListWorkOrders(ctx)
+	if err != nil {
+		return solver.Day{}, err
+	}
+	live, err := s.store.Live(ctx)
+	if err != nil {
+		return solver.Day{}, err
+	}
+	day := solver.Day{Now: now, Technicians: techs, Travel: s.opts.Travel, Routes: []model.Route{}}
+	shiftDay := map[string]model.Date{}
+	for _, t := range techs {
+		shiftDay[t.ID] = model.DateOf(t.Shift.Start)
+	}
+	stops := map[string][]model.Stop{}
+	for _, w := range orders {
+		if w.Status == model.StatusCancelled || w.ScheduledStart == nil || len(w.TechnicianIDs) == 0 {
+			continue
+		}
+		id := w.TechnicianIDs[0]
+		d, ok := shiftDay[id]
+		if !ok || model.DateOf(*w.ScheduledStart) != d || w.Crew() > 1 {
+			continue
+		}
+		day.Orders = append(day.Orders, w)
+		stops[id] = append(stops[id], model.Stop{WorkOrderID: w.ID, Start: *w.ScheduledStart, End: w.ScheduledStart.Add(w.Duration.Duration())})
+	}
+	for _, t := range techs {
+		if st := stops[t.ID]; len(st) > 0 {
+			day.Routes = append(day.Routes, model.Route{TechnicianID: t.ID, Stops: st})
+		}
+		if l, ok := live[t.ID]; ok && !l.Position.At.After(now) {
+			p := l.Position
+			p.TechnicianID = t.ID
+			day.Positions = append(day.Positions, p)
+		}
+	}
+	return day, nil
 }
