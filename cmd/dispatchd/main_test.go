@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,12 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -217,53 +213,12 @@ func TestServeDemo(t *testing.T) {
 	}
 }
 
-// TestBinaryStopsOnSIGTERM builds the real binary, serves, and sends it
-// SIGTERM: it must stop cleanly with exit code 0.
+// TestBinaryStopsOnSIGTERM runs the real binary and sends it SIGTERM: it
+// must stop cleanly with exit code 0.
 func TestBinaryStopsOnSIGTERM(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "dispatchd")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--demo")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	lines := bufio.NewScanner(stderr)
-	addr := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
-	var base string
-	for lines.Scan() {
-		if m := addr.FindStringSubmatch(lines.Text()); m != nil {
-			base = "http://" + m[1]
-			break
-		}
-	}
-	if base == "" {
-		t.Fatal("the server never said where it listens")
-	}
-	go func() {
-		for lines.Scan() { // drain the request log
-		}
-	}()
-	if code, _ := httpGet(t, base+"/healthz"); code != 200 {
+	r := startServe(t, "--demo")
+	if code, _ := httpGet(t, r.base+"/healthz"); code != 200 {
 		t.Fatalf("/healthz = %d", code)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	select {
-	case err := <-waited:
-		if err != nil {
-			t.Errorf("after SIGTERM: %v, want exit code 0", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the server did not stop within 15 s of SIGTERM")
-	}
+	r.stop(t)
 }

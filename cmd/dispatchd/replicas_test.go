@@ -205,7 +205,9 @@ func TestReplicasShareRedis(t *testing.T) {
 	if code := call(t, "GET", a.base+"/v1/technicians/T1", nil, &got); code != 200 || got.ID != "T1" {
 		t.Fatalf("GET on the restarted A: %d %+v", code, got)
 	}
-	var live struct{ Live *struct{ Position model.Position } }
+	var live struct {
+		Live *struct{ Position model.Position }
+	}
 	if call(t, "GET", a.base+"/v1/technicians/T1", nil, &live); live.Live == nil || live.Live.Position.Lat != 39.90 {
 		t.Errorf("the restarted A lost T1's position: %+v", live.Live)
 	}

@@ -8,20 +8,35 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/bench"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
+	"github.com/dispatchd/dispatchd/store/redisstore"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Both stores serve the API.
+var (
+	_ api.Store = (*store.Memory)(nil)
+	_ api.Store = (*redisstore.Store)(nil)
 )
 
 // serveConfig is what `dispatchd serve` runs with.
 type serveConfig struct {
 	addr            string
 	demo            bool
+	redisURL        string
+	redisPrefix     string
+	maxPlans        int
+	maxBody         int64
+	requestTimeout  time.Duration
+	planTTL         time.Duration
 	shutdownTimeout time.Duration
 	// listening, if set, is told the address once the listener is open
 	// (tests serve on port 0).
@@ -29,17 +44,32 @@ type serveConfig struct {
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd serve [--addr :8080] [--demo] [--shutdown-timeout 30s]"
+	const synopsis = "dispatchd serve [--addr :8080] [--demo] [--redis redis://host:6379/0] [--max-plans N] [--shutdown-timeout 30s]"
 	fs := flagSet("serve")
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
 	fs.BoolVar(&cfg.demo, "demo", false, "load a generated demo day (20 technicians, 200 work orders, today) into the store")
-	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long running requests may take to finish on SIGINT/SIGTERM")
+	fs.StringVar(&cfg.redisURL, "redis", os.Getenv("DISPATCHD_REDIS_URL"), "keep state in the Redis at this URL, shared by replicas (default $DISPATCHD_REDIS_URL; empty: in memory)")
+	fs.StringVar(&cfg.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "prefix of every Redis key, to share a database")
+	fs.IntVar(&cfg.maxPlans, "max-plans", 0, "plans this replica runs at once; more get 429 (default: one per core)")
+	fs.Int64Var(&cfg.maxBody, "max-body", api.DefaultMaxBodyBytes, "largest request body, bytes; larger get 413")
+	fs.DurationVar(&cfg.requestTimeout, "request-timeout", 30*time.Second, "time limit of a request (not of a plan waited for)")
+	fs.DurationVar(&cfg.planTTL, "plan-ttl", store.DefaultPlanTTL, "how long finished plans are kept")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long requests and plans may take to finish before plans are cancelled")
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
 		return err
 	}
-	if cfg.shutdownTimeout <= 0 {
+	switch {
+	case cfg.shutdownTimeout <= 0:
 		return usagef("invalid value %v for flag -shutdown-timeout: want a positive duration", cfg.shutdownTimeout)
+	case cfg.maxPlans < 0:
+		return usagef("invalid value %d for flag -max-plans: want 0 (one per core) or more", cfg.maxPlans)
+	case cfg.maxBody < 1024:
+		return usagef("invalid value %d for flag -max-body: want at least 1024 bytes", cfg.maxBody)
+	case cfg.requestTimeout <= 0:
+		return usagef("invalid value %v for flag -request-timeout: want a positive duration", cfg.requestTimeout)
+	case cfg.planTTL < time.Minute:
+		return usagef("invalid value %v for flag -plan-ttl: want at least a minute", cfg.planTTL)
 	}
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return usagef("invalid value %q for flag -addr: want host:port or :port", cfg.addr)
@@ -48,18 +78,24 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 }
 
 // serve runs the service until ctx is done, then shuts down gracefully:
-// it stops accepting connections and lets running requests finish within
-// the shutdown timeout.
+// it stops accepting connections, lets running requests and plans finish
+// within the shutdown timeout, and cancels the plans still running then
+// (each stores the best plan it found).
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
-	st := store.NewMemory()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st, storeName, closeStore, err := openStore(ctx, cfg, reg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
 	if cfg.demo {
 		if err := loadDemo(ctx, st); err != nil {
 			return err
 		}
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler, err := api.New(api.Options{Store: st, Registry: reg, Logger: log})
+	handler, err := api.New(api.Options{Store: st, Registry: reg, Logger: log, MaxBodyBytes: cfg.maxBody,
+		RequestTimeout: cfg.requestTimeout, MaxPlans: cfg.maxPlans, PlanTTL: cfg.planTTL})
 	if err != nil {
 		return fmt.Errorf("building the API: %w", err)
 	}
@@ -70,10 +106,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("dispatchd serving", "addr", ln.Addr().String(), "store", "memory", "demo", cfg.demo)
+	log.Info("dispatchd serving", "addr", ln.Addr().String(), "store", storeName, "demo", cfg.demo)
 	if cfg.listening != nil {
 		cfg.listening(ln.Addr().String())
 	}
@@ -87,8 +124,18 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	log.Info("shutting down", "timeout", cfg.shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
+	// Plans and requests end together: a request waiting for a plan
+	// returns when the plan ends or is cancelled.
+	var wg sync.WaitGroup
+	var planErr error
+	wg.Go(func() { planErr = handler.Shutdown(sctx) })
+	httpErr := srv.Shutdown(sctx)
+	wg.Wait()
+	if planErr != nil {
+		log.Warn("plans cancelled at shutdown", "err", planErr)
+	}
+	if httpErr != nil {
+		return fmt.Errorf("shutting down: %w", httpErr)
 	}
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving: %w", err)
@@ -97,9 +144,34 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	return nil
 }
 
+// openStore opens the Redis store when a URL is given, else the memory
+// store.
+func openStore(ctx context.Context, cfg serveConfig, reg prometheus.Registerer) (api.Store, string, func(), error) {
+	if cfg.redisURL == "" {
+		return store.NewMemory(), "memory", func() {}, nil
+	}
+	observe, err := api.RedisMetrics(reg)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rs, err := redisstore.Open(octx, cfg.redisURL, redisstore.Options{Prefix: cfg.redisPrefix, Observe: observe})
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("opening the Redis store: %w", err)
+	}
+	return rs, "redis", func() { _ = rs.Close() }, nil
+}
+
+// demoStore is what loading the demo day needs.
+type demoStore interface {
+	PutTechnician(ctx context.Context, t model.Technician) error
+	PutWorkOrder(ctx context.Context, w model.WorkOrder) error
+}
+
 // loadDemo fills the store with a generated day for today, so that a
 // newcomer has technicians and work orders to call the API with.
-func loadDemo(ctx context.Context, st *store.Memory) error {
+func loadDemo(ctx context.Context, st demoStore) error {
 	p, err := bench.GenerateDay(bench.DayOptions{Orders: 200, Technicians: 20, Seed: 1, Date: model.DateOf(time.Now())})
 	if err != nil {
 		return fmt.Errorf("generating the demo day: %w", err)
