@@ -56,14 +56,19 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 			}
 		}
 		base := time.Now()
-		next = func(worker, i int) (*http.Request, error) {
+		ping := func(worker, i int) (string, []byte) {
 			t := day.Technicians[(worker*7919+i)%len(day.Technicians)]
 			// Every ping is newer than the last: a millisecond per request
 			// per worker, workers interleaved.
 			at := base.Add(time.Duration(i*opts.Concurrency+worker) * time.Millisecond)
 			body, _ := json.Marshal(map[string]any{"lat": t.Start.Lat + float64(i%100)*1e-4, "lng": t.Start.Lng, "at": at})
-			rep.BodyBytes = len(body)
-			return http.NewRequestWithContext(ctx, http.MethodPost, opts.URL+"/v1/technicians/"+t.ID+"/location", bytes.NewReader(body))
+			return opts.URL + "/v1/technicians/" + t.ID + "/location", body
+		}
+		_, first := ping(0, 0)
+		rep.BodyBytes = len(first)
+		next = func(worker, i int) (*http.Request, error) {
+			url, body := ping(worker, i)
+			return http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		}
 	case "suggest":
 		day, err := GenerateBusyDay(BusyDayOptions{Technicians: opts.Technicians, Stops: 8, Seed: opts.Seed})

@@ -2,21 +2,32 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"strings"
 	"time"
 
+	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/store"
+	"github.com/dispatchd/dispatchd/store/redisstore"
 )
 
 func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "suggest" {
 		return runBenchSuggest(ctx, args[1:], stdout)
 	}
-	const synopsis = "dispatchd bench --set DIR | dispatchd bench suggest ... (see dispatchd bench suggest -h); dispatchd bench --set DIR [--time-limit 10s] [--iterations N] [--seed 1] [--parallel 1] [--only a,b] [--json FILE]"
+	if len(args) > 0 && args[0] == "http" {
+		return runBenchHTTP(ctx, args[1:], stdout, stderr)
+	}
+	const synopsis = "dispatchd bench --set DIR | dispatchd bench suggest ... | dispatchd bench http ... (see their -h); dispatchd bench --set DIR [--time-limit 10s] [--iterations N] [--seed 1] [--parallel 1] [--only a,b] [--json FILE]"
 	fs := flagSet("bench")
 	set := fs.String("set", "", "directory of instances (Solomon text format) and their bks_distance_only.csv")
 	limit := fs.Duration("time-limit", 0, "budget per instance (default 10s, or none when --iterations is given)")
@@ -97,4 +108,87 @@ func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error
 	}
 	rep.Write(stdout)
 	return nil
+}
+
+func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const synopsis = "dispatchd bench http [--url http://host:port | --redis redis://…] --target location|suggest [--concurrency 32] [--duration 10s] [--technicians 200]"
+	fs := flagSet("bench http")
+	opts := bench.LoadOptions{}
+	redisURL := fs.String("redis", "", "serve in this process over the Redis at this URL (under a key prefix of its own, deleted afterwards); empty: over memory")
+	fs.StringVar(&opts.URL, "url", "", "a running dispatchd to load instead of one served in this process")
+	fs.StringVar(&opts.Target, "target", "location", "location (live position pings) or suggest (stateless suggestions)")
+	fs.IntVar(&opts.Concurrency, "concurrency", 32, "clients sending at once")
+	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long to send")
+	fs.IntVar(&opts.Technicians, "technicians", 200, "technicians: pinged, or in every suggestion body")
+	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed")
+	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
+		return err
+	}
+	switch {
+	case opts.Target != "location" && opts.Target != "suggest":
+		return usagef("invalid value %q for flag -target: want location or suggest", opts.Target)
+	case opts.Concurrency < 1 || opts.Concurrency > 4096:
+		return usagef("invalid value %d for flag -concurrency: want 1 to 4096", opts.Concurrency)
+	case opts.Duration <= 0:
+		return usagef("invalid value %v for flag -duration: want a positive duration", opts.Duration)
+	case opts.Technicians < 1 || opts.Technicians > 100_000:
+		return usagef("invalid value %d for flag -technicians: want 1 to 100000", opts.Technicians)
+	case opts.URL != "" && *redisURL != "":
+		return usagef("give --url or --redis, not both")
+	}
+	if opts.URL == "" {
+		url, stop, err := serveForLoad(ctx, *redisURL, stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		opts.URL = url
+	}
+	rep, err := bench.Load(ctx, opts)
+	if err != nil {
+		return err
+	}
+	rep.Write(stdout)
+	return nil
+}
+
+// serveForLoad serves the API in this process on a loopback port, over
+// Redis (under a fresh prefix, purged at the end) or memory.
+func serveForLoad(ctx context.Context, redisURL string, stderr io.Writer) (string, func(), error) {
+	var st api.Store = store.NewMemory()
+	purge := func() {}
+	if redisURL != "" {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		rs, err := redisstore.Open(ctx, redisURL, redisstore.Options{Prefix: "dispatchd-bench:" + hex.EncodeToString(b[:]) + ":"})
+		if err != nil {
+			return "", nil, fmt.Errorf("opening the Redis store: %w", err)
+		}
+		st = rs
+		purge = func() {
+			pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = rs.Purge(pctx)
+			rs.Close()
+		}
+	}
+	handler, err := api.New(api.Options{Store: st, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		purge()
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		purge()
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		_ = handler.Shutdown(sctx)
+		purge()
+	}, nil
 }

@@ -5,6 +5,8 @@
 //	dispatchd gen --orders N --technicians N      print a generated day
 //	dispatchd solve [--format json|solomon] FILE  plan a problem
 //	dispatchd bench --set DIR                     gap to best-known results
+//	dispatchd bench suggest                       suggestion latency in process
+//	dispatchd bench http --target location|suggest  HTTP throughput and latency
 //	dispatchd validate FILE|-                     check a problem document
 //
 // It wires the packages together and is the only place that reads flags,
@@ -43,7 +45,7 @@ func commands() []command {
 		{"serve", "run the HTTP service", runServe},
 		{"gen", "print a generated field-service day as problem JSON", runGen},
 		{"solve", "plan a problem (JSON or Solomon VRPTW) and print the plan", runSolve},
-		{"bench", "solve a benchmark set and report the gap to best-known results", runBench},
+		{"bench", "benchmarks: a set against best-known results; bench suggest; bench http (load)", runBench},
 		{"validate", "check a problem document and name every bad field", runValidate},
 	}
 }

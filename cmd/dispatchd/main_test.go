@@ -46,6 +46,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate"}, "want one problem file"},
 		{[]string{"validate", "a.json", "b.json"}, `unexpected argument "b.json"`},
 		{[]string{"validate", "/does/not/exist.json"}, "reading /does/not/exist.json: no such file or directory"},
+		{[]string{"bench", "http", "--target", "plans"}, `invalid value "plans" for flag -target`},
+		{[]string{"bench", "http", "--concurrency", "0"}, "invalid value 0 for flag -concurrency"},
+		{[]string{"bench", "http", "--duration", "0s"}, "invalid value 0s for flag -duration"},
+		{[]string{"bench", "http", "--technicians", "0"}, "invalid value 0 for flag -technicians"},
+		{[]string{"bench", "http", "--url", "http://x", "--redis", "redis://y"}, "give --url or --redis, not both"},
 	}
 	for _, tt := range tests {
 		code, out, errOut := runCmd(t, "", tt.args...)

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -210,5 +212,39 @@ func TestReplicasShareRedis(t *testing.T) {
 	}
 	if call(t, "GET", a.base+"/v1/technicians/T1", nil, &live); live.Live == nil || live.Live.Position.Lat != 39.90 {
 		t.Errorf("the restarted A lost T1's position: %+v", live.Live)
+	}
+}
+
+// TestBenchHTTP runs the load generator briefly against a server in this
+// process, over memory and over the real Redis, and reads its report.
+func TestBenchHTTP(t *testing.T) {
+	redisURL := testRedisURL(t)
+	for _, tt := range []struct{ name, target, redis string }{
+		{"location/memory", "location", ""},
+		{"location/redis", "location", redisURL},
+		{"suggest/redis", "suggest", redisURL},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"bench", "http", "--target", tt.target, "--concurrency", "2", "--duration", "300ms", "--technicians", "20"}
+			if tt.redis != "" {
+				args = append(args, "--redis", tt.redis)
+			}
+			code, out, errOut := runCmd(t, "", args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var n, errs int
+			if _, err := fmt.Sscanf(out, tt.target+": %d requests", &n); err != nil || n == 0 {
+				t.Fatalf("report %q: want some requests (%v)", out, err)
+			}
+			if i := strings.Index(out, "requests/s, "); i < 0 {
+				t.Fatalf("report %q has no error count", out)
+			} else if _, err := fmt.Sscanf(out[i+len("requests/s, "):], "%d errors", &errs); err != nil || errs != 0 {
+				t.Fatalf("report %q: %d errors (%v)", out, errs, err)
+			}
+			if !strings.Contains(out, "p99 ") {
+				t.Errorf("report %q has no p99", out)
+			}
+		})
 	}
 }
