@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -26,18 +27,20 @@ func FuzzDecodeRequests(f *testing.F) {
 	f.Add([]byte(`{"technicians":[],"work_orders":[],"time_limit_s":1}`))
 	f.Add([]byte(`{"lat":39.7,"lng":-104.9,"at":"2026-11-23T09:00:00-07:00"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		fastAgrees[planRequest](t, data)
+		fastAgrees[model.Technician](t, data)
+		fastAgrees[locationBody](t, data)
+		fastAgrees[slotsRequest](t, data)
 		var plan planRequest
-		if model.Decode(data, &plan) == nil && plan.Problem.Validate() == nil {
+		if decodeJSON(data, &plan) == nil && plan.Problem.Validate() == nil {
 			stable(t, &plan, func() any { return &planRequest{} })
 		}
 		var tech model.Technician
-		if model.Decode(data, &tech) == nil && tech.Validate() == nil {
+		if decodeJSON(data, &tech) == nil && tech.Validate() == nil {
 			stable(t, &tech, func() any { return &model.Technician{} })
 		}
-		var loc locationBody
-		_ = model.Decode(data, &loc)
 		var req slotsRequest
-		if model.Decode(data, &req) != nil || req.WorkOrder == nil || req.Technicians == nil {
+		if decodeJSON(data, &req) != nil || req.WorkOrder == nil || req.Technicians == nil {
 			return
 		}
 		day, errs := req.day()
@@ -70,5 +73,21 @@ func stable(t *testing.T, v any, fresh func() any) {
 	second, _ := json.Marshal(again)
 	if string(first) != string(second) {
 		t.Fatalf("not stable:\n%s\n%s", first, second)
+	}
+}
+
+// fastAgrees checks decodeJSON against model.Decode on one document: both
+// accept it with the same value, or both refuse it with the same errors.
+func fastAgrees[T any](t *testing.T, data []byte) {
+	t.Helper()
+	var fast, slow T
+	errFast, errSlow := decodeJSON(data, &fast), model.Decode(data, &slow)
+	switch {
+	case (errFast == nil) != (errSlow == nil):
+		t.Fatalf("%T from %q: decodeJSON says %v, model.Decode says %v", fast, data, errFast, errSlow)
+	case errFast != nil && errFast.Error() != errSlow.Error():
+		t.Fatalf("%T from %q: decodeJSON says %v, model.Decode says %v", fast, data, errFast, errSlow)
+	case errFast == nil && !reflect.DeepEqual(fast, slow):
+		t.Fatalf("%T from %q: decodeJSON gives %+v, model.Decode %+v", fast, data, fast, slow)
 	}
 }
