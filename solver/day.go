@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/dispatchd/dispatchd/geo"
@@ -63,16 +64,19 @@ type State struct {
 	free   []int64
 	legs   []int32
 
-	hav     geo.Haversine
-	matrix  *geo.Matrix
-	places  []geo.Prepared // haversine: every place of the table
-	cells   map[h3.Cell][]int32
-	maxLeg  []float64 // per technician: longest great-circle leg, metres
-	byLeg   []int32   // technicians by maxLeg, longest first
-	latest  int64     // latest end of any shift, with overtime
-	indexed bool      // the H3 index covers every technician
-	prof    *profiles
-	techIDs map[string]int32
+	hav    geo.Haversine
+	matrix *geo.Matrix
+	places []geo.Prepared // haversine: every place of the table
+	cells  map[h3.Cell][]int32
+	maxLeg []float64 // per technician: longest great-circle leg, metres
+	byLeg  []int32   // technicians by maxLeg, longest first
+	latest int64     // latest end of any shift, with overtime
+	// indexable says the H3 search can be used (haversine travel);
+	// index builds the H3 index once, when a search first needs it.
+	indexable bool
+	index     sync.Once
+	prof      *profiles
+	techIDs   map[string]int32
 }
 
 // cellResolution is the H3 resolution of the suggestion index: cells
@@ -143,7 +147,7 @@ func NewState(day Day) (*State, error) {
 		for _, l := range locs.places {
 			st.places = append(st.places, geo.Prepare(l))
 		}
-		st.buildIndex()
+		st.indexable = true
 	}
 	return st, nil
 }
@@ -366,7 +370,6 @@ func (st *State) buildIndex() {
 		st.byLeg[v] = int32(v)
 	}
 	slices.SortStableFunc(st.byLeg, func(a, b int32) int { return cmp.Compare(st.maxLeg[b], st.maxLeg[a]) })
-	st.indexed = true
 }
 
 // validateDay checks a day: the technicians and orders as a problem, the
@@ -378,44 +381,47 @@ func validateDay(day Day) error {
 	if err := p.Validate(); errors.As(err, &ve) {
 		errs = append(errs, ve.Errors...)
 	}
-	techs := map[string]bool{}
+	techs := make(map[string]bool, len(day.Technicians))
 	for _, t := range day.Technicians {
 		techs[t.ID] = true
 	}
-	orders := map[string]bool{}
+	orders := make(map[string]bool, len(day.Orders))
 	for _, w := range day.Orders {
 		orders[w.ID] = true
 	}
-	routed := map[string]int{}
-	onRoute := map[string]string{}
+	// Paths are spelt out only for an error: a valid day of thousands of
+	// stops should not pay for thousands of strings.
+	type place struct{ route, stop int }
+	stopPath := func(p place) string { return fmt.Sprintf("routes[%d].stops[%d]", p.route, p.stop) }
+	routed := make(map[string]int, len(day.Routes))
+	onRoute := make(map[string]place, len(day.Orders))
 	for i, r := range day.Routes {
-		path := fmt.Sprintf("routes[%d]", i)
 		switch j, dup := routed[r.TechnicianID]; {
 		case !techs[r.TechnicianID]:
-			errs = append(errs, model.FieldError{Field: path + ".technician_id", Message: fmt.Sprintf("unknown technician %q", r.TechnicianID)})
+			errs = append(errs, model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: fmt.Sprintf("unknown technician %q", r.TechnicianID)})
 		case dup:
-			errs = append(errs, model.FieldError{Field: path + ".technician_id", Message: fmt.Sprintf("a second route for %s (also routes[%d])", r.TechnicianID, j)})
+			errs = append(errs, model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: fmt.Sprintf("a second route for %s (also routes[%d])", r.TechnicianID, j)})
 		default:
 			routed[r.TechnicianID] = i
 		}
 		for k, s := range r.Stops {
-			sp := fmt.Sprintf("%s.stops[%d]", path, k)
+			here := place{i, k}
 			if s.Start.IsZero() {
-				errs = append(errs, model.FieldError{Field: sp + ".start", Message: "missing"})
+				errs = append(errs, model.FieldError{Field: stopPath(here) + ".start", Message: "missing"})
 			}
 			if s.IsBreak() {
 				if s.End.Before(s.Start) {
-					errs = append(errs, model.FieldError{Field: sp + ".end", Message: "before start"})
+					errs = append(errs, model.FieldError{Field: stopPath(here) + ".end", Message: "before start"})
 				}
 				continue
 			}
 			switch prev, twice := onRoute[s.WorkOrderID]; {
 			case !orders[s.WorkOrderID]:
-				errs = append(errs, model.FieldError{Field: sp + ".work_order_id", Message: fmt.Sprintf("unknown work order %q: give it in work_orders", s.WorkOrderID)})
+				errs = append(errs, model.FieldError{Field: stopPath(here) + ".work_order_id", Message: fmt.Sprintf("unknown work order %q: give it in work_orders", s.WorkOrderID)})
 			case twice:
-				errs = append(errs, model.FieldError{Field: sp + ".work_order_id", Message: fmt.Sprintf("%s is also on %s", s.WorkOrderID, prev)})
+				errs = append(errs, model.FieldError{Field: stopPath(here) + ".work_order_id", Message: fmt.Sprintf("%s is also on %s", s.WorkOrderID, stopPath(prev))})
 			default:
-				onRoute[s.WorkOrderID] = sp
+				onRoute[s.WorkOrderID] = here
 			}
 		}
 	}

@@ -66,27 +66,28 @@
 //
 // NewState compiles a day in progress once: each technician's remaining
 // route starts where and when they are free (after the stop they are on or
-// driving to, else at their live position), qualifications become integer
-// tables, and the places of every remaining day go into an H3 index.
-// Suggest then finds each technician's best insertion of the order with
-// the same constant-time checks as Plan, grades six criteria 0–100
-// between fixed best and worst values (added travel, lateness and SLA
-// risk, skill surplus, preferred technician, workload, wait until service
-// by priority) and combines them by the policy's weights.
+// driving to, else at their live position) and qualifications become
+// integer tables. Suggest then finds each technician's best insertion of
+// the order with the same constant-time checks as Plan, grades six
+// criteria 0–100 between fixed best and worst values (added travel,
+// lateness and SLA risk, skill surplus, preferred technician, workload,
+// wait until service by priority) and combines them by the policy's
+// weights. Most technicians are ruled out on flat arrays, in
+// microseconds; a route is searched only if the technician's exact static
+// grades and earliest possible start could rank.
 //
-// It searches ring by ring of H3 cells outward from the order and stops
-// when no technician farther out can beat the k-th best score: one whose
-// every place is beyond radius r adds at least 2r minus their longest leg
-// of travel and cannot start before r's drive from now, which bounds each
-// criterion. Each technician's route is searched only if their exact
-// static grades and earliest possible start could rank. The answer is
-// therefore the exhaustive one (tested on 220 random days). How early the
-// search stops depends on the weights: the default policy weighs the wait
-// until service ten times the travel, so a free technician far away can
-// beat a busy one nearby, and most technicians must be looked at; they
-// are ruled out on flat arrays, in microseconds. Measured with dispatchd
-// bench suggest, 8 stops a route: p99 0.55 ms for 1,000 technicians and
-// 5.2 ms for 10,000.
+// By default Suggest evaluates every technician. SuggestOptions.Pruned
+// instead searches ring by ring of H3 cells outward from the order and
+// stops when no technician farther out can beat the k-th best score: one
+// whose every place is beyond radius r adds at least 2r minus their
+// longest leg of travel and cannot start before r's drive from now, which
+// bounds each criterion, so the answer is the exhaustive one (tested on
+// 220 random days). On a metro it does not pay: the default policy weighs
+// the wait until service ten times the travel, so a free technician far
+// away can beat a busy one nearby, and the search reaches 91–95% of the
+// crew while walking rings. Measured with dispatchd bench suggest, 8 stops
+// a route, p50/p99: 1,000 technicians 165/497 µs evaluating everyone,
+// 225/608 µs pruned; 10,000 technicians 1.42/3.89 ms against 2.03/7.00 ms.
 //
 // # Explanations
 //

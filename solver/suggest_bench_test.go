@@ -37,3 +37,35 @@ func BenchmarkSuggest(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSuggestOneShot compiles a busy day of 200 technicians and asks
+// it one suggestion, as the service does for every request: by default
+// (every technician evaluated) and with the H3 index built for the one
+// query, which a single query does not earn back.
+func BenchmarkSuggestOneShot(b *testing.B) {
+	day, err := bench.GenerateBusyDay(bench.BusyDayOptions{Technicians: 200, Stops: 8, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	orders := bench.GenerateOrders(64, 2, day.Technicians)
+	for _, tt := range []struct {
+		name string
+		opts solver.SuggestOptions
+	}{{"default", solver.SuggestOptions{}}, {"pruned", solver.SuggestOptions{Pruned: true}}} {
+		b.Run(tt.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				st, err := solver.NewState(day)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := solver.Suggest(ctx, st, orders[i%len(orders)], tt.opts); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dispatchd/dispatchd/bench"
@@ -41,7 +42,7 @@ func TestSuggestPrunedEqualsExhaustive(t *testing.T) {
 		day, st := busyDay(t, techs, stops, seed, now)
 		for k, o := range bench.GenerateOrders(2, seed+1000, day.Technicians) {
 			limit := 1 + int(seed+uint64(k))%8
-			got, err := solver.Suggest(ctx, st, o, solver.SuggestOptions{Limit: limit})
+			got, err := solver.Suggest(ctx, st, o, solver.SuggestOptions{Limit: limit, Pruned: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -345,4 +346,37 @@ func TestSuggestValidation(t *testing.T) {
 			t.Errorf("NewState errors %s lack %s", got, want)
 		}
 	}
+}
+
+// TestSuggestConcurrent asks one state for suggestions from several
+// goroutines at once, the first pruned ones racing to build the H3 index:
+// every answer is the one asked alone (run with -race).
+func TestSuggestConcurrent(t *testing.T) {
+	day, st := busyDay(t, 120, 6, 7, 10*60+30)
+	orders := bench.GenerateOrders(24, 70, day.Technicians)
+	want := make([]model.Suggestions, len(orders))
+	_, alone := busyDay(t, 120, 6, 7, 10*60+30)
+	for i, o := range orders {
+		s, err := solver.Suggest(context.Background(), alone, o, solver.SuggestOptions{Exhaustive: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = s
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i, o := range orders {
+				got, err := solver.Suggest(context.Background(), st, o, solver.SuggestOptions{Pruned: g%2 == 0})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !sameCandidates(got.Candidates, want[i].Candidates) {
+					t.Errorf("goroutine %d, order %s: %s, want %s", g, o.ID, summary(got.Candidates), summary(want[i].Candidates))
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -84,13 +84,14 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error {
-	const synopsis = "dispatchd bench suggest [--technicians 1000] [--stops 8] [--requests 10000] [--seed 1]"
+	const synopsis = "dispatchd bench suggest [--technicians 1000] [--stops 8] [--requests 10000] [--seed 1] [--pruned]"
 	fs := flagSet("bench suggest")
 	opts := bench.SuggestOptions{}
 	fs.IntVar(&opts.Technicians, "technicians", 1000, "technicians, each with a full route")
 	fs.IntVar(&opts.Stops, "stops", 8, "jobs on each technician's route")
 	fs.IntVar(&opts.Requests, "requests", 10000, "suggestions to time, one after the other")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed of the day and the orders")
+	fs.BoolVar(&opts.Pruned, "pruned", false, "search outward from the order by H3 rings instead of evaluating every technician")
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
 		return err
 	}
