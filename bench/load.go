@@ -22,7 +22,10 @@ type LoadOptions struct {
 	Concurrency int
 	Duration    time.Duration
 	Technicians int
-	Seed        uint64
+	// Stops is the number of jobs on each technician's route in a
+	// suggestion body (their orders ride along in work_orders).
+	Stops int
+	Seed  uint64
 }
 
 // LoadReport is the outcome of a load run.
@@ -71,7 +74,7 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 			return http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		}
 	case "suggest":
-		day, err := GenerateBusyDay(BusyDayOptions{Technicians: opts.Technicians, Stops: 8, Seed: opts.Seed})
+		day, err := GenerateBusyDay(BusyDayOptions{Technicians: opts.Technicians, Stops: opts.Stops, Seed: opts.Seed})
 		if err != nil {
 			return rep, err
 		}

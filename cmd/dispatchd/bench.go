@@ -112,7 +112,7 @@ func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error
 }
 
 func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd bench http [--url http://host:port | --redis redis://…] --target location|suggest [--concurrency 32] [--duration 10s] [--technicians 200]"
+	const synopsis = "dispatchd bench http [--url http://host:port | --redis redis://…] --target location|suggest [--concurrency 32] [--duration 10s] [--technicians 200] [--stops 8]"
 	fs := flagSet("bench http")
 	opts := bench.LoadOptions{}
 	redisURL := fs.String("redis", "", "serve in this process over the Redis at this URL (under a key prefix of its own, deleted afterwards); empty: over memory")
@@ -121,6 +121,7 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&opts.Concurrency, "concurrency", 32, "clients sending at once")
 	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long to send")
 	fs.IntVar(&opts.Technicians, "technicians", 200, "technicians: pinged, or in every suggestion body")
+	fs.IntVar(&opts.Stops, "stops", 8, "jobs on each technician's route in a suggestion body")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed")
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
 		return err
@@ -134,6 +135,8 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usagef("invalid value %v for flag -duration: want a positive duration", opts.Duration)
 	case opts.Technicians < 1 || opts.Technicians > 100_000:
 		return usagef("invalid value %d for flag -technicians: want 1 to 100000", opts.Technicians)
+	case opts.Stops < 0 || opts.Stops > 50:
+		return usagef("invalid value %d for flag -stops: want 0 to 50", opts.Stops)
 	case opts.URL != "" && *redisURL != "":
 		return usagef("give --url or --redis, not both")
 	}

@@ -43,6 +43,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--addr", "no-port"}, `invalid value "no-port" for flag -addr`},
 		{[]string{"serve", "--shutdown-timeout", "-1s"}, "invalid value -1s for flag -shutdown-timeout"},
 		{[]string{"serve", "--demo=maybe"}, `invalid boolean value "maybe" for -demo`},
+		{[]string{"serve", "--log-level", "loud"}, `invalid value "loud" for flag -log-level`},
+		{[]string{"serve", "--log-format", "xml"}, `invalid value "xml" for flag -log-format`},
+		{[]string{"bench", "http", "--stops", "51"}, "invalid value 51 for flag -stops"},
 		{[]string{"validate"}, "want one problem file"},
 		{[]string{"validate", "a.json", "b.json"}, `unexpected argument "b.json"`},
 		{[]string{"validate", "/does/not/exist.json"}, "reading /does/not/exist.json: no such file or directory"},
@@ -226,4 +229,27 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("/healthz = %d", code)
 	}
 	r.stop(t)
+}
+
+// TestServeLogsJSON runs the binary with --log-format json: every line it
+// writes, the request log included, is a JSON object with a message.
+func TestServeLogsJSON(t *testing.T) {
+	r := startServe(t, "--demo", "--log-format", "json")
+	if code, _ := httpGet(t, r.base+"/v1/technicians"); code != 200 {
+		t.Fatalf("/v1/technicians = %d", code)
+	}
+	r.stop(t)
+	requests := 0
+	for _, line := range r.logLines() {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec["msg"] == nil {
+			t.Errorf("not a JSON log record: %s", line)
+		}
+		if rec["route"] == "/v1/technicians" {
+			requests++
+		}
+	}
+	if requests != 1 {
+		t.Errorf("%d request records for /v1/technicians, want 1", requests)
+	}
 }

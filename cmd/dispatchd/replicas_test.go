@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -63,6 +64,18 @@ func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n"
 type replica struct {
 	cmd  *exec.Cmd
 	base string
+
+	mu   sync.Mutex
+	logs []string // stderr, a line each
+	done chan struct{}
+}
+
+// logLines returns what the server logged, once it has exited.
+func (r *replica) logLines() []string {
+	<-r.done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.logs)
 }
 
 // startServe runs `dispatchd serve` with args and waits for it to listen.
@@ -78,14 +91,19 @@ func startServe(t *testing.T, args ...string) *replica {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	lines := bufio.NewScanner(stderr)
-	addr := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	addr := regexp.MustCompile(`addr"?[=:]"?(127\.0\.0\.1:\d+)`)
 	for lines.Scan() {
 		if m := addr.FindStringSubmatch(lines.Text()); m != nil {
+			r := &replica{cmd: cmd, base: "http://" + m[1], logs: []string{lines.Text()}, done: make(chan struct{})}
 			go func() {
-				for lines.Scan() { // drain the request log
+				defer close(r.done)
+				for lines.Scan() {
+					r.mu.Lock()
+					r.logs = append(r.logs, lines.Text())
+					r.mu.Unlock()
 				}
 			}()
-			return &replica{cmd: cmd, base: "http://" + m[1]}
+			return r
 		}
 	}
 	t.Fatal("the server never said where it listens")

@@ -44,7 +44,7 @@ type serveConfig struct {
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd serve [--addr :8080] [--demo] [--redis redis://host:6379/0] [--max-plans N] [--shutdown-timeout 30s]"
+	const synopsis = "dispatchd serve [--addr :8080] [--demo] [--redis redis://host:6379/0] [--max-plans N] [--shutdown-timeout 30s] [--log-level info] [--log-format text|json]"
 	fs := flagSet("serve")
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
@@ -56,8 +56,24 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.DurationVar(&cfg.requestTimeout, "request-timeout", 30*time.Second, "time limit of a request (not of a plan waited for)")
 	fs.DurationVar(&cfg.planTTL, "plan-ttl", store.DefaultPlanTTL, "how long finished plans are kept")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long requests and plans may take to finish before plans are cancelled")
+	logLevel := fs.String("log-level", "info", "least level logged: debug, info (every request), warn or error")
+	logFormat := fs.String("log-format", "text", "log lines as text (key=value) or json")
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
 		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usagef("invalid value %q for flag -log-level: want debug, info, warn or error", *logLevel)
+	}
+	handlerOpts := &slog.HandlerOptions{Level: level}
+	var handler slog.Handler
+	switch *logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, handlerOpts)
+	case "json":
+		handler = slog.NewJSONHandler(stderr, handlerOpts)
+	default:
+		return usagef("invalid value %q for flag -log-format: want text or json", *logFormat)
 	}
 	switch {
 	case cfg.shutdownTimeout <= 0:
@@ -74,7 +90,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return usagef("invalid value %q for flag -addr: want host:port or :port", cfg.addr)
 	}
-	return serve(ctx, cfg, slog.New(slog.NewTextHandler(stderr, nil)))
+	return serve(ctx, cfg, slog.New(handler))
 }
 
 // serve runs the service until ctx is done, then shuts down gracefully:
