@@ -84,7 +84,7 @@ func TestRedisOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ts := serveWith(t, api.Options{Store: st, RequestTimeout: 3 * time.Second})
+	ts := serveWith(t, api.Options{Store: st, RequestTimeout: 3 * time.Second, Clock: func() time.Time { return at(9, 30) }})
 	u := ts.URL
 	expect(t, "create T1", do(t, "PUT", u+"/v1/technicians/T1", storetest.Technician("T1")), 201, nil)
 

@@ -94,7 +94,8 @@ func TestEveryRoute(t *testing.T) {
 	stores(t, func(t *testing.T, st api.Store) {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector())
-		ts := serveWith(t, api.Options{Store: st, Registry: reg, MaxPlans: 1, DefaultPlanTime: 2 * time.Second})
+		ts := serveWith(t, api.Options{Store: st, Registry: reg, MaxPlans: 1, DefaultPlanTime: 2 * time.Second,
+			Clock: func() time.Time { return at(9, 30) }})
 		u := ts.URL
 		expect(t, "healthz", do(t, "GET", u+"/healthz", nil), 200, nil)
 		expect(t, "readyz", do(t, "GET", u+"/readyz", nil), 200, nil)
@@ -135,6 +136,9 @@ func TestEveryRoute(t *testing.T) {
 		}
 		expectProblem(t, "ping unknown", do(t, "POST", u+"/v1/technicians/T9/location", map[string]any{"lat": 39.75, "lng": -104.98, "at": at(9, 0)}), 404, "")
 		expectProblem(t, "bad ping", do(t, "POST", u+"/v1/technicians/T1/location", map[string]any{"lat": 95, "lng": -104.98, "at": at(9, 1)}), 400, "lat")
+		// The clock says 09:30: a fix stamped 09:45 comes from a device whose
+		// clock is wrong, and would pin T1 there if kept.
+		expectProblem(t, "ping from the future", do(t, "POST", u+"/v1/technicians/T1/location", map[string]any{"lat": 39.76, "lng": -104.98, "at": at(9, 45)}), 400, "at")
 		expect(t, "get T1 live", do(t, "GET", u+"/v1/technicians/T1", nil), 200, &view)
 		if view.Live == nil || view.Live.Position.Lat != 39.75 || !view.Live.Position.At.Equal(at(9, 0)) {
 			t.Errorf("T1 live = %+v, want the 09:00 fix", view.Live)

@@ -98,7 +98,20 @@ type Options struct {
 	// Travel is the travel model for schedules read from the store; nil
 	// means haversine with geo's defaults.
 	Travel *model.Travel
+	// Clock tells the time: the now of suggestions against the store, and
+	// what a position's timestamp may not run ahead of. Nil means
+	// time.Now; tests fix it.
+	Clock func() time.Time
+	// MaxClockSkew is how far ahead of the Clock a position's timestamp
+	// may be; zero means DefaultMaxClockSkew. A device whose clock runs
+	// ahead would otherwise pin its technician: no true, older fix could
+	// replace the one from the future.
+	MaxClockSkew time.Duration
 }
+
+// DefaultMaxClockSkew is how far ahead of the server's clock a position may
+// be stamped when Options names no limit.
+const DefaultMaxClockSkew = 5 * time.Minute
 
 // Server is dispatchd's HTTP handler.
 type Server struct {
@@ -143,6 +156,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxPlanTime == 0 {
 		opts.MaxPlanTime = 10 * time.Minute
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.MaxClockSkew == 0 {
+		opts.MaxClockSkew = DefaultMaxClockSkew
 	}
 	if opts.PlanTTL == 0 {
 		opts.PlanTTL = store.DefaultPlanTTL

@@ -130,7 +130,7 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestReque
 // no copy: a position posted to any replica counts at once.
 func (s *Server) storedDay(ctx context.Context, now time.Time) (solver.Day, error) {
 	if now.IsZero() {
-		now = time.Now()
+		now = s.opts.Clock()
 	}
 	techs, err := s.store.ListTechnicians(ctx)
 	if err != nil {

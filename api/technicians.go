@@ -205,8 +205,17 @@ func (s *Server) postLocation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := model.Position{TechnicianID: id, Lat: body.Lat, Lng: body.Lng, At: body.At}
-	if err := p.Validate(); err != nil {
-		s.invalid(w, r, err)
+	var errs []model.FieldError
+	var ve *model.ValidationError
+	if err := p.Validate(); errors.As(err, &ve) {
+		errs = ve.Errors
+	}
+	if now := s.opts.Clock(); p.At.After(now.Add(s.opts.MaxClockSkew)) {
+		errs = append(errs, model.FieldError{Field: "at", Message: fmt.Sprintf("%s is %v ahead of the server's clock (%s); more than %v means the device's clock is wrong",
+			p.At.Format(time.RFC3339), p.At.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339), s.opts.MaxClockSkew)})
+	}
+	if len(errs) > 0 {
+		s.invalid(w, r, &model.ValidationError{Errors: errs})
 		return
 	}
 	applied, err := s.store.UpdatePosition(r.Context(), p, body.Status)
