@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/store/redisstore"
@@ -106,4 +111,69 @@ func TestRedisOutage(t *testing.T) {
 	if err := st.Ping(ctx); err != nil {
 		t.Errorf("the store did not reconnect: %v", err)
 	}
+}
+
+// TestClientGoneIsNotAnOutage hangs up on a location ping while Redis (one
+// of the test's own, paused with CLIENT PAUSE) holds it: the request is
+// recorded as 499, not as a 503 or a Redis error that would page someone.
+func TestClientGoneIsNotAnOutage(t *testing.T) {
+	rs := startRedis(t)
+	reg := prometheus.NewRegistry()
+	observe, err := api.RedisMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := redisstore.Open(t.Context(), rs.url(), redisstore.Options{Observe: observe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ts := serveWith(t, api.Options{Store: st, Registry: reg, Clock: func() time.Time { return at(9, 30) }})
+	expect(t, "create T1", do(t, "PUT", ts.URL+"/v1/technicians/T1", storetest.Technician("T1")), 201, nil)
+
+	admin := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", rs.port)})
+	defer admin.Close()
+	if err := admin.Do(t.Context(), "CLIENT", "PAUSE", "3000", "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/technicians/T1/location",
+		strings.NewReader(`{"lat":39.7,"lng":-104.9,"at":"2026-11-23T09:00:00-07:00"}`))
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the ping answered %d while Redis was paused", resp.StatusCode)
+	}
+	if err := admin.Do(t.Context(), "CLIENT", "UNPAUSE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	const abandoned = `route="/v1/technicians/{id}/location",status="499"} 1`
+	var metrics string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if metrics = do(t, "GET", ts.URL+"/metrics", nil).body; strings.Contains(metrics, abandoned) {
+			break
+		}
+	}
+	if !strings.Contains(metrics, abandoned) {
+		t.Fatalf("no 499 recorded for the abandoned ping:\n%s", grepLines(metrics, "location"))
+	}
+	if strings.Contains(metrics, `status="503"`) || strings.Contains(metrics, "dispatchd_redis_errors_total{") {
+		t.Errorf("an abandoned request counted as an outage:\n%s", grepLines(metrics, "503", "redis_errors"))
+	}
+	// Redis is fine: the next ping goes through.
+	expect(t, "ping after", do(t, "POST", ts.URL+"/v1/technicians/T1/location", map[string]any{"lat": 39.7, "lng": -104.9, "at": at(9, 1)}), 200, nil)
+}
+
+// grepLines returns the lines of text that contain any of words.
+func grepLines(text string, words ...string) string {
+	var out []string
+	for line := range strings.SplitSeq(text, "\n") {
+		for _, w := range words {
+			if strings.Contains(line, w) {
+				out = append(out, line)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -104,7 +105,7 @@ func RedisMetrics(reg prometheus.Registerer) (func(command string, took time.Dur
 	}, []string{"command"})
 	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dispatchd_redis_errors_total",
-		Help: "Redis commands that failed (not counting a missing key), by command.",
+		Help: "Redis commands that failed (not counting a missing key or a caller that went away), by command.",
 	}, []string{"command"})
 	for _, c := range []prometheus.Collector{latency, errs} {
 		if err := reg.Register(c); err != nil {
@@ -113,7 +114,8 @@ func RedisMetrics(reg prometheus.Registerer) (func(command string, took time.Dur
 	}
 	return func(command string, took time.Duration, err error) {
 		latency.WithLabelValues(command).Observe(took.Seconds())
-		if err != nil {
+		// A request abandoned by its client is not Redis failing.
+		if err != nil && !errors.Is(err, context.Canceled) {
 			errs.WithLabelValues(command).Inc()
 		}
 	}, nil

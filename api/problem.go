@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -35,10 +36,21 @@ func writeProblemDoc(w http.ResponseWriter, p Problem) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
+// StatusClientClosedRequest is the status recorded for a request whose
+// client went away before the answer, as nginx records it.
+const StatusClientClosedRequest = 499
+
 // storeError answers a failed store call: 404 for a missing record (naming
-// the path's id), 503 when the store is unreachable, 500 otherwise.
+// the path's id), 503 when the store is unreachable, 500 otherwise, and
+// 499 when the client hung up, whatever the store said.
 func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
+	case errors.Is(r.Context().Err(), context.Canceled):
+		// The client hung up mid-request: nobody reads the answer, and the
+		// store is not to blame. 499 (as nginx logs it) keeps it out of
+		// the 5xx a dashboard alerts on.
+		s.log.InfoContext(r.Context(), "client went away", "err", err)
+		writeProblem(w, r, StatusClientClosedRequest, "client closed request", "the client went away before the answer")
 	case errors.Is(err, store.ErrNotFound):
 		writeProblem(w, r, http.StatusNotFound, "not found", err.Error(),
 			model.FieldError{Field: "id", Message: "no record with id " + chi.URLParam(r, "id")})

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,7 +22,7 @@ func (o observer) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		start := time.Now()
 		err := next(ctx, cmd)
-		o(cmd.Name(), time.Since(start), observed(err))
+		o(cmd.Name(), time.Since(start), observed(cmd, err))
 		return err
 	}
 }
@@ -38,25 +39,47 @@ func (o observer) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 		if len(cmds) > 0 && cmds[0].Name() == "multi" {
 			name = "multi"
 		}
-		reported := observed(err)
+		var reported error
 		for _, c := range cmds {
 			if reported != nil {
 				break
 			}
-			reported = observed(c.Err())
+			reported = observed(c, c.Err())
+		}
+		if reported == nil && !errors.Is(err, firstErr(cmds)) {
+			reported = err // the pipeline failed as a whole
 		}
 		o(name, took, reported)
 		return err
 	}
 }
 
-// observed is the error Observe sees: nil for a missing key, which is an
-// answer rather than a failure.
-func observed(err error) error {
-	if errors.Is(err, redis.Nil) {
+// observed is the error Observe sees of a command: nil for the answers
+// that are part of normal work rather than failures — a missing key; a
+// script not yet cached (Script.Run then sends it with EVAL); and a CLIENT
+// subcommand an older server does not know, which go-redis tries on every
+// new connection (SETINFO, MAINT_NOTIFICATIONS) and does without.
+func observed(cmd redis.Cmder, err error) error {
+	switch {
+	case err == nil, errors.Is(err, redis.Nil):
+		return nil
+	case strings.HasPrefix(err.Error(), "NOSCRIPT"):
+		return nil
+	case cmd.Name() == "client" && strings.HasPrefix(err.Error(), "ERR unknown subcommand"):
 		return nil
 	}
 	return err
+}
+
+// firstErr is the first error among the commands of a pipeline, which
+// go-redis also returns as the pipeline's.
+func firstErr(cmds []redis.Cmder) error {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var _ redis.Hook = observer(nil)
