@@ -239,7 +239,7 @@ func TestServeLogsJSON(t *testing.T) {
 		t.Fatalf("/v1/technicians = %d", code)
 	}
 	r.stop(t)
-	requests := 0
+	requests, gogc := 0, 0.0
 	for _, line := range r.logLines() {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec["msg"] == nil {
@@ -248,8 +248,14 @@ func TestServeLogsJSON(t *testing.T) {
 		if rec["route"] == "/v1/technicians" {
 			requests++
 		}
+		if rec["msg"] == "garbage collector" {
+			gogc, _ = rec["gogc"].(float64)
+		}
 	}
 	if requests != 1 {
 		t.Errorf("%d request records for /v1/technicians, want 1", requests)
+	}
+	if os.Getenv("GOGC") == "" && gogc != serveGCPercent {
+		t.Errorf("serve logged GOGC %v, want its own %d when the environment sets none", gogc, serveGCPercent)
 	}
 }

@@ -92,9 +92,11 @@ func startServe(t *testing.T, args ...string) *replica {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	lines := bufio.NewScanner(stderr)
 	addr := regexp.MustCompile(`addr"?[=:]"?(127\.0\.0\.1:\d+)`)
+	var early []string
 	for lines.Scan() {
+		early = append(early, lines.Text())
 		if m := addr.FindStringSubmatch(lines.Text()); m != nil {
-			r := &replica{cmd: cmd, base: "http://" + m[1], logs: []string{lines.Text()}, done: make(chan struct{})}
+			r := &replica{cmd: cmd, base: "http://" + m[1], logs: early, done: make(chan struct{})}
 			go func() {
 				defer close(r.done)
 				for lines.Scan() {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -90,8 +91,23 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return usagef("invalid value %q for flag -addr: want host:port or :port", cfg.addr)
 	}
-	return serve(ctx, cfg, slog.New(handler))
+	log := slog.New(handler)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+		log.Info("garbage collector", "gogc", serveGCPercent, "why", "small live heap, large request bodies; set GOGC to override")
+	}
+	return serve(ctx, cfg, log)
 }
+
+// serveGCPercent is the service's GOGC unless the environment sets one.
+// The live heap is small (technicians, a few plans) while a suggestion
+// body of 200 technicians with their day allocates about 8 MB, so at
+// Go's default of 100 the collector ran about once a request. At 400,
+// over Redis on 2 cores (dispatchd bench http --target suggest, 830 kB
+// bodies, 2 clients, 3 runs each): 138 -> 186-200 requests/s, p50
+// 14.0 -> 10.2 ms, p99 22.5 -> 18.0 ms. Memory grows with the live heap:
+// at most five times it, where the default allows twice.
+const serveGCPercent = 400
 
 // serve runs the service until ctx is done, then shuts down gracefully:
 // it stops accepting connections, lets running requests and plans finish
