@@ -183,7 +183,14 @@ func TestReplicasShareRedis(t *testing.T) {
 	args := []string{"--redis", url, "--redis-prefix", prefix}
 	a, bb := startServe(t, args...), startServe(t, args...)
 
+	// The shift runs now: the servers refuse positions stamped ahead of
+	// their clock, and this one is a real process with a real clock.
 	tech := storetest.Technician("T1")
+	shift := time.Now().Truncate(time.Minute).Add(-2 * time.Hour).Sub(tech.Shift.Start)
+	tech.Shift.Start, tech.Shift.End = tech.Shift.Start.Add(shift), tech.Shift.End.Add(shift)
+	for i := range tech.Breaks {
+		tech.Breaks[i].Earliest, tech.Breaks[i].Latest = tech.Breaks[i].Earliest.Add(shift), tech.Breaks[i].Latest.Add(shift)
+	}
 	if code := call(t, "PUT", a.base+"/v1/technicians/T1", tech, nil); code != 201 {
 		t.Fatalf("PUT on A: %d", code)
 	}
