@@ -4,31 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/store"
 	"github.com/dispatchd/dispatchd/store/redisstore"
+	"github.com/dispatchd/dispatchd/store/redistest"
 )
-
-// redisURL returns the Redis the tests use: $REDIS_URL (which `make test`
-// sets, starting a server when none runs), else one answering on
-// 127.0.0.1:6379. Without either the test fails: it is never skipped.
-func redisURL(t *testing.T) string {
-	t.Helper()
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		return u
-	}
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second)
-	if err != nil {
-		t.Fatalf("no Redis for this test: REDIS_URL is not set and 127.0.0.1:6379 does not answer (%v); run the tests with `make test`, which starts one", err)
-	}
-	conn.Close()
-	return "redis://127.0.0.1:6379/0"
-}
 
 // openRedis opens a Redis store under a key prefix of its own and deletes
 // every key under it when the test ends.
@@ -37,7 +20,7 @@ func openRedis(t *testing.T) *redisstore.Store {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	prefix := "dispatchd-test:api-" + hex.EncodeToString(b[:]) + ":"
-	s, err := redisstore.Open(t.Context(), redisURL(t), redisstore.Options{Prefix: prefix})
+	s, err := redisstore.Open(t.Context(), redistest.URL(t), redisstore.Options{Prefix: prefix})
 	if err != nil {
 		t.Fatalf("opening the Redis store: %v", err)
 	}

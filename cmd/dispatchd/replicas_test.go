@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store/redisstore"
+	"github.com/dispatchd/dispatchd/store/redistest"
 	"github.com/dispatchd/dispatchd/store/storetest"
 )
 
@@ -152,23 +152,10 @@ func call(t *testing.T, method, url string, body any, out any) int {
 	return resp.StatusCode
 }
 
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		return u
-	}
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second)
-	if err != nil {
-		t.Fatalf("no Redis: REDIS_URL is not set and 127.0.0.1:6379 does not answer (%v); run `make test`", err)
-	}
-	conn.Close()
-	return "redis://127.0.0.1:6379/0"
-}
-
 // TestReplicasShareRedis runs two dispatchd processes on one Redis: what
 // one is told, the other knows, and a restart loses nothing.
 func TestReplicasShareRedis(t *testing.T) {
-	url := testRedisURL(t)
+	url := redistest.URL(t)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	prefix := "dispatchd-test:replicas-" + hex.EncodeToString(b[:]) + ":"
@@ -245,7 +232,7 @@ func TestReplicasShareRedis(t *testing.T) {
 // TestBenchHTTP runs the load generator briefly against a server in this
 // process, over memory and over the real Redis, and reads its report.
 func TestBenchHTTP(t *testing.T) {
-	redisURL := testRedisURL(t)
+	redisURL := redistest.URL(t)
 	for _, tt := range []struct{ name, target, redis string }{
 		{"location/memory", "location", ""},
 		{"location/redis", "location", redisURL},

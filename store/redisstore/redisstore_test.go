@@ -6,31 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/dispatchd/dispatchd/store"
 	"github.com/dispatchd/dispatchd/store/redisstore"
+	"github.com/dispatchd/dispatchd/store/redistest"
 	"github.com/dispatchd/dispatchd/store/storetest"
 	"github.com/redis/go-redis/v9"
 )
-
-// redisURL returns the Redis the tests use: $REDIS_URL (which `make test`
-// sets, starting a server when none runs), else one answering on
-// 127.0.0.1:6379. Without either the test fails: it is never skipped.
-func redisURL(t *testing.T) string {
-	t.Helper()
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		return u
-	}
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second)
-	if err != nil {
-		t.Fatalf("no Redis for this test: REDIS_URL is not set and 127.0.0.1:6379 does not answer (%v); run the tests with `make test`, which starts one", err)
-	}
-	conn.Close()
-	return "redis://127.0.0.1:6379/0"
-}
 
 // openStore opens a store under a key prefix of its own, and when the test
 // ends checks that the store's indexes match its records, then deletes
@@ -46,7 +30,7 @@ func openStore(t *testing.T) *redisstore.Store {
 // commands of their own, and the prefix.
 func openStoreWith(t *testing.T, opts redisstore.Options) (*redisstore.Store, *redis.Client, string) {
 	t.Helper()
-	url := redisURL(t)
+	url := redistest.URL(t)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	opts.Prefix = "dispatchd-test:" + hex.EncodeToString(b[:]) + ":"
@@ -91,7 +75,7 @@ func TestKeysStayUnderPrefix(t *testing.T) {
 	if err := s.PutTechnician(ctx, storetest.Technician("T1")); err != nil {
 		t.Fatal(err)
 	}
-	opts, _ := redis.ParseURL(redisURL(t))
+	opts, _ := redis.ParseURL(redistest.URL(t))
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
 	// Another store with another prefix on the same database sees nothing.

@@ -1,0 +1,138 @@
+// Package redistest gives tests a real Redis: the shared server the test
+// command provides (URL), and servers of a test's own that it can lose and
+// bring back (Start). No test that needs Redis is skipped: without one it
+// fails, saying how to get one.
+package redistest
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// URL returns the Redis the tests share: $REDIS_URL (which `make test` sets,
+// starting a server when none runs), else one answering on 127.0.0.1:6379.
+// Tests keep to a key prefix of their own there.
+func URL(t testing.TB) string {
+	t.Helper()
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return u
+	}
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second)
+	if err != nil {
+		t.Fatalf("no Redis for this test: REDIS_URL is not set and 127.0.0.1:6379 does not answer (%v); run the tests with `make test`, which starts one", err)
+	}
+	conn.Close()
+	return "redis://127.0.0.1:6379/0"
+}
+
+// Options shape a server of the test's own.
+type Options struct {
+	// Persist keeps the data in an append-only file synced on every
+	// write, so that a server killed and started again still has it.
+	Persist bool
+}
+
+// Server is a redis-server process a test started on a free port. It is
+// killed when the test ends.
+type Server struct {
+	t    testing.TB
+	bin  string
+	port string
+	dir  string
+	opts Options
+	cmd  *exec.Cmd
+	log  bytes.Buffer
+	done chan error // receives the process's exit
+}
+
+// Start starts redis-server from PATH on a free port and waits until it
+// answers PING. Without the binary the test fails: it is never skipped.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("this test runs its own Redis and needs redis-server on PATH: install Debian's redis-server package (apt-get install redis-server): %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	s := &Server{t: t, bin: bin, port: port, dir: t.TempDir(), opts: opts}
+	s.Start()
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return "127.0.0.1:" + s.port }
+
+// URL is the server's address as a redis:// URL, database 0.
+func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
+
+// Start runs the server again, on the same port, after Kill or
+// ShutdownNoSave, and waits until it answers PING.
+func (s *Server) Start() {
+	s.t.Helper()
+	if s.cmd != nil {
+		s.t.Fatalf("redis-server on port %s already runs", s.port)
+	}
+	s.log.Reset()
+	args := []string{"--port", s.port, "--bind", "127.0.0.1", "--dir", s.dir, "--save", "", "--daemonize", "no"}
+	if s.opts.Persist {
+		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
+	} else {
+		args = append(args, "--appendonly", "no")
+	}
+	s.cmd = exec.Command(s.bin, args...)
+	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("starting %s: %v", s.bin, err)
+	}
+	s.done = make(chan error, 1)
+	go func(cmd *exec.Cmd, done chan<- error) { done <- cmd.Wait() }(s.cmd, s.done)
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for rdb.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("redis-server on port %s does not answer PING after 10 s:\n%s", s.port, s.log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Kill ends the process as a crash would: its connections drop, and only
+// what Persist wrote survives. Killing a stopped server does nothing.
+func (s *Server) Kill() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+// ShutdownNoSave stops the server with SHUTDOWN NOSAVE and waits for the
+// process to exit: without Persist, nothing survives.
+func (s *Server) ShutdownNoSave() {
+	s.t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
+	defer rdb.Close()
+	_ = rdb.ShutdownNoSave(context.Background()).Err() // the connection drops: no reply
+	select {
+	case <-s.done:
+		s.cmd = nil
+	case <-time.After(10 * time.Second):
+		s.t.Fatalf("redis-server on port %s still runs 10 s after SHUTDOWN NOSAVE", s.port)
+	}
+}
