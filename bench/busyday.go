@@ -21,6 +21,9 @@ type BusyDayOptions struct {
 	// Now is the clock time of the day in progress, minutes after
 	// midnight; zero means 10:30.
 	Now int
+	// RadiusMeters is the territory's radius; zero means the 20 km metro
+	// of GenerateDay. A regional fleet spreads over a few hundred.
+	RadiusMeters float64
 }
 
 // GenerateBusyDay returns a day in progress around the generated metro:
@@ -36,11 +39,14 @@ func GenerateBusyDay(opts BusyDayOptions) (solver.Day, error) {
 	if opts.Now == 0 {
 		opts.Now = 10*60 + 30
 	}
-	base, err := GenerateDay(DayOptions{Technicians: opts.Technicians, Seed: opts.Seed})
+	if opts.RadiusMeters == 0 {
+		opts.RadiusMeters = 20_000
+	}
+	base, err := GenerateDay(DayOptions{Technicians: opts.Technicians, Seed: opts.Seed, RadiusMeters: opts.RadiusMeters})
 	if err != nil {
 		return solver.Day{}, err
 	}
-	g := &generator{opts: DayOptions{Date: DefaultDate, Center: model.LatLng(39.7392, -104.9903), RadiusMeters: 20_000},
+	g := &generator{opts: DayOptions{Date: DefaultDate, Center: model.LatLng(39.7392, -104.9903), RadiusMeters: opts.RadiusMeters},
 		r: rand.New(rand.NewPCG(opts.Seed, 0xb5ad4eceda1ce2a9)), crew: make([]int, len(trades))}
 	g.opts.Zone = base.Technicians[0].Shift.Start.Location()
 	day := solver.Day{Now: g.at(opts.Now), Technicians: base.Technicians, Travel: base.Travel}
@@ -125,16 +131,32 @@ func (g *generator) route(day *solver.Day, t *model.Technician, n int) {
 }
 
 // near returns a place about d metres from l in a random direction,
-// inside the metro.
+// inside the metro or, failing that, nearer its centre than l. A home on the metro's edge can sit a little outside
+// it (offset is a flat-earth step, the test a great circle, and the two
+// part over a regional radius), so shrinking d alone may never get back
+// in: after a few tries it steps toward the centre instead.
 func (g *generator) near(l model.Location, d float64) model.Location {
-	for {
+	center := geo.Point(g.opts.Center)
+	for range 32 {
 		a := 2 * math.Pi * g.r.Float64()
 		p := g.offset(l, d*math.Cos(a), d*math.Sin(a))
-		if geo.GreatCircleMeters(geo.Point(p), geo.Point(g.opts.Center)) <= g.opts.RadiusMeters {
+		if geo.GreatCircleMeters(geo.Point(p), center) <= g.opts.RadiusMeters {
 			return p
 		}
 		d *= 0.8
 	}
+	return g.towardCenter(l, d)
+}
+
+// towardCenter returns the place d metres from l on the way to the
+// metro's centre, or the centre if l is closer than that.
+func (g *generator) towardCenter(l model.Location, d float64) model.Location {
+	dist := geo.GreatCircleMeters(geo.Point(l), geo.Point(g.opts.Center))
+	if dist <= d {
+		return g.opts.Center
+	}
+	f := d / dist
+	return model.LatLng(round6(l.Lat+f*(g.opts.Center.Lat-l.Lat)), round6(l.Lng+f*(g.opts.Center.Lng-l.Lng)))
 }
 
 func roundUp(t time.Time, step time.Duration) time.Time {
@@ -148,7 +170,13 @@ func roundUp(t time.Time, step time.Duration) time.Time {
 // GenerateOrders returns n new work orders of the generated metro, as a
 // dispatcher would create them during the day: the orders of GenerateDay.
 func GenerateOrders(n int, seed uint64, technicians []model.Technician) []model.WorkOrder {
-	g := &generator{opts: DayOptions{Date: DefaultDate, Center: model.LatLng(39.7392, -104.9903), RadiusMeters: 20_000},
+	return GenerateOrdersIn(n, seed, technicians, 20_000)
+}
+
+// GenerateOrdersIn is GenerateOrders over a territory of the given radius,
+// as BusyDayOptions.RadiusMeters.
+func GenerateOrdersIn(n int, seed uint64, technicians []model.Technician, radiusMeters float64) []model.WorkOrder {
+	g := &generator{opts: DayOptions{Date: DefaultDate, Center: model.LatLng(39.7392, -104.9903), RadiusMeters: radiusMeters},
 		r: rand.New(rand.NewPCG(seed, 0x2545f4914f6cdd1d)), crew: make([]int, len(trades))}
 	g.opts.Zone = technicians[0].Shift.Start.Location()
 	g.places()

@@ -157,10 +157,17 @@ func (g *generator) offset(l model.Location, north, east float64) model.Location
 }
 
 // inDisc returns a uniform point within frac of the metro's radius.
+// offset is a flat-earth step and the disc a great-circle one; they part
+// over a regional radius, so a draw that lands outside is drawn again.
 func (g *generator) inDisc(frac float64) model.Location {
-	d := frac * g.opts.RadiusMeters * math.Sqrt(g.r.Float64())
-	a := 2 * math.Pi * g.r.Float64()
-	return g.offset(g.opts.Center, d*math.Cos(a), d*math.Sin(a))
+	for {
+		d := frac * g.opts.RadiusMeters * math.Sqrt(g.r.Float64())
+		a := 2 * math.Pi * g.r.Float64()
+		l := g.offset(g.opts.Center, d*math.Cos(a), d*math.Sin(a))
+		if frac < 1 || geo.GreatCircleMeters(geo.Point(l), geo.Point(g.opts.Center)) <= g.opts.RadiusMeters {
+			return l
+		}
+	}
 }
 
 // orderLocation puts most orders in neighbourhoods (a normal spread of

@@ -19,6 +19,8 @@ type SuggestOptions struct {
 	Seed        uint64
 	// Pruned uses the H3 search (solver.SuggestOptions.Pruned).
 	Pruned bool
+	// RadiusMeters is the territory's radius; zero means the 20 km metro.
+	RadiusMeters float64
 }
 
 // SuggestReport holds the latency of in-process suggestions.
@@ -40,7 +42,7 @@ func RunSuggest(ctx context.Context, opts SuggestOptions) (SuggestReport, error)
 	if opts.Requests < 1 {
 		return SuggestReport{}, fmt.Errorf("bench: want at least one request")
 	}
-	day, err := GenerateBusyDay(BusyDayOptions{Technicians: opts.Technicians, Stops: opts.Stops, Seed: opts.Seed})
+	day, err := GenerateBusyDay(BusyDayOptions{Technicians: opts.Technicians, Stops: opts.Stops, Seed: opts.Seed, RadiusMeters: opts.RadiusMeters})
 	if err != nil {
 		return SuggestReport{}, err
 	}
@@ -51,7 +53,11 @@ func RunSuggest(ctx context.Context, opts SuggestOptions) (SuggestReport, error)
 		return SuggestReport{}, fmt.Errorf("bench: compiling the day: %w", err)
 	}
 	rep.Build = time.Since(start)
-	orders := GenerateOrders(opts.Requests, opts.Seed+1, day.Technicians)
+	radius := opts.RadiusMeters
+	if radius == 0 {
+		radius = 20_000
+	}
+	orders := GenerateOrdersIn(opts.Requests, opts.Seed+1, day.Technicians, radius)
 	lat := make([]time.Duration, 0, len(orders))
 	var before, after runtime.MemStats
 	runtime.GC()

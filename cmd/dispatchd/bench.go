@@ -84,7 +84,7 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error {
-	const synopsis = "dispatchd bench suggest [--technicians 1000] [--stops 8] [--requests 10000] [--seed 1] [--pruned]"
+	const synopsis = "dispatchd bench suggest [--technicians 1000] [--stops 8] [--requests 10000] [--seed 1] [--radius-km 20] [--pruned]"
 	fs := flagSet("bench suggest")
 	opts := bench.SuggestOptions{}
 	fs.IntVar(&opts.Technicians, "technicians", 1000, "technicians, each with a full route")
@@ -92,6 +92,7 @@ func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error
 	fs.IntVar(&opts.Requests, "requests", 10000, "suggestions to time, one after the other")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed of the day and the orders")
 	fs.BoolVar(&opts.Pruned, "pruned", false, "search outward from the order by H3 rings instead of evaluating every technician")
+	radiusKm := fs.Float64("radius-km", 20, "radius of the territory the crew and orders spread over")
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
 		return err
 	}
@@ -102,7 +103,10 @@ func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error
 		return usagef("invalid value %d for flag -stops: want 0 to 50", opts.Stops)
 	case opts.Requests < 1 || opts.Requests > 10_000_000:
 		return usagef("invalid value %d for flag -requests: want 1 to 10000000", opts.Requests)
+	case !(*radiusKm >= 1 && *radiusKm <= 2000):
+		return usagef("invalid value %v for flag -radius-km: want 1 to 2000", *radiusKm)
 	}
+	opts.RadiusMeters = *radiusKm * 1000
 	rep, err := bench.RunSuggest(ctx, opts)
 	if err != nil {
 		return err

@@ -116,8 +116,18 @@ func TestBenchSuggest(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	code, _, errOut = runCmd(t, "", "bench", "suggest", "--requests", "0")
-	if code != exitUsage || !strings.Contains(errOut, "invalid value 0 for flag -requests") {
-		t.Errorf("--requests 0: exit %d, %q", code, errOut)
+	code, out, errOut = runCmd(t, "", "bench", "suggest", "--technicians", "50", "--stops", "4", "--requests", "20", "--radius-km", "300", "--pruned")
+	if code != exitOK || !strings.Contains(out, "H3 search") {
+		t.Fatalf("--radius-km 300 --pruned: exit %d, stderr %q, output:\n%s", code, errOut, out)
+	}
+	for _, bad := range []struct{ flag, value, want string }{
+		{"--requests", "0", "invalid value 0 for flag -requests"},
+		{"--radius-km", "0.5", "invalid value 0.5 for flag -radius-km"},
+		{"--radius-km", "NaN", "invalid value NaN for flag -radius-km"},
+	} {
+		code, _, errOut = runCmd(t, "", "bench", "suggest", bad.flag, bad.value)
+		if code != exitUsage || !strings.Contains(errOut, bad.want) {
+			t.Errorf("%s %s: exit %d, %q; want exit %d naming the flag", bad.flag, bad.value, code, errOut, exitUsage)
+		}
 	}
 }
