@@ -45,7 +45,7 @@ type serveConfig struct {
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd serve [--addr :8080] [--demo] [--redis redis://host:6379/0] [--max-plans N] [--shutdown-timeout 30s] [--log-level info] [--log-format text|json]"
+	const synopsis = "dispatchd serve [--addr :8080] [--demo] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--max-plans N] [--plan-ttl 24h] [--max-body 4194304] [--request-timeout 30s] [--shutdown-timeout 30s] [--log-level info] [--log-format text|json]"
 	fs := flagSet("serve")
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
