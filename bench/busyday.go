@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/dispatchd/dispatchd/geo"
@@ -22,7 +21,7 @@ type BusyDayOptions struct {
 	// midnight; zero means 10:30.
 	Now int
 	// RadiusMeters is the territory's radius; zero means the 20 km metro
-	// of GenerateDay. A regional fleet spreads over a few hundred.
+	// of GenerateDay. A regional fleet spreads over a few hundred km.
 	RadiusMeters float64
 }
 
@@ -33,22 +32,21 @@ type BusyDayOptions struct {
 // under way is on site or en route, and every technician has a live
 // position. Orders for suggestions come from GenerateOrders.
 func GenerateBusyDay(opts BusyDayOptions) (solver.Day, error) {
-	if opts.Technicians < 1 || opts.Technicians > MaxGenerated || opts.Stops < 0 || opts.Stops > 50 {
-		return solver.Day{}, fmt.Errorf("bench: generating a busy day: want 1 to %d technicians and 0 to 50 stops", MaxGenerated)
+	if opts.Technicians < 1 || opts.Technicians > MaxGenerated || opts.Stops < 0 || opts.Stops > MaxStops {
+		return solver.Day{}, fmt.Errorf("bench: generating a busy day: want 1 to %d technicians and 0 to %d stops", MaxGenerated, MaxStops)
 	}
 	if opts.Now == 0 {
 		opts.Now = 10*60 + 30
 	}
 	if opts.RadiusMeters == 0 {
-		opts.RadiusMeters = 20_000
+		opts.RadiusMeters = DefaultRadiusMeters
 	}
 	base, err := GenerateDay(DayOptions{Technicians: opts.Technicians, Seed: opts.Seed, RadiusMeters: opts.RadiusMeters})
 	if err != nil {
 		return solver.Day{}, err
 	}
-	g := &generator{opts: DayOptions{Date: DefaultDate, Center: model.LatLng(39.7392, -104.9903), RadiusMeters: opts.RadiusMeters},
-		r: rand.New(rand.NewPCG(opts.Seed, 0xb5ad4eceda1ce2a9)), crew: make([]int, len(trades))}
-	g.opts.Zone = base.Technicians[0].Shift.Start.Location()
+	g := newGenerator(DayOptions{Date: DefaultDate, Center: DefaultCenter, RadiusMeters: opts.RadiusMeters,
+		Zone: base.Technicians[0].Shift.Start.Location()}, opts.Seed, 0xb5ad4eceda1ce2a9)
 	day := solver.Day{Now: g.at(opts.Now), Technicians: base.Technicians, Travel: base.Travel}
 	for i := range day.Technicians {
 		t := &day.Technicians[i]
@@ -130,33 +128,18 @@ func (g *generator) route(day *solver.Day, t *model.Technician, n int) {
 	day.Routes = append(day.Routes, r)
 }
 
-// near returns a place about d metres from l in a random direction,
-// inside the metro or, failing that, nearer its centre than l. A home on the metro's edge can sit a little outside
-// it (offset is a flat-earth step, the test a great circle, and the two
-// part over a regional radius), so shrinking d alone may never get back
-// in: after a few tries it steps toward the centre instead.
+// near returns a place about d metres from l (a place of the metro) in a
+// random direction, inside the metro: the step shrinks until it lands
+// inside, and after a few tries the job is where the technician is.
 func (g *generator) near(l model.Location, d float64) model.Location {
-	center := geo.Point(g.opts.Center)
 	for range 32 {
 		a := 2 * math.Pi * g.r.Float64()
-		p := g.offset(l, d*math.Cos(a), d*math.Sin(a))
-		if geo.GreatCircleMeters(geo.Point(p), center) <= g.opts.RadiusMeters {
+		if p := g.offset(l, d*math.Cos(a), d*math.Sin(a)); g.inMetro(p) {
 			return p
 		}
 		d *= 0.8
 	}
-	return g.towardCenter(l, d)
-}
-
-// towardCenter returns the place d metres from l on the way to the
-// metro's centre, or the centre if l is closer than that.
-func (g *generator) towardCenter(l model.Location, d float64) model.Location {
-	dist := geo.GreatCircleMeters(geo.Point(l), geo.Point(g.opts.Center))
-	if dist <= d {
-		return g.opts.Center
-	}
-	f := d / dist
-	return model.LatLng(round6(l.Lat+f*(g.opts.Center.Lat-l.Lat)), round6(l.Lng+f*(g.opts.Center.Lng-l.Lng)))
+	return l
 }
 
 func roundUp(t time.Time, step time.Duration) time.Time {
@@ -170,15 +153,17 @@ func roundUp(t time.Time, step time.Duration) time.Time {
 // GenerateOrders returns n new work orders of the generated metro, as a
 // dispatcher would create them during the day: the orders of GenerateDay.
 func GenerateOrders(n int, seed uint64, technicians []model.Technician) []model.WorkOrder {
-	return GenerateOrdersIn(n, seed, technicians, 20_000)
+	return GenerateOrdersIn(n, seed, technicians, DefaultRadiusMeters)
 }
 
 // GenerateOrdersIn is GenerateOrders over a territory of the given radius,
-// as BusyDayOptions.RadiusMeters.
+// as BusyDayOptions.RadiusMeters; zero (or less) means the 20 km metro.
 func GenerateOrdersIn(n int, seed uint64, technicians []model.Technician, radiusMeters float64) []model.WorkOrder {
-	g := &generator{opts: DayOptions{Date: DefaultDate, Center: model.LatLng(39.7392, -104.9903), RadiusMeters: radiusMeters},
-		r: rand.New(rand.NewPCG(seed, 0x2545f4914f6cdd1d)), crew: make([]int, len(trades))}
-	g.opts.Zone = technicians[0].Shift.Start.Location()
+	if !(radiusMeters > 0) {
+		radiusMeters = DefaultRadiusMeters
+	}
+	g := newGenerator(DayOptions{Date: DefaultDate, Center: DefaultCenter, RadiusMeters: radiusMeters,
+		Zone: technicians[0].Shift.Start.Location()}, seed, 0x2545f4914f6cdd1d)
 	g.places()
 	out := make([]model.WorkOrder, 0, n)
 	for i := range n {

@@ -52,3 +52,18 @@ func TestGenerateBusyDayTerritories(t *testing.T) {
 		})
 	}
 }
+
+// TestGenerateOrdersInDefaultsTheRadius checks that a zero radius is the
+// metro's, as the zero BusyDayOptions are: it once drew forever around a
+// territory of one point.
+func TestGenerateOrdersInDefaultsTheRadius(t *testing.T) {
+	day, err := GenerateBusyDay(BusyDayOptions{Technicians: 20, Stops: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := GenerateOrdersIn(5, 2, day.Technicians, 0)
+	want := GenerateOrders(5, 2, day.Technicians)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("radius 0 gave\n%v\nwant the metro's\n%v", got, want)
+	}
+}

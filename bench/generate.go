@@ -33,8 +33,18 @@ type DayOptions struct {
 // seed alone fixes the output.
 var DefaultDate = model.Date{Year: 2026, Month: time.November, Day: 23}
 
+// DefaultCenter and DefaultRadiusMeters place the generated metro when
+// the options name no other: Denver, 20 km (a metro about 40 km across).
+var DefaultCenter = model.LatLng(39.7392, -104.9903)
+
+// DefaultRadiusMeters is the generated metro's radius; see DefaultCenter.
+const DefaultRadiusMeters = 20_000
+
 // MaxGenerated bounds orders and technicians of one generated day.
 const MaxGenerated = 1_000_000
+
+// MaxStops bounds the jobs on one technician's route of a busy day.
+const MaxStops = 50
 
 // trade is a line of work: its skill, and what its jobs and technicians
 // need and carry.
@@ -97,10 +107,10 @@ func GenerateDay(opts DayOptions) (*model.Problem, error) {
 		opts.Date = DefaultDate
 	}
 	if opts.Center.IsZero() {
-		opts.Center = model.LatLng(39.7392, -104.9903)
+		opts.Center = DefaultCenter
 	}
 	if opts.RadiusMeters == 0 {
-		opts.RadiusMeters = 20_000
+		opts.RadiusMeters = DefaultRadiusMeters
 	}
 	if opts.RadiusMeters < 0 || math.IsNaN(opts.RadiusMeters) {
 		return nil, errors.New("bench: generating a day: negative radius")
@@ -112,7 +122,7 @@ func GenerateDay(opts DayOptions) (*model.Problem, error) {
 		}
 		opts.Zone = zone
 	}
-	g := &generator{opts: opts, r: rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15)), crew: make([]int, len(trades))}
+	g := newGenerator(opts, opts.Seed, 0x9e3779b97f4a7c15)
 	g.places()
 	p := &model.Problem{Travel: &model.Travel{Model: model.TravelHaversine, SpeedKmh: geo.DefaultSpeedKmh, Detour: geo.DefaultDetour}}
 	for i := range opts.Technicians {
@@ -122,6 +132,13 @@ func GenerateDay(opts DayOptions) (*model.Problem, error) {
 		p.WorkOrders = append(p.WorkOrders, g.order(i, p.Technicians))
 	}
 	return p, nil
+}
+
+// newGenerator returns a generator of the metro opts describes, drawing
+// from the random stream (seed, stream): each kind of output has a stream
+// of its own so that adding one never shifts another.
+func newGenerator(opts DayOptions, seed, stream uint64) *generator {
+	return &generator{opts: opts, r: rand.New(rand.NewPCG(seed, stream)), crew: make([]int, len(trades))}
 }
 
 type generator struct {
@@ -157,17 +174,21 @@ func (g *generator) offset(l model.Location, north, east float64) model.Location
 }
 
 // inDisc returns a uniform point within frac of the metro's radius.
-// offset is a flat-earth step and the disc a great-circle one; they part
+// offset is a flat-earth step and the metro a great-circle disc; they part
 // over a regional radius, so a draw that lands outside is drawn again.
 func (g *generator) inDisc(frac float64) model.Location {
 	for {
 		d := frac * g.opts.RadiusMeters * math.Sqrt(g.r.Float64())
 		a := 2 * math.Pi * g.r.Float64()
-		l := g.offset(g.opts.Center, d*math.Cos(a), d*math.Sin(a))
-		if frac < 1 || geo.GreatCircleMeters(geo.Point(l), geo.Point(g.opts.Center)) <= g.opts.RadiusMeters {
+		if l := g.offset(g.opts.Center, d*math.Cos(a), d*math.Sin(a)); g.inMetro(l) {
 			return l
 		}
 	}
+}
+
+// inMetro reports whether l is within the metro's great-circle radius.
+func (g *generator) inMetro(l model.Location) bool {
+	return geo.GreatCircleMeters(geo.Point(l), geo.Point(g.opts.Center)) <= g.opts.RadiusMeters
 }
 
 // orderLocation puts most orders in neighbourhoods (a normal spread of
@@ -178,8 +199,7 @@ func (g *generator) orderLocation() model.Location {
 	}
 	hood := g.hoods[g.r.IntN(len(g.hoods))]
 	for {
-		l := g.offset(hood, 2500*g.r.NormFloat64(), 2500*g.r.NormFloat64())
-		if geo.GreatCircleMeters(geo.Point(l), geo.Point(g.opts.Center)) <= g.opts.RadiusMeters {
+		if l := g.offset(hood, 2500*g.r.NormFloat64(), 2500*g.r.NormFloat64()); g.inMetro(l) {
 			return l
 		}
 	}

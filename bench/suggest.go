@@ -53,11 +53,7 @@ func RunSuggest(ctx context.Context, opts SuggestOptions) (SuggestReport, error)
 		return SuggestReport{}, fmt.Errorf("bench: compiling the day: %w", err)
 	}
 	rep.Build = time.Since(start)
-	radius := opts.RadiusMeters
-	if radius == 0 {
-		radius = 20_000
-	}
-	orders := GenerateOrdersIn(opts.Requests, opts.Seed+1, day.Technicians, radius)
+	orders := GenerateOrdersIn(opts.Requests, opts.Seed+1, day.Technicians, opts.RadiusMeters)
 	lat := make([]time.Duration, 0, len(orders))
 	var before, after runtime.MemStats
 	runtime.GC()

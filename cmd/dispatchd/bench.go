@@ -97,10 +97,10 @@ func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	switch {
-	case opts.Technicians < 1 || opts.Technicians > 1_000_000:
-		return usagef("invalid value %d for flag -technicians: want 1 to 1000000", opts.Technicians)
-	case opts.Stops < 0 || opts.Stops > 50:
-		return usagef("invalid value %d for flag -stops: want 0 to 50", opts.Stops)
+	case opts.Technicians < 1 || opts.Technicians > bench.MaxGenerated:
+		return usagef("invalid value %d for flag -technicians: want 1 to %d", opts.Technicians, bench.MaxGenerated)
+	case opts.Stops < 0 || opts.Stops > bench.MaxStops:
+		return usagef("invalid value %d for flag -stops: want 0 to %d", opts.Stops, bench.MaxStops)
 	case opts.Requests < 1 || opts.Requests > 10_000_000:
 		return usagef("invalid value %d for flag -requests: want 1 to 10000000", opts.Requests)
 	case !(*radiusKm >= 1 && *radiusKm <= 2000):
@@ -139,8 +139,8 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usagef("invalid value %v for flag -duration: want a positive duration", opts.Duration)
 	case opts.Technicians < 1 || opts.Technicians > 100_000:
 		return usagef("invalid value %d for flag -technicians: want 1 to 100000", opts.Technicians)
-	case opts.Stops < 0 || opts.Stops > 50:
-		return usagef("invalid value %d for flag -stops: want 0 to 50", opts.Stops)
+	case opts.Stops < 0 || opts.Stops > bench.MaxStops:
+		return usagef("invalid value %d for flag -stops: want 0 to %d", opts.Stops, bench.MaxStops)
 	case opts.URL != "" && *redisURL != "":
 		return usagef("give --url or --redis, not both")
 	}
