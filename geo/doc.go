@@ -8,7 +8,8 @@
 // Travel answers the duration and distance of a leg between two locations,
 // either estimated from coordinates (Haversine: great-circle distance × a
 // detour factor at a constant speed) or looked up in a matrix the caller
-// gives (Matrix, like a routing engine's table). Index is an H3 spatial
-// index that finds what is near a location ring by ring, so that callers can
-// prune candidates without scanning everything.
+// gives (Matrix, like a routing engine's table). Cell, Rings and
+// RingsCovering place locations in H3 cells and walk outward ring by ring,
+// so that the stores' per-cell sets and the solver's pruned search find
+// what is near without scanning everything.
 package geo

@@ -36,13 +36,3 @@ func ExamplePoint() {
 	fmt.Println("orb point (lng, lat):", p)
 	// Output: orb point (lng, lat): [-122.41 37.77]
 }
-
-func ExampleIndex_Within() {
-	x, _ := geo.NewIndex(geo.DefaultResolution)
-	_ = x.Set("T1", model.LatLng(37.7955, -122.3937)) // Ferry Building
-	_ = x.Set("T2", model.LatLng(37.8053, -122.2727)) // Oakland City Hall
-	_ = x.Set("T3", model.LatLng(37.7793, -122.4193)) // San Francisco City Hall
-	near, _ := x.Within(model.LatLng(37.7849, -122.4094), 5000)
-	fmt.Println(near)
-	// Output: [T1 T3]
-}
