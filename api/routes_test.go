@@ -158,6 +158,9 @@ func TestEveryRoute(t *testing.T) {
 			}
 		}
 		expectProblem(t, "bad near", do(t, "GET", u+"/v1/technicians?near=north", nil), 400, "near")
+		// ParseFloat reads "NaN", and NaN fails every comparison, so a
+		// range check written as v <= 0 would let it through to the store.
+		expectProblem(t, "NaN radius", do(t, "GET", u+"/v1/technicians?near=39.75,-104.98&radius_m=NaN", nil), 400, "radius_m")
 
 		// Work orders and a day with a conflict.
 		for i, start := range []time.Time{at(10, 0), at(10, 20)} {

@@ -134,7 +134,9 @@ func (s *Server) listTechnicians(w http.ResponseWriter, r *http.Request) {
 	}
 	if rs := q.Get("radius_m"); rs != "" {
 		v, err := strconv.ParseFloat(rs, 64)
-		if err != nil || v <= 0 || math.IsInf(v, 0) {
+		// !(v > 0) rather than v <= 0: ParseFloat accepts "NaN", which
+		// fails every comparison and the store would refuse it.
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
 			errs = append(errs, model.FieldError{Field: "radius_m", Message: "want a positive number of metres"})
 		}
 		radius = v
