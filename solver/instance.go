@@ -333,17 +333,20 @@ func (in *instance) findNeighbours() {
 		return
 	}
 	cand := make([]int32, 0, n)
+	// Each job's travel time is looked up once, not on every comparison:
+	// above denseLimit the table is lazy and a lookup computes the leg.
+	key := make([]int64, n)
 	for j := range in.jobs {
 		cand = cand[:0]
+		from := in.jobs[j].loc
 		for o := range in.jobs {
 			if o != j {
 				cand = append(cand, int32(o))
+				key[o] = in.tt.dur(from, in.jobs[o].loc)
 			}
 		}
-		from := in.jobs[j].loc
-		key := func(o int32) int64 { return in.tt.dur(from, in.jobs[o].loc) }
 		slices.SortFunc(cand, func(a, b int32) int {
-			if c := cmp.Compare(key(a), key(b)); c != 0 {
+			if c := cmp.Compare(key[a], key[b]); c != 0 {
 				return c
 			}
 			return cmp.Compare(a, b)
