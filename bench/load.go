@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 )
@@ -30,14 +29,14 @@ type LoadOptions struct {
 
 // LoadReport is the outcome of a load run.
 type LoadReport struct {
-	Target             string
-	Concurrency        int
-	Requests, Errors   int
-	Duration           time.Duration
-	PerSecond          float64
-	P50, P90, P99, Max time.Duration
-	BodyBytes          int // of one request
-	FirstError         string
+	Target           string
+	Concurrency      int
+	Requests, Errors int
+	Duration         time.Duration
+	PerSecond        float64
+	Latency
+	BodyBytes  int // of one request
+	FirstError string
 }
 
 // Load hammers a dispatchd server with one kind of request from
@@ -144,10 +143,8 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 	if rep.Requests == 0 {
 		return rep, fmt.Errorf("bench: no request completed")
 	}
-	slices.Sort(lat)
-	n := len(lat)
-	rep.P50, rep.P90, rep.P99, rep.Max = lat[n/2], lat[n*9/10], lat[min(n-1, n*99/100)], lat[n-1]
-	rep.PerSecond = float64(n) / rep.Duration.Seconds()
+	rep.Latency = latencyOf(lat)
+	rep.PerSecond = float64(len(lat)) / rep.Duration.Seconds()
 	return rep, nil
 }
 

@@ -230,11 +230,11 @@ func WriteRow(w io.Writer, r Result) {
 }
 
 // TableHeader is the header of the table of results.
-const TableHeader = "instance   vehic  distance  best known  gap %%  seconds  feasible\n"
+const TableHeader = "instance   vehic  distance  best known  gap %  seconds  feasible\n"
 
 // WriteTable prints the results, the summary and the summary per class.
 func (rep Report) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, TableHeader)
+	io.WriteString(w, TableHeader)
 	for _, r := range rep.Results {
 		WriteRow(w, r)
 	}

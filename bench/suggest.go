@@ -28,11 +28,11 @@ type SuggestReport struct {
 	Technicians, Stops, Requests int
 	Pruned                       bool
 	Build                        time.Duration // NewState
-	P50, P90, P99, Max, Mean     time.Duration
-	AllocsPerCall                float64
-	BytesPerCall                 float64
-	WithCandidates               int     // requests that found a candidate
-	ConsideredMean               float64 // technicians evaluated per request
+	Latency
+	AllocsPerCall  float64
+	BytesPerCall   float64
+	WithCandidates int     // requests that found a candidate
+	ConsideredMean float64 // technicians evaluated per request
 }
 
 // RunSuggest builds a busy day of Technicians with Stops jobs each,
@@ -75,14 +75,8 @@ func RunSuggest(ctx context.Context, opts SuggestOptions) (SuggestReport, error)
 		}
 	}
 	runtime.ReadMemStats(&after)
-	slices.Sort(lat)
-	var sum time.Duration
-	for _, d := range lat {
-		sum += d
-	}
+	rep.Latency = latencyOf(lat)
 	n := len(lat)
-	rep.P50, rep.P90, rep.P99, rep.Max = lat[n/2], lat[n*9/10], lat[min(n-1, n*99/100)], lat[n-1]
-	rep.Mean = sum / time.Duration(n)
 	rep.AllocsPerCall = float64(after.Mallocs-before.Mallocs) / float64(n)
 	rep.BytesPerCall = float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
 	rep.ConsideredMean = float64(considered) / float64(n)
@@ -99,6 +93,22 @@ func (r SuggestReport) Write(w io.Writer) {
 	fmt.Fprintf(w, "latency  p50 %v  p90 %v  p99 %v  max %v  mean %v\n", us(r.P50), us(r.P90), us(r.P99), us(r.Max), us(r.Mean))
 	fmt.Fprintf(w, "per call %.0f allocations, %.1f KB; technicians considered %.0f of %d; requests with candidates %d of %d\n",
 		r.AllocsPerCall, r.BytesPerCall/1024, r.ConsideredMean, r.Technicians, r.WithCandidates, r.Requests)
+}
+
+// Latency summarises the latencies of a run.
+type Latency struct {
+	P50, P90, P99, Max, Mean time.Duration
+}
+
+// latencyOf sorts lat, which must not be empty, and returns its summary.
+func latencyOf(lat []time.Duration) Latency {
+	slices.Sort(lat)
+	var sum time.Duration
+	for _, d := range lat {
+		sum += d
+	}
+	n := len(lat)
+	return Latency{P50: lat[n/2], P90: lat[n*9/10], P99: lat[min(n-1, n*99/100)], Max: lat[n-1], Mean: sum / time.Duration(n)}
 }
 
 func us(d time.Duration) string { return d.Round(time.Microsecond).String() }

@@ -30,8 +30,8 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	const synopsis = "dispatchd bench --set DIR | dispatchd bench suggest ... | dispatchd bench http ... (see their -h); dispatchd bench --set DIR [--time-limit 10s] [--iterations N] [--seed 1] [--parallel 1] [--only a,b] [--json FILE]"
 	fs := flagSet("bench")
 	set := fs.String("set", "", "directory of instances (Solomon text format) and their bks_distance_only.csv")
-	limit := fs.Duration("time-limit", 0, "budget per instance (default 10s, or none when --iterations is given)")
-	iterations := fs.Int("iterations", 0, "improvement iterations per instance")
+	budgetFlag := budgetFlags(fs, "budget per instance (default 10s, or none when --iterations is given)",
+		"improvement iterations per instance")
 	seed := fs.Uint64("seed", 1, "random seed")
 	parallel := fs.Int("parallel", 1, "instances solved at once, each on one core")
 	only := fs.String("only", "", "comma-separated instances to run (default: all in the csv)")
@@ -39,33 +39,30 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
 		return err
 	}
-	switch {
-	case *set == "":
+	if *set == "" {
 		return usagef("--set DIR is required")
-	case *limit < 0:
-		return usagef("invalid value %v for flag -time-limit: want a positive duration", *limit)
-	case *iterations < 0:
-		return usagef("invalid value %d for flag -iterations: want 0 or more", *iterations)
-	case *parallel < 1 || *parallel > runtime.NumCPU():
+	}
+	limit, iterations, err := budgetFlag.resolve()
+	if err != nil {
+		return err
+	}
+	if *parallel < 1 || *parallel > runtime.NumCPU() {
 		return usagef("invalid value %d for flag -parallel: want 1 to %d (the cores here)", *parallel, runtime.NumCPU())
 	}
 	if st, err := os.Stat(*set); err != nil || !st.IsDir() {
 		return usagef("invalid value %q for flag -set: not a directory", *set)
 	}
-	if *limit == 0 && *iterations == 0 {
-		*limit = 10 * time.Second
-	}
 	// Each instance gets one core, as the published comparisons do: the
 	// solver is single-threaded, and the runtime's helpers stay on the
 	// cores the run was given.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*parallel))
-	opts := bench.SetOptions{Dir: *set, TimeLimit: *limit, Iterations: *iterations, Seed: *seed, Parallel: *parallel}
+	opts := bench.SetOptions{Dir: *set, TimeLimit: limit, Iterations: iterations, Seed: *seed, Parallel: *parallel}
 	if *only != "" {
 		for _, name := range strings.Split(*only, ",") {
 			opts.Only = append(opts.Only, strings.ToLower(strings.TrimSpace(name)))
 		}
 	}
-	fmt.Fprintf(stdout, bench.TableHeader)
+	io.WriteString(stdout, bench.TableHeader)
 	opts.Done = func(r bench.Result) { bench.WriteRow(stdout, r) }
 	rep, err := bench.RunSet(ctx, opts)
 	if err != nil {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -39,14 +37,5 @@ func runGen(_ context.Context, args []string, _ io.Reader, stdout, _ io.Writer) 
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(stdout)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(p); err != nil {
-		return fmt.Errorf("writing the problem: %w", err)
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("writing the problem: %w", err)
-	}
-	return nil
+	return writeJSON(stdout, p, "problem")
 }

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/dispatchd/dispatchd/bench"
 	"github.com/dispatchd/dispatchd/model"
@@ -20,8 +17,8 @@ func runSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	const synopsis = "dispatchd solve [--format json|solomon] [--time-limit 10s] [--iterations N] [--seed 1] FILE|-"
 	fs := flagSet("solve")
 	format := fs.String("format", "json", "input format: json (a problem as in API.md) or solomon (VRPTW text)")
-	limit := fs.Duration("time-limit", 0, "wall-clock budget (default 10s, or none when --iterations is given)")
-	iterations := fs.Int("iterations", 0, "improvement iterations; with a seed, the same input gives the same plan")
+	budgetFlag := budgetFlags(fs, "wall-clock budget (default 10s, or none when --iterations is given)",
+		"improvement iterations; with a seed, the same input gives the same plan")
 	seed := fs.Uint64("seed", 1, "random seed")
 	rest, err := parseFlags(fs, synopsis, args, stdout, 1)
 	if err != nil {
@@ -33,14 +30,9 @@ func runSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if *format != "json" && *format != "solomon" {
 		return usagef("invalid value %q for flag -format: want json or solomon", *format)
 	}
-	if *limit < 0 {
-		return usagef("invalid value %v for flag -time-limit: want a positive duration", *limit)
-	}
-	if *iterations < 0 {
-		return usagef("invalid value %d for flag -iterations: want 0 or more", *iterations)
-	}
-	if *limit == 0 && *iterations == 0 {
-		*limit = 10 * time.Second
+	limit, iterations, err := budgetFlag.resolve()
+	if err != nil {
+		return err
 	}
 	data, err := readInput(rest[0], stdin)
 	if err != nil {
@@ -50,7 +42,7 @@ func runSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	opts := solver.Options{TimeLimit: *limit, Iterations: *iterations, Seed: *seed}
+	opts := solver.Options{TimeLimit: limit, Iterations: iterations, Seed: *seed}
 	if isTerminal(stderr) {
 		opts.Observer = progressPrinter(stderr)
 	}
@@ -61,19 +53,13 @@ func runSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	var ve *model.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return usagef("%s: %d problem(s): %s", rest[0], len(ve.Errors), ve.Summary())
+		return invalidInput(rest[0], ve)
 	case errors.Is(err, solver.ErrInfeasible):
 		return usagef("%s: %v", rest[0], err)
 	case err != nil && !errors.Is(err, context.Canceled):
 		return err
 	}
-	w := bufio.NewWriter(stdout)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(plan); err != nil {
-		return fmt.Errorf("writing the plan: %w", err)
-	}
-	return w.Flush()
+	return writeJSON(stdout, plan, "plan")
 }
 
 // readProblem decodes a problem in the given format. Bad input is a usage
@@ -89,7 +75,7 @@ func readProblem(name, format string, data []byte) (*model.Problem, error) {
 	p, err := model.DecodeProblem(data)
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
-		return nil, usagef("%s: %d problem(s): %s", name, len(ve.Errors), ve.Summary())
+		return nil, invalidInput(name, ve)
 	}
 	return p, err
 }

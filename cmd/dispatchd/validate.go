@@ -33,7 +33,7 @@ func runValidate(_ context.Context, args []string, stdin io.Reader, stdout, _ io
 				fmt.Fprintln(stdout, fe.String())
 			}
 		}
-		return usagef("%s: %d problem(s): %s", rest[0], len(ve.Errors), ve.Summary())
+		return invalidInput(rest[0], ve)
 	}
 	if err != nil {
 		return err
