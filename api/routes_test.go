@@ -161,6 +161,7 @@ func TestEveryRoute(t *testing.T) {
 		// ParseFloat reads "NaN", and NaN fails every comparison, so a
 		// range check written as v <= 0 would let it through to the store.
 		expectProblem(t, "NaN radius", do(t, "GET", u+"/v1/technicians?near=39.75,-104.98&radius_m=NaN", nil), 400, "radius_m")
+		expectProblem(t, "NaN near", do(t, "GET", u+"/v1/technicians?near=NaN,-104.98", nil), 400, "near")
 
 		// Work orders and a day with a conflict.
 		for i, start := range []time.Time{at(10, 0), at(10, 20)} {

@@ -194,7 +194,8 @@ func parseLatLng(s string) (float64, float64, bool) {
 	}
 	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
 	lng, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
-	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lng < -180 || lng > 180 {
+	// Written so that NaN, which ParseFloat accepts, is out of range.
+	if err1 != nil || err2 != nil || !(lat >= -90 && lat <= 90) || !(lng >= -180 && lng <= 180) {
 		return 0, 0, false
 	}
 	return lat, lng, true
