@@ -575,7 +575,9 @@ func (q *query) reasons(v int32) []string {
 	} else if !r.fits(in, &q.jb) {
 		out = append(out, fmt.Sprintf("capacity: demand %v does not fit what is left of %v", q.order.Demand, t.Capacity))
 	}
-	if len(out) == 0 || (len(Qualify(t, q.order)) == 0 && st.broken[v] == "" && r.fits(in, &q.jb)) {
+	// fits also checks max_jobs, so a technician ruled out by none of the
+	// above is qualified, sound and has room: only time is left.
+	if len(out) == 0 {
 		out = append(out, q.timeReason(v))
 	}
 	return out
