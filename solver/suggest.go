@@ -177,10 +177,8 @@ func (q *query) legs(place int32) (in, out int64) {
 func (q *query) run(ctx context.Context, exhaustive bool) error {
 	st := q.st
 	for _, id := range q.order.PreferredTechnicians {
-		for v := range st.in.vehicles {
-			if st.in.p.Technicians[v].ID == id {
-				q.evaluate(int32(v))
-			}
+		if v, ok := st.techIDs[id]; ok {
+			q.evaluate(v)
 		}
 	}
 	if exhaustive {
