@@ -3,7 +3,6 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 )
 
 // Location is a place: WGS84 coordinates, an index into the caller's
@@ -67,21 +66,15 @@ func (l Location) MarshalJSON() ([]byte, error) {
 
 // check reports a missing location, a negative index and coordinates out
 // of range.
-func (l Location) check(v *checker, path string) {
+func (l Location) check(v *checker) {
 	if l.IsZero() {
-		v.add(path, "missing: give lat and lng, or location_index")
+		v.add("", "missing: give lat and lng, or location_index")
 		return
 	}
 	if l.Index != nil && *l.Index < 0 {
-		v.add(path+".location_index", "negative")
+		v.add("location_index", "negative")
 	}
-	if !l.HasCoordinates() {
-		return
-	}
-	if math.IsNaN(l.Lat) || l.Lat < -90 || l.Lat > 90 {
-		v.add(path+".lat", fmt.Sprintf("%v out of range [-90, 90]", l.Lat))
-	}
-	if math.IsNaN(l.Lng) || l.Lng < -180 || l.Lng > 180 {
-		v.add(path+".lng", fmt.Sprintf("%v out of range [-180, 180]", l.Lng))
+	if l.HasCoordinates() {
+		checkCoordinates(v, l.Lat, l.Lng)
 	}
 }

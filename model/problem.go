@@ -66,22 +66,22 @@ func (p *Problem) Validate() error {
 	techIndex := make(map[string]int, len(p.Technicians))
 	for i := range p.Technicians {
 		t := &p.Technicians[i]
-		path := fmt.Sprintf("technicians[%d]", i)
-		t.check(&v, path)
-		if t.ID == "" {
-			continue
+		v.enterIndex("technicians", i)
+		t.check(&v)
+		switch j, dup := techIndex[t.ID]; {
+		case t.ID == "":
+		case dup:
+			v.add("id", fmt.Sprintf("duplicate id %q (also technicians[%d])", t.ID, j))
+		default:
+			techIndex[t.ID] = i
 		}
-		if j, dup := techIndex[t.ID]; dup {
-			v.add(path+".id", fmt.Sprintf("duplicate id %q (also technicians[%d])", t.ID, j))
-			continue
-		}
-		techIndex[t.ID] = i
+		v.leave()
 	}
 	orderIndex := make(map[string]int, len(p.WorkOrders))
 	for i := range p.WorkOrders {
 		w := &p.WorkOrders[i]
-		path := fmt.Sprintf("work_orders[%d]", i)
-		w.check(&v, path)
+		v.enterIndex("work_orders", i)
+		w.check(&v)
 		for _, ref := range []struct {
 			field string
 			ids   []string
@@ -92,21 +92,23 @@ func (p *Problem) Validate() error {
 		} {
 			for j, id := range ref.ids {
 				if _, ok := techIndex[id]; !ok {
-					v.add(fmt.Sprintf("%s.%s[%d]", path, ref.field, j), fmt.Sprintf("unknown technician %q", id))
+					v.add(fmt.Sprintf("%s[%d]", ref.field, j), fmt.Sprintf("unknown technician %q", id))
 				}
 			}
 		}
-		if w.ID == "" {
-			continue
+		switch j, dup := orderIndex[w.ID]; {
+		case w.ID == "":
+		case dup:
+			v.add("id", fmt.Sprintf("duplicate id %q (also work_orders[%d])", w.ID, j))
+		default:
+			orderIndex[w.ID] = i
 		}
-		if j, dup := orderIndex[w.ID]; dup {
-			v.add(path+".id", fmt.Sprintf("duplicate id %q (also work_orders[%d])", w.ID, j))
-			continue
-		}
-		orderIndex[w.ID] = i
+		v.leave()
 	}
 	if p.Weights != nil {
-		p.Weights.check(&v, "weights")
+		v.enter("weights")
+		p.Weights.check(&v)
+		v.leave()
 	}
 	p.checkTravel(&v)
 	return v.err()
@@ -153,31 +155,37 @@ func (p *Problem) checkTravel(v *checker) {
 			}
 		}
 	}
-	check := func(l Location, path string) {
+	// check reports a location the travel model cannot place, as field
+	// name of the checker's current place.
+	check := func(l Location, name string) {
 		if l.IsZero() {
 			return // reported as missing by the owner's own check
 		}
 		i, indexed := l.MatrixIndex()
 		switch {
 		case !matrix && indexed:
-			v.add(path+".location_index", "given, but travel has no matrix (durations_s)")
+			v.add(name+".location_index", "given, but travel has no matrix (durations_s)")
 		case !matrix && !l.HasCoordinates():
-			v.add(path, "no coordinates, and travel has no matrix")
+			v.add(name, "no coordinates, and travel has no matrix")
 		case matrix && indexed && i >= n:
-			v.add(path+".location_index", fmt.Sprintf("%d out of range: the matrix has %d locations", i, n))
+			v.add(name+".location_index", fmt.Sprintf("%d out of range: the matrix has %d locations", i, n))
 		case matrix && !indexed && !coords[[2]float64{l.Lat, l.Lng}]:
-			v.add(path, "no location_index, and the coordinates are not in travel.locations")
+			v.add(name, "no location_index, and the coordinates are not in travel.locations")
 		}
 	}
 	for i := range p.Technicians {
 		tech := &p.Technicians[i]
-		check(tech.Start, fmt.Sprintf("technicians[%d].start", i))
+		v.enterIndex("technicians", i)
+		check(tech.Start, "start")
 		if tech.End != nil {
-			check(*tech.End, fmt.Sprintf("technicians[%d].end", i))
+			check(*tech.End, "end")
 		}
+		v.leave()
 	}
 	for i := range p.WorkOrders {
-		check(p.WorkOrders[i].Location, fmt.Sprintf("work_orders[%d].location", i))
+		v.enterIndex("work_orders", i)
+		check(p.WorkOrders[i].Location, "location")
+		v.leave()
 	}
 }
 
@@ -189,7 +197,11 @@ func checkMatrix(v *checker, t *Travel) {
 	}
 	for i, l := range t.Locations {
 		if l.HasCoordinates() {
-			l.check(v, fmt.Sprintf("travel.locations[%d]", i))
+			v.enter("travel")
+			v.enterIndex("locations", i)
+			l.check(v)
+			v.leave()
+			v.leave()
 		}
 	}
 	for _, m := range []struct {

@@ -1,10 +1,6 @@
 package model
 
-import (
-	"fmt"
-	"math"
-	"time"
-)
+import "time"
 
 // Position is where a technician was at an instant: a live GPS fix.
 // Coordinates are (latitude, longitude) in degrees.
@@ -22,19 +18,14 @@ func (p Position) Location() Location { return LatLng(p.Lat, p.Lng) }
 // relative to it.
 func (p Position) Validate() error {
 	var v checker
-	p.check(&v, "")
+	p.check(&v)
 	return v.err()
 }
 
-func (p Position) check(v *checker, path string) {
-	if math.IsNaN(p.Lat) || p.Lat < -90 || p.Lat > 90 {
-		v.add(join(path, "lat"), fmt.Sprintf("%v out of range [-90, 90]", p.Lat))
-	}
-	if math.IsNaN(p.Lng) || p.Lng < -180 || p.Lng > 180 {
-		v.add(join(path, "lng"), fmt.Sprintf("%v out of range [-180, 180]", p.Lng))
-	}
+func (p Position) check(v *checker) {
+	checkCoordinates(v, p.Lat, p.Lng)
 	if p.At.IsZero() {
-		v.add(join(path, "at"), "missing")
+		v.add("at", "missing")
 	}
 }
 

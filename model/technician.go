@@ -118,99 +118,111 @@ func (t *Technician) HasTool(name string) bool {
 // resolve matrix indices, which need the problem's travel matrix.
 func (t *Technician) Validate() error {
 	var v checker
-	t.check(&v, "")
+	t.check(&v)
 	return v.err()
 }
 
-func (t *Technician) check(v *checker, path string) {
+func (t *Technician) check(v *checker) {
 	if t.ID == "" {
-		v.add(join(path, "id"), "missing")
+		v.add("id", "missing")
 	}
 	for _, name := range sortedKeys(t.Skills) {
 		switch {
 		case name == "":
-			v.add(join(path, "skills"), "empty skill name")
+			v.add("skills", "empty skill name")
 		case t.Skills[name] < 1:
-			v.add(join(path, "skills."+name), fmt.Sprintf("level %d: levels start at 1", t.Skills[name]))
+			v.add("skills."+name, fmt.Sprintf("level %d: levels start at 1", t.Skills[name]))
 		}
 	}
 	for i, c := range t.Certifications {
 		if c.Name == "" {
-			v.add(join(path, fmt.Sprintf("certifications[%d].name", i)), "missing")
+			v.add(fmt.Sprintf("certifications[%d].name", i), "missing")
 		}
 	}
 	for i, tool := range t.Tools {
 		if tool == "" {
-			v.add(join(path, fmt.Sprintf("tools[%d]", i)), "empty")
+			v.add(fmt.Sprintf("tools[%d]", i), "empty")
 		}
 	}
-	t.Start.check(v, join(path, "start"))
+	v.enter("start")
+	t.Start.check(v)
+	v.leave()
 	if t.End != nil {
-		t.End.check(v, join(path, "end"))
+		v.enter("end")
+		t.End.check(v)
+		v.leave()
 	}
-	t.checkShift(v, path)
+	t.checkShift(v)
 	if t.MaxJobs < 0 {
-		v.add(join(path, "max_jobs"), "negative")
+		v.add("max_jobs", "negative")
 	}
 	for i, c := range t.Capacity {
 		if c < 0 || c != c {
-			v.add(join(path, fmt.Sprintf("capacity[%d]", i)), "negative")
+			v.add(fmt.Sprintf("capacity[%d]", i), "negative")
 		}
 	}
 	if t.CostPerHour < 0 || t.CostPerHour != t.CostPerHour {
-		v.add(join(path, "cost_per_hour"), "negative")
+		v.add("cost_per_hour", "negative")
 	}
 	if t.Overtime < 0 {
-		v.add(join(path, "overtime_s"), "negative")
+		v.add("overtime_s", "negative")
 	}
 }
 
-func (t *Technician) checkShift(v *checker, path string) {
+func (t *Technician) checkShift(v *checker) {
 	s := t.Shift
 	ok := true
 	if s.Start.IsZero() {
-		v.add(join(path, "shift.start"), "missing")
+		v.add("shift.start", "missing")
 		ok = false
 	}
 	if s.End.IsZero() {
-		v.add(join(path, "shift.end"), "missing")
+		v.add("shift.end", "missing")
 		ok = false
 	}
 	if ok && !s.End.After(s.Start) {
-		v.add(join(path, "shift.end"), "before start")
+		v.add("shift.end", "before start")
 		ok = false
 	}
 	if ok && s.End.Sub(s.Start) > MaxShift {
-		v.add(join(path, "shift.end"), fmt.Sprintf("the shift lasts %v; at most %v", s.End.Sub(s.Start).Round(time.Hour), MaxShift))
+		v.add("shift.end", fmt.Sprintf("the shift lasts %v; at most %v", s.End.Sub(s.Start).Round(time.Hour), MaxShift))
 		ok = false
 	}
 	for i, b := range t.Breaks {
-		p := join(path, fmt.Sprintf("breaks[%d]", i))
-		if b.Duration < 0 {
-			v.add(p+".duration_s", "negative")
-		}
-		if b.Earliest.IsZero() {
-			v.add(p+".earliest", "missing")
-			continue
-		}
-		if b.Latest.IsZero() {
-			v.add(p+".latest", "missing")
-			continue
-		}
-		if b.Latest.Before(b.Earliest) {
-			v.add(p+".latest", "before earliest")
-			continue
-		}
-		if !ok {
-			continue
-		}
-		last := s.End.Add(t.Overtime.Duration())
-		switch {
-		case b.Earliest.Before(s.Start):
-			v.add(p+".earliest", "before shift start")
-		case b.Earliest.Add(b.Duration.Duration()).After(last):
-			v.add(p+".earliest", "the break cannot end before the shift (plus overtime) ends")
-		}
+		v.enterIndex("breaks", i)
+		t.checkBreak(v, b, ok)
+		v.leave()
+	}
+}
+
+// checkBreak checks one break; against the shift too when the shift is
+// valid.
+func (t *Technician) checkBreak(v *checker, b Break, shiftOK bool) {
+	if b.Duration < 0 {
+		v.add("duration_s", "negative")
+	}
+	if b.Earliest.IsZero() {
+		v.add("earliest", "missing")
+		return
+	}
+	if b.Latest.IsZero() {
+		v.add("latest", "missing")
+		return
+	}
+	if b.Latest.Before(b.Earliest) {
+		v.add("latest", "before earliest")
+		return
+	}
+	if !shiftOK {
+		return
+	}
+	s := t.Shift
+	last := s.End.Add(t.Overtime.Duration())
+	switch {
+	case b.Earliest.Before(s.Start):
+		v.add("earliest", "before shift start")
+	case b.Earliest.Add(b.Duration.Duration()).After(last):
+		v.add("earliest", "the break cannot end before the shift (plus overtime) ends")
 	}
 }
 

@@ -90,17 +90,17 @@ func (w TimeWindow) Contains(t time.Time) bool { return !t.Before(w.Start) && !t
 // Duration returns End - Start.
 func (w TimeWindow) Duration() time.Duration { return w.End.Sub(w.Start) }
 
-func (w TimeWindow) check(v *checker, path string) {
+func (w TimeWindow) check(v *checker) {
 	missing := false
 	if w.Start.IsZero() {
-		v.add(path+".start", "missing")
+		v.add("start", "missing")
 		missing = true
 	}
 	if w.End.IsZero() {
-		v.add(path+".end", "missing")
+		v.add("end", "missing")
 		missing = true
 	}
 	if !missing && w.End.Before(w.Start) {
-		v.add(path+".end", "before start")
+		v.add("end", "before start")
 	}
 }

@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 )
 
@@ -68,18 +70,72 @@ func (e *ValidationError) Prefix(path string) *ValidationError {
 // matrix of a million negative entries cannot turn into a million errors.
 const maxErrors = 1000
 
-// checker accumulates field errors.
+// checker accumulates field errors. It keeps the path of what it is
+// checking as segments and spells a path out only for an error: a valid
+// document of thousands of orders, the common case, formats none.
 type checker struct {
 	errs    []FieldError
 	dropped int
+	at      []segment
 }
 
+// segment is one step of a field path: a name, and an index when it is
+// one element of a list.
+type segment struct {
+	name  string
+	index int // -1: not a list element
+}
+
+// enter descends into the named field; leave comes back out.
+func (v *checker) enter(name string) { v.at = append(v.at, segment{name, -1}) }
+
+// enterIndex descends into element i of the named list.
+func (v *checker) enterIndex(name string, i int) { v.at = append(v.at, segment{name, i}) }
+
+func (v *checker) leave() { v.at = v.at[:len(v.at)-1] }
+
+// add records a problem with field, a path relative to where the checker
+// is ("" for that place itself).
 func (v *checker) add(field, message string) {
 	if len(v.errs) == maxErrors {
 		v.dropped++
 		return
 	}
-	v.errs = append(v.errs, FieldError{Field: field, Message: message})
+	v.errs = append(v.errs, FieldError{Field: v.path(field), Message: message})
+}
+
+// path spells out field under the checker's current place.
+func (v *checker) path(field string) string {
+	var b strings.Builder
+	for _, s := range v.at {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.name)
+		if s.index >= 0 {
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(s.index))
+			b.WriteByte(']')
+		}
+	}
+	if field != "" {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(field)
+	}
+	return b.String()
+}
+
+// checkCoordinates reports a latitude or longitude out of range, as
+// fields lat and lng of the current place.
+func checkCoordinates(v *checker, lat, lng float64) {
+	if math.IsNaN(lat) || lat < -90 || lat > 90 {
+		v.add("lat", fmt.Sprintf("%v out of range [-90, 90]", lat))
+	}
+	if math.IsNaN(lng) || lng < -180 || lng > 180 {
+		v.add("lng", fmt.Sprintf("%v out of range [-180, 180]", lng))
+	}
 }
 
 func (v *checker) err() error {

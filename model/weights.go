@@ -91,11 +91,11 @@ func (w *Weights) UnmarshalJSON(b []byte) error {
 // Validate reports every weight that is negative or not a number.
 func (w Weights) Validate() error {
 	var v checker
-	w.check(&v, "")
+	w.check(&v)
 	return v.err()
 }
 
-func (w Weights) check(v *checker, path string) {
+func (w Weights) check(v *checker) {
 	for _, f := range []struct {
 		name  string
 		value float64
@@ -107,9 +107,9 @@ func (w Weights) check(v *checker, path string) {
 	} {
 		switch {
 		case math.IsNaN(f.value) || math.IsInf(f.value, 0):
-			v.add(join(path, f.name), "not a finite number")
+			v.add(f.name, "not a finite number")
 		case f.value < 0:
-			v.add(join(path, f.name), "negative")
+			v.add(f.name, "negative")
 		}
 	}
 }

@@ -115,68 +115,72 @@ func (w *WorkOrder) Prefers(technicianID string) bool {
 // to technicians are checked by Problem.Validate, which knows them.
 func (w *WorkOrder) Validate() error {
 	var v checker
-	w.check(&v, "")
+	w.check(&v)
 	return v.err()
 }
 
-func (w *WorkOrder) check(v *checker, path string) {
+func (w *WorkOrder) check(v *checker) {
 	if w.ID == "" {
-		v.add(join(path, "id"), "missing")
+		v.add("id", "missing")
 	}
 	if w.Priority.Rank() < 0 {
-		v.add(join(path, "priority"), fmt.Sprintf("unknown priority %q: want one of emergency, high, normal, low", w.Priority))
+		v.add("priority", fmt.Sprintf("unknown priority %q: want one of emergency, high, normal, low", w.Priority))
 	}
-	w.Location.check(v, join(path, "location"))
+	v.enter("location")
+	w.Location.check(v)
+	v.leave()
 	if w.Duration < 0 {
-		v.add(join(path, "duration_s"), "negative")
+		v.add("duration_s", "negative")
 	}
 	for _, name := range sortedKeys(w.RequiredSkills) {
 		switch {
 		case name == "":
-			v.add(join(path, "required_skills"), "empty skill name")
+			v.add("required_skills", "empty skill name")
 		case w.RequiredSkills[name] < 1:
-			v.add(join(path, "required_skills."+name), fmt.Sprintf("level %d: levels start at 1", w.RequiredSkills[name]))
+			v.add("required_skills."+name, fmt.Sprintf("level %d: levels start at 1", w.RequiredSkills[name]))
 		}
 	}
 	for i, c := range w.RequiredCertifications {
 		if c == "" {
-			v.add(join(path, fmt.Sprintf("required_certifications[%d]", i)), "empty")
+			v.add(fmt.Sprintf("required_certifications[%d]", i), "empty")
 		}
 	}
 	for i, tool := range w.RequiredTools {
 		if tool == "" {
-			v.add(join(path, fmt.Sprintf("required_tools[%d]", i)), "empty")
+			v.add(fmt.Sprintf("required_tools[%d]", i), "empty")
 		}
 	}
 	if w.TechniciansNeeded < 0 {
-		v.add(join(path, "technicians_needed"), "negative")
+		v.add("technicians_needed", "negative")
 	}
 	for i, tw := range w.TimeWindows {
-		tw.check(v, join(path, fmt.Sprintf("time_windows[%d]", i)))
+		v.enterIndex("time_windows", i)
+		tw.check(v)
+		v.leave()
 	}
 	for i, d := range w.Demand {
 		if d < 0 || d != d {
-			v.add(join(path, fmt.Sprintf("demand[%d]", i)), "negative")
+			v.add(fmt.Sprintf("demand[%d]", i), "negative")
 		}
 	}
 	if !w.Status.Known() {
-		v.add(join(path, "status"), fmt.Sprintf("unknown status %q: want one of %s", w.Status, statusList()))
+		v.add("status", fmt.Sprintf("unknown status %q: want one of %s", w.Status, statusList()))
 	}
 	if w.IsFixed() {
 		if len(w.TechnicianIDs) == 0 {
-			v.add(join(path, "technician_ids"), "required for an order that is pinned, en route or on site")
+			v.add("technician_ids", "required for an order that is pinned, en route or on site")
 		}
 		if w.ScheduledStart == nil {
-			v.add(join(path, "scheduled_start"), "required for an order that is pinned, en route or on site")
+			v.add("scheduled_start", "required for an order that is pinned, en route or on site")
 		}
 	}
 	if len(w.TechnicianIDs) > 0 && len(w.TechnicianIDs) != w.Crew() {
-		v.add(join(path, "technician_ids"), fmt.Sprintf("%d given, the order needs %d", len(w.TechnicianIDs), w.Crew()))
+		v.add("technician_ids", fmt.Sprintf("%d given, the order needs %d", len(w.TechnicianIDs), w.Crew()))
 	}
 	for i, id := range w.TechnicianIDs {
 		for _, prev := range w.TechnicianIDs[:i] {
 			if prev == id {
-				v.add(join(path, fmt.Sprintf("technician_ids[%d]", i)), fmt.Sprintf("duplicate technician %q", id))
+				v.add(fmt.Sprintf("technician_ids[%d]", i), fmt.Sprintf("duplicate technician %q", id))
 			}
 		}
 	}
