@@ -127,15 +127,21 @@ var errClosed = errors.New("api: shutting down")
 
 // start begins a plan in the background and returns its run.
 func (m *planManager) start(req *planRequest, limit time.Duration, seed uint64) (*planRun, error) {
+	// closed is read and wg.Add called under one hold of mu: shutdown sets
+	// closed under mu before it waits, so no Add can follow its Wait, and a
+	// plan let in here is one shutdown waits for, even while its first
+	// record is being written.
 	m.mu.Lock()
-	closed := m.closed
-	m.mu.Unlock()
-	if closed {
+	if m.closed {
+		m.mu.Unlock()
 		return nil, errClosed
 	}
+	m.wg.Add(1)
+	m.mu.Unlock()
 	select {
 	case m.slots <- struct{}{}:
 	default:
+		m.wg.Done()
 		return nil, errBusy
 	}
 	rec := planRecord{ID: newID(), Status: planRunning, Created: time.Now().UTC(), Seed: seed, TimeLimit: limit.Seconds()}
@@ -144,12 +150,12 @@ func (m *planManager) start(req *planRequest, limit time.Duration, seed uint64) 
 	if err := m.save(context.Background(), rec); err != nil {
 		cancel()
 		<-m.slots
+		m.wg.Done()
 		return nil, err
 	}
 	m.mu.Lock()
 	m.runs[rec.ID] = run
 	m.mu.Unlock()
-	m.wg.Add(1)
 	go m.run(ctx, run, req, limit, seed)
 	return run, nil
 }
@@ -280,11 +286,10 @@ func (m *planManager) shutdown(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 		err = fmt.Errorf("api: cancelling the running plans: %w", ctx.Err())
-		m.mu.Lock()
-		for _, run := range m.runs {
-			run.cancel()
-		}
-		m.mu.Unlock()
+		// Every plan's context derives from m.ctx: stopping it cancels
+		// also a plan let in but not yet in runs, its first record still
+		// being written.
+		m.stop()
 		<-done
 	}
 	m.stop()
