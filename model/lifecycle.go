@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -24,17 +25,7 @@ const (
 var Statuses = []Status{StatusCreated, StatusDispatched, StatusAcknowledged, StatusEnRoute, StatusOnSite, StatusComplete, StatusCancelled}
 
 // Known reports whether s is one of Statuses (or omitted).
-func (s Status) Known() bool {
-	if s == "" {
-		return true
-	}
-	for _, k := range Statuses {
-		if s == k {
-			return true
-		}
-	}
-	return false
-}
+func (s Status) Known() bool { return s == "" || slices.Contains(Statuses, s) }
 
 // Open reports whether an order in status s still needs doing.
 func (s Status) Open() bool { return s != StatusComplete && s != StatusCancelled }

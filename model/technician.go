@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -104,14 +105,7 @@ func (t *Technician) Certification(name string) (Certification, bool) {
 }
 
 // HasTool reports whether the technician carries the named tool.
-func (t *Technician) HasTool(name string) bool {
-	for _, have := range t.Tools {
-		if have == name {
-			return true
-		}
-	}
-	return false
-}
+func (t *Technician) HasTool(name string) bool { return slices.Contains(t.Tools, name) }
 
 // Validate reports every problem with the technician on its own; field paths
 // are relative to the technician ("shift.end: before start"). It does not
@@ -126,24 +120,13 @@ func (t *Technician) check(v *checker) {
 	if t.ID == "" {
 		v.add("id", "missing")
 	}
-	for _, name := range sortedKeys(t.Skills) {
-		switch {
-		case name == "":
-			v.add("skills", "empty skill name")
-		case t.Skills[name] < 1:
-			v.add("skills."+name, fmt.Sprintf("level %d: levels start at 1", t.Skills[name]))
-		}
-	}
+	checkSkills(v, "skills", t.Skills)
 	for i, c := range t.Certifications {
 		if c.Name == "" {
 			v.add(fmt.Sprintf("certifications[%d].name", i), "missing")
 		}
 	}
-	for i, tool := range t.Tools {
-		if tool == "" {
-			v.add(fmt.Sprintf("tools[%d]", i), "empty")
-		}
-	}
+	checkNames(v, "tools", t.Tools)
 	v.enter("start")
 	t.Start.check(v)
 	v.leave()
@@ -156,11 +139,7 @@ func (t *Technician) check(v *checker) {
 	if t.MaxJobs < 0 {
 		v.add("max_jobs", "negative")
 	}
-	for i, c := range t.Capacity {
-		if c < 0 || c != c {
-			v.add(fmt.Sprintf("capacity[%d]", i), "negative")
-		}
-	}
+	checkAmounts(v, "capacity", t.Capacity)
 	if t.CostPerHour < 0 || t.CostPerHour != t.CostPerHour {
 		v.add("cost_per_hour", "negative")
 	}

@@ -127,6 +127,37 @@ func (v *checker) path(field string) string {
 	return b.String()
 }
 
+// checkSkills reports empty skill names and levels below 1 of the skills
+// in field, in name order so that the report does not depend on the map's.
+func checkSkills(v *checker, field string, skills Skills) {
+	for _, name := range sortedKeys(skills) {
+		switch {
+		case name == "":
+			v.add(field, "empty skill name")
+		case skills[name] < 1:
+			v.add(field+"."+name, fmt.Sprintf("level %d: levels start at 1", skills[name]))
+		}
+	}
+}
+
+// checkNames reports the empty names of the list in field.
+func checkNames(v *checker, field string, names []string) {
+	for i, name := range names {
+		if name == "" {
+			v.add(fmt.Sprintf("%s[%d]", field, i), "empty")
+		}
+	}
+}
+
+// checkAmounts reports the negative (or NaN) amounts of the list in field.
+func checkAmounts(v *checker, field string, amounts []float64) {
+	for i, x := range amounts {
+		if x < 0 || math.IsNaN(x) {
+			v.add(fmt.Sprintf("%s[%d]", field, i), "negative")
+		}
+	}
+}
+
 // checkCoordinates reports a latitude or longitude out of range, as
 // fields lat and lng of the current place.
 func checkCoordinates(v *checker, lat, lng float64) {

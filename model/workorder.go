@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -92,22 +93,12 @@ func (w *WorkOrder) IsFixed() bool {
 
 // Excludes reports whether the order excludes the technician.
 func (w *WorkOrder) Excludes(technicianID string) bool {
-	for _, id := range w.ExcludedTechnicians {
-		if id == technicianID {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(w.ExcludedTechnicians, technicianID)
 }
 
 // Prefers reports whether the technician is one of the order's preferred.
 func (w *WorkOrder) Prefers(technicianID string) bool {
-	for _, id := range w.PreferredTechnicians {
-		if id == technicianID {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(w.PreferredTechnicians, technicianID)
 }
 
 // Validate reports every problem with the work order on its own; field paths
@@ -132,24 +123,9 @@ func (w *WorkOrder) check(v *checker) {
 	if w.Duration < 0 {
 		v.add("duration_s", "negative")
 	}
-	for _, name := range sortedKeys(w.RequiredSkills) {
-		switch {
-		case name == "":
-			v.add("required_skills", "empty skill name")
-		case w.RequiredSkills[name] < 1:
-			v.add("required_skills."+name, fmt.Sprintf("level %d: levels start at 1", w.RequiredSkills[name]))
-		}
-	}
-	for i, c := range w.RequiredCertifications {
-		if c == "" {
-			v.add(fmt.Sprintf("required_certifications[%d]", i), "empty")
-		}
-	}
-	for i, tool := range w.RequiredTools {
-		if tool == "" {
-			v.add(fmt.Sprintf("required_tools[%d]", i), "empty")
-		}
-	}
+	checkSkills(v, "required_skills", w.RequiredSkills)
+	checkNames(v, "required_certifications", w.RequiredCertifications)
+	checkNames(v, "required_tools", w.RequiredTools)
 	if w.TechniciansNeeded < 0 {
 		v.add("technicians_needed", "negative")
 	}
@@ -158,11 +134,7 @@ func (w *WorkOrder) check(v *checker) {
 		tw.check(v)
 		v.leave()
 	}
-	for i, d := range w.Demand {
-		if d < 0 || d != d {
-			v.add(fmt.Sprintf("demand[%d]", i), "negative")
-		}
-	}
+	checkAmounts(v, "demand", w.Demand)
 	if !w.Status.Known() {
 		v.add("status", fmt.Sprintf("unknown status %q: want one of %s", w.Status, statusList()))
 	}
