@@ -108,15 +108,18 @@ func (m *planManager) listen() {
 	}
 }
 
-func (m *planManager) cancelLocal(id string) bool {
+// cancelLocal cancels a plan running in this process and returns a
+// snapshot of it taken from the same lookup: a second lookup could miss a
+// plan that ended in between.
+func (m *planManager) cancelLocal(id string) (planRecord, bool) {
 	m.mu.Lock()
 	run := m.runs[id]
 	m.mu.Unlock()
 	if run == nil {
-		return false
+		return planRecord{}, false
 	}
 	run.cancel()
-	return true
+	return run.snapshot(), true
 }
 
 // errBusy says every plan slot is taken.
@@ -393,9 +396,7 @@ func (s *Server) planRecord(r *http.Request) (planRecord, error) {
 
 func (s *Server) deletePlan(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
-	if s.plans.cancelLocal(id) {
-		rec, _ := s.plans.local(id)
-		rec.ID = id
+	if rec, ok := s.plans.cancelLocal(id); ok {
 		writeJSON(w, http.StatusAccepted, rec)
 		return
 	}

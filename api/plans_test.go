@@ -127,3 +127,21 @@ func TestShutdownCancelsPlansBeingStarted(t *testing.T) {
 		t.Fatal("Shutdown still waits 10 s after its context ended: the plan let in during it was not cancelled")
 	}
 }
+
+// TestCancelAnswersThePlan: DELETE of a plan running here answers its
+// record, whole, whether or not the plan ends at once.
+func TestCancelAnswersThePlan(t *testing.T) {
+	ts := serveWith(t, api.Options{Store: store.NewMemory()})
+	day, err := bench.GenerateDay(bench.DayOptions{Orders: 5, Technicians: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct{ ID, Status string }
+	expect(t, "post plan", do(t, "POST", ts.URL+"/v1/plans", map[string]any{"technicians": day.Technicians, "work_orders": day.WorkOrders, "time_limit_s": 60}), 202, &rec)
+	id := rec.ID
+	rec = struct{ ID, Status string }{}
+	expect(t, "cancel", do(t, "DELETE", ts.URL+"/v1/plans/"+id, nil), 202, &rec)
+	if rec.ID != id || (rec.Status != "running" && rec.Status != "cancelled") {
+		t.Errorf("DELETE answered %+v, want plan %s running or cancelled", rec, id)
+	}
+}
