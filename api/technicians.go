@@ -152,21 +152,28 @@ func (s *Server) listTechnicians(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var within map[string]bool
+	var nearIDs []string
 	if near != nil {
-		ids, err := s.store.Near(ctx, *near, radius)
+		nearIDs, err = s.store.Near(ctx, *near, radius)
 		if err != nil {
 			s.storeError(w, r, err)
 			return
 		}
 		within = map[string]bool{}
-		for _, id := range ids {
+		for _, id := range nearIDs {
 			within[id] = true
 		}
 	}
-	live, err := s.store.Live(ctx)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
+	// Near already names the only technicians that can be listed: read
+	// their live state alone. Live with no ids reads everyone's, so with
+	// nobody near there is nothing to read.
+	live := map[string]store.Live{}
+	if near == nil || len(nearIDs) > 0 {
+		live, err = s.store.Live(ctx, nearIDs...)
+		if err != nil {
+			s.storeError(w, r, err)
+			return
+		}
 	}
 	skill := q.Get("skill")
 	out := technicianList{Technicians: []technicianView{}}
