@@ -76,10 +76,12 @@ func (m *Memory) Near(_ context.Context, loc model.Location, meters float64) ([]
 	if err != nil {
 		return nil, err
 	}
-	from := geo.Point(loc)
+	// The origin's trigonometry, once: MetersTo then measures exactly as
+	// GreatCircleMeters does.
+	from := geo.Prepare(loc)
 	ids := []string{}
 	within := func(id string) {
-		if l, ok := m.live[id]; ok && geo.GreatCircleMeters(from, geo.Point(l.Position.Location())) <= meters {
+		if l, ok := m.live[id]; ok && from.MetersTo(geo.Prepare(l.Position.Location())) <= meters {
 			ids = append(ids, id)
 		}
 	}

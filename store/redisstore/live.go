@@ -186,7 +186,9 @@ func (s *Store) Near(ctx context.Context, loc model.Location, meters float64) ([
 	if err != nil {
 		return nil, wrap(doing, err)
 	}
-	from := geo.Point(loc)
+	// The origin's trigonometry, once: MetersTo then measures exactly as
+	// GreatCircleMeters does.
+	from := geo.Prepare(loc)
 	for i, id := range candidates {
 		vals := cmds[i].Val()
 		latS, _ := vals[0].(string)
@@ -199,7 +201,7 @@ func (s *Store) Near(ctx context.Context, loc model.Location, meters float64) ([
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, fmt.Errorf("redisstore: %s: decoding the position of %q: %w", doing, id, err)
 		}
-		if geo.GreatCircleMeters(from, geo.Point(model.LatLng(lat, lng))) <= meters {
+		if from.MetersTo(geo.Prepare(model.LatLng(lat, lng))) <= meters {
 			ids = append(ids, id)
 		}
 	}
