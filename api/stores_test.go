@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"testing"
 	"time"
 
@@ -17,10 +15,7 @@ import (
 // every key under it when the test ends.
 func openRedis(t *testing.T) *redisstore.Store {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "dispatchd-test:api-" + hex.EncodeToString(b[:]) + ":"
-	s, err := redisstore.Open(t.Context(), redistest.URL(t), redisstore.Options{Prefix: prefix})
+	s, err := redisstore.Open(t.Context(), redistest.URL(t), redisstore.Options{Prefix: redistest.Prefix("api")})
 	if err != nil {
 		t.Fatalf("opening the Redis store: %v", err)
 	}

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -156,9 +154,7 @@ func call(t *testing.T, method, url string, body any, out any) int {
 // one is told, the other knows, and a restart loses nothing.
 func TestReplicasShareRedis(t *testing.T) {
 	url := redistest.URL(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "dispatchd-test:replicas-" + hex.EncodeToString(b[:]) + ":"
+	prefix := redistest.Prefix("replicas")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -13,6 +13,7 @@ import (
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
 	"github.com/dispatchd/dispatchd/store/redisstore"
+	"github.com/dispatchd/dispatchd/store/redistest"
 	"github.com/dispatchd/dispatchd/store/storetest"
 	"github.com/redis/go-redis/v9"
 )
@@ -278,7 +279,7 @@ func allUnavailable(t *testing.T, s *redisstore.Store) {
 
 // TestEveryMethodUnavailable points a store at a port nobody listens on.
 func TestEveryMethodUnavailable(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: closedPort(t)})
+	rdb := redis.NewClient(&redis.Options{Addr: redistest.FreeAddr(t)})
 	defer rdb.Close()
 	allUnavailable(t, redisstore.New(rdb, redisstore.Options{}))
 }

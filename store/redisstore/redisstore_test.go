@@ -2,10 +2,7 @@ package redisstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
@@ -31,9 +28,7 @@ func openStore(t *testing.T) *redisstore.Store {
 func openStoreWith(t *testing.T, opts redisstore.Options) (*redisstore.Store, *redis.Client, string) {
 	t.Helper()
 	url := redistest.URL(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	opts.Prefix = "dispatchd-test:" + hex.EncodeToString(b[:]) + ":"
+	opts.Prefix = redistest.Prefix("")
 	ro, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatalf("parsing REDIS_URL %s: %v", url, err)
@@ -46,12 +41,7 @@ func openStoreWith(t *testing.T, opts redisstore.Options) (*redisstore.Store, *r
 	}
 	t.Cleanup(func() {
 		defer s.Close()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, opts.Prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
+		if err := s.Purge(context.Background()); err != nil {
 			t.Errorf("cleaning up %s*: %v", opts.Prefix, err)
 		}
 	})
@@ -86,21 +76,8 @@ func TestKeysStayUnderPrefix(t *testing.T) {
 	}
 }
 
-// closedPort returns an address on which nothing listens: a port the
-// kernel has just handed out and taken back.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 func TestUnreachableRedisIsUnavailable(t *testing.T) {
-	addr := closedPort(t)
+	addr := redistest.FreeAddr(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	_, err := redisstore.Open(ctx, "redis://"+addr+"/0", redisstore.Options{})

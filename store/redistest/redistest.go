@@ -7,10 +7,11 @@ package redistest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net"
 	"os"
 	"os/exec"
-	"strconv"
 	"testing"
 	"time"
 
@@ -31,6 +32,34 @@ func URL(t testing.TB) string {
 	}
 	conn.Close()
 	return "redis://127.0.0.1:6379/0"
+}
+
+// Prefix returns a key prefix for one test's keys on the shared Redis:
+// "dispatchd-test:", the label and a dash if label is not empty, random
+// hex, and ":". Random, so that tests (and runs of them, or packages
+// tested in parallel) never share a key; all under "dispatchd-test:", so
+// that what a killed run leaves behind is plainly a test's.
+func Prefix(label string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	if label != "" {
+		label += "-"
+	}
+	return "dispatchd-test:" + label + hex.EncodeToString(b[:]) + ":"
+}
+
+// FreeAddr returns a loopback host:port on which nothing listens: a port
+// the kernel has just handed out and taken back. A server can be started
+// on it, and a client dialling it is refused.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }
 
 // Options shape a server of the test's own.
@@ -61,12 +90,10 @@ func Start(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("this test runs its own Redis and needs redis-server on PATH: install Debian's redis-server package (apt-get install redis-server): %v", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	_, port, err := net.SplitHostPort(FreeAddr(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
 	s := &Server{t: t, bin: bin, port: port, dir: t.TempDir(), opts: opts}
 	s.Start()
 	t.Cleanup(s.Kill)
