@@ -8,6 +8,7 @@ import (
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/solver"
+	"github.com/dispatchd/dispatchd/store"
 )
 
 // suggestRequest is the body of POST /v1/suggest: one work order and the
@@ -151,12 +152,15 @@ func (s *Server) storedDay(ctx context.Context, now time.Time) (solver.Day, erro
 	}
 	stops := map[string][]model.Stop{}
 	for _, w := range orders {
-		if w.Status == model.StatusCancelled || w.ScheduledStart == nil || len(w.TechnicianIDs) == 0 {
+		// The day the stores file the order under, so that this day holds
+		// what Route would answer for it.
+		wd, scheduled := store.RouteDay(w)
+		if w.Status == model.StatusCancelled || !scheduled || len(w.TechnicianIDs) == 0 {
 			continue
 		}
 		id := w.TechnicianIDs[0]
 		d, ok := shiftDay[id]
-		if !ok || model.DateOf(*w.ScheduledStart) != d || w.Crew() > 1 {
+		if !ok || wd != d || w.Crew() > 1 {
 			continue
 		}
 		day.Orders = append(day.Orders, w)
