@@ -352,19 +352,22 @@ func (r *route) push(in *instance, at placement) int64 {
 // back.
 func (r *route) walkFrom(in *instance, g int, t, legOut int64) (late, back int64) {
 	ve := &in.vehicles[r.v]
-	var loc int32 = -1 // -1: still at the inserted job
-	leg := func(to int32) int64 {
-		if loc < 0 {
+	// Once past the first job after the new one, every leg into p (a job,
+	// the end location before the breaks there, or the end) leaves from
+	// the place the route had at p-1: it is r.leg[p], already looked up.
+	moved := false
+	leg := func(p int) int64 {
+		if !moved {
 			return legOut
 		}
-		return in.tt.dur(loc, to)
+		return r.leg[p]
 	}
 	home := false
 	for p := g + 1; p <= len(r.seq); p++ {
 		x := r.seq[p-1]
 		if x < 0 {
 			if p > r.lastJob && !home {
-				t += leg(ve.endLoc)
+				t += leg(p)
 				back, home = t, true
 			}
 			b := &ve.breaks[-x-1]
@@ -372,14 +375,14 @@ func (r *route) walkFrom(in *instance, g int, t, legOut int64) (late, back int64
 			continue
 		}
 		next := &in.jobs[x]
-		st, _ := next.firstStart(t + leg(next.loc))
-		t, loc = st+next.dur, next.loc
+		st, _ := next.firstStart(t + leg(p))
+		t, moved = st+next.dur, true
 		if next.deadline != never {
 			late += max(0, t-next.deadline)
 		}
 	}
 	if !home {
-		back = t + leg(ve.endLoc)
+		back = t + leg(len(r.seq)+1)
 	}
 	return late, back
 }

@@ -136,9 +136,9 @@ func (q *query) offersIn(d int, w window, out []offer) []offer {
 			}
 			continue
 		}
+		gl := q.gapLegs()
 		for g := 0; g <= r.lastJob; g++ {
-			legIn, _ := q.legs(r.loc[g])
-			_, legOut := q.legs(r.next[g])
+			legIn, legOut := gl.around(r, g)
 			at, ok := r.tryAt(in, &jb, g, legIn, legOut)
 			if !ok {
 				continue

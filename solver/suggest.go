@@ -172,6 +172,37 @@ func (q *query) legs(place int32) (in, out int64) {
 	return d, d
 }
 
+// gapLegs looks up the legs between the order and the places around the
+// gaps of a route, taken in order, remembering the last two places: the
+// place at gap g is the one at g-1 (after a break) or the next job's place,
+// which gap g-1 looked up already.
+type gapLegs struct {
+	q          *query
+	at, nextAt int32 // -1: none yet
+	in, nextIn int64
+	nextOut    int64
+}
+
+func (q *query) gapLegs() gapLegs { return gapLegs{q: q, at: -1, nextAt: -1} }
+
+// around returns the travel from the place at gap g of route r to the
+// order and from the order to the next job's place (or the end location).
+func (l *gapLegs) around(r *route, g int) (legIn, legOut int64) {
+	switch p := r.loc[g]; p {
+	case l.at:
+	case l.nextAt:
+		l.at, l.in = p, l.nextIn
+	default:
+		l.at = p
+		l.in, _ = l.q.legs(p)
+	}
+	if p := r.next[g]; p != l.nextAt {
+		l.nextAt = p
+		l.nextIn, l.nextOut = l.q.legs(p)
+	}
+	return l.in, l.nextOut
+}
+
 // run evaluates technicians: every one when exhaustive, else ring by ring
 // outward from the order until the bound says no one farther out can rank.
 func (q *query) run(ctx context.Context, exhaustive bool) error {
@@ -340,12 +371,13 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 		return c, ok, false
 	}
 	last := q.jb.windows[len(q.jb.windows)-1].end
+	gl := q.gapLegs()
+	gl.at, gl.in = st.origin[v], legIn0 // the route starts at the origin
 	for g := 0; g <= r.lastJob; g++ {
 		if r.dep[g] > last {
 			break // departures only get later along the route
 		}
-		legIn, _ := q.legs(r.loc[g])
-		_, legOut := q.legs(r.next[g])
+		legIn, legOut := gl.around(r, g)
 		at, ok := r.tryAt(in, &q.jb, g, legIn, legOut)
 		if !ok {
 			continue
@@ -528,7 +560,9 @@ func (q *query) around(v int32, g int) (after, before string) {
 // many later jobs start later.
 func (r *route) knockOn(in *instance, g int, t, legOut int64) (int64, int) {
 	ve := &in.vehicles[r.v]
-	var loc int32 = -1
+	// Past the first job after the new one, the legs are the route's own,
+	// already in r.leg: a break before the last job stays where it is.
+	moved := false
 	delay, n := int64(0), 0
 	for p := g + 1; p <= len(r.seq); p++ {
 		x := r.seq[p-1]
@@ -542,14 +576,14 @@ func (r *route) knockOn(in *instance, g int, t, legOut int64) (int64, int) {
 		}
 		jb := &in.jobs[x]
 		leg := legOut
-		if loc >= 0 {
-			leg = in.tt.dur(loc, jb.loc)
+		if moved {
+			leg = r.leg[p]
 		}
 		s, _ := jb.firstStart(t + leg)
 		if d := s - r.est[p]; d > 0 {
 			delay, n = max(delay, d), n+1
 		}
-		t, loc = s+jb.dur, jb.loc
+		t, moved = s+jb.dur, true
 	}
 	return delay, n
 }
