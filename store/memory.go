@@ -153,13 +153,11 @@ func (m *Memory) PutWorkOrder(_ context.Context, w model.WorkOrder) error {
 func (m *Memory) DeleteWorkOrder(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	old, existed := m.workOrders.byID[id]
+	old := m.workOrders.byID[id] // delete fails unless the order is stored
 	if err := m.workOrders.delete(id); err != nil {
 		return err
 	}
-	if existed {
-		m.unroute(old)
-	}
+	m.unroute(old)
 	return nil
 }
 
