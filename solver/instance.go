@@ -163,11 +163,20 @@ func compileVehicle(i int, t *model.Technician, locs *locator) vehicle {
 		capacity:   t.Capacity,
 	}
 	v.latestEnd = v.shiftEnd + secMS(t.Overtime)
-	for _, b := range t.Breaks {
-		v.breaks = append(v.breaks, breakSpec{earliest: toMS(b.Earliest), latest: toMS(b.Latest), dur: secMS(b.Duration)})
-	}
-	slices.SortFunc(v.breaks, func(a, b breakSpec) int { return cmp.Compare(a.earliest, b.earliest) })
+	v.breaks = breakSpecs(t, 0)
 	return v
+}
+
+// breakSpecs returns a technician's breaks, shifted by shift ms, in the
+// order they are taken: schedules follow a route's breaks in turn, and a
+// technician may list them in any order.
+func breakSpecs(t *model.Technician, shift int64) []breakSpec {
+	var bs []breakSpec
+	for _, b := range t.Breaks {
+		bs = append(bs, breakSpec{earliest: toMS(b.Earliest) + shift, latest: toMS(b.Latest) + shift, dur: secMS(b.Duration)})
+	}
+	slices.SortFunc(bs, func(a, b breakSpec) int { return cmp.Compare(a.earliest, b.earliest) })
+	return bs
 }
 
 func compileJob(i int, w *model.WorkOrder, locs *locator, weights model.Weights, techIndex map[string]int32) (job, error) {

@@ -159,10 +159,7 @@ func (q *query) freshDay(v int32, d int, jb *job) (candidate, bool) {
 	ve := in.vehicles[v]
 	ve.startLoc = st.home[v] // at home: the day has not begun
 	ve.shiftStart, ve.shiftEnd, ve.latestEnd = toMS(t.Shift.Start)+shift, toMS(t.Shift.End)+shift, toMS(t.Shift.End)+secMS(t.Overtime)+shift
-	ve.breaks = nil
-	for _, b := range t.Breaks {
-		ve.breaks = append(ve.breaks, breakSpec{earliest: toMS(b.Earliest) + shift, latest: toMS(b.Latest) + shift, dur: secMS(b.Duration)})
-	}
+	ve.breaks = breakSpecs(t, shift)
 	ve.doneJobs, ve.doneLoad = 0, nil
 	if !fitsCapacity(jb.demand, ve.capacity) {
 		return candidate{}, false

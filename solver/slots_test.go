@@ -97,3 +97,39 @@ func TestSlotsOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestSlotsLaterDayBreaksInAnyOrder lists a technician's breaks lunch
+// first: a later day must take them in time order, as today does, and
+// offer the same windows as when they are listed in order.
+func TestSlotsLaterDayBreaksInAnyOrder(t *testing.T) {
+	morning := model.Break{Earliest: at(10, 0), Latest: at(10, 30), Duration: 900}
+	lunch := model.Break{Earliest: at(12, 0), Latest: at(13, 0), Duration: 1800}
+	slotsWith := func(breaks ...model.Break) []model.Slot {
+		t.Helper()
+		a := tech("A")
+		a.Breaks = breaks
+		// After today's shift: every window offered is tomorrow's.
+		st, err := solver.NewState(solver.Day{Now: at(18, 0), Technicians: []model.Technician{a}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slots, err := solver.Slots(context.Background(), st, order("W", 2), solver.SlotOptions{Length: 2 * time.Hour, Days: 2, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slots
+	}
+	want := slotsWith(morning, lunch)
+	if len(want) == 0 {
+		t.Fatal("no slots tomorrow with the breaks in order")
+	}
+	got := slotsWith(lunch, morning)
+	if len(got) != len(want) {
+		t.Fatalf("breaks listed lunch first: %d slots, want %d as in order: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if !got[i].Start.Equal(want[i].Start) || !got[i].Window.Start.Equal(want[i].Window.Start) || got[i].Score != want[i].Score {
+			t.Errorf("slot %d: %+v, want %+v as with the breaks in order", i, got[i], want[i])
+		}
+	}
+}
