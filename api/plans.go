@@ -81,11 +81,13 @@ type planRun struct {
 	lastSaved time.Time
 }
 
-func newPlanManager(s *Server) (*planManager, error) {
+// newPlanManager starts a plan manager listening for cancellations; its
+// shutdown stops it.
+func newPlanManager(s *Server) *planManager {
 	ctx, stop := context.WithCancel(context.Background())
 	m := &planManager{s: s, slots: make(chan struct{}, s.opts.MaxPlans), ctx: ctx, stop: stop, runs: map[string]*planRun{}}
 	go m.listen()
-	return m, nil
+	return m
 }
 
 // listen cancels this process's plans whose cancellation any replica

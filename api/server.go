@@ -171,10 +171,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{store: opts.Store, log: opts.Logger, metrics: m, opts: opts}
-	s.plans, err = newPlanManager(s)
-	if err != nil {
-		return nil, err
-	}
+	s.plans = newPlanManager(s)
 	s.routes = s.table()
 	r := chi.NewRouter()
 	r.Use(requestID, s.observe, s.recoverPanics)
