@@ -109,7 +109,7 @@ func NewState(day Day) (*State, error) {
 	case geo.Haversine:
 		st.hav = m
 	}
-	locs := newLocator(p, tr)
+	locs := newLocator(tr)
 	b := dayBuilder{st: st, day: day, locs: locs, orders: map[string]int{}, routes: map[string]*model.Route{}, positions: map[string]model.Position{}}
 	b.index()
 	for i := range day.Technicians {
@@ -117,10 +117,7 @@ func NewState(day Day) (*State, error) {
 	}
 	st.prof = newProfiles(day.Technicians)
 	st.techIDs = b.techIndex
-	in.tt, err = newLazyTravelTable(locs, tr, in.w)
-	if err != nil {
-		return nil, err
-	}
+	in.tt = newLazyTravelTable(locs, tr, in.w)
 	in.dims = b.dims
 	for v := range in.vehicles {
 		in.activeVehicles += boolInt(day.Technicians[v].IsActive())

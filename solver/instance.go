@@ -48,7 +48,8 @@ type job struct {
 	fixed int32
 	// vehicles lists the vehicles that qualify for the job, ascending.
 	vehicles []int32
-	// rank orders jobs by how much leaving them out costs.
+	// multiWindow marks a job of several windows: a delay before it may
+	// jump to a later window rather than shrink by the waiting.
 	multiWindow bool
 }
 
@@ -119,7 +120,7 @@ func compile(p *model.Problem) (*instance, error) {
 	}
 	in := &instance{p: p, w: p.Policy(), travel: tr}
 	in.timeSoft = in.w.Lateness > 0 || in.w.Overtime > 0
-	locs := newLocator(p, tr)
+	locs := newLocator(tr)
 	for i := range p.Technicians {
 		in.vehicles = append(in.vehicles, compileVehicle(i, &p.Technicians[i], locs))
 		if p.Technicians[i].IsActive() {

@@ -17,7 +17,7 @@ type locator struct {
 	places []model.Location
 }
 
-func newLocator(p *model.Problem, tr geo.Travel) *locator {
+func newLocator(tr geo.Travel) *locator {
 	l := &locator{ids: map[[2]float64]int32{}}
 	if m, ok := tr.(*geo.Matrix); ok {
 		l.matrix = m
@@ -70,8 +70,8 @@ type travelTable struct {
 
 // newLazyTravelTable returns a table that computes every leg when asked:
 // a suggestion needs few legs among many places.
-func newLazyTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable, error) {
-	return &travelTable{n: loc.size(), loc: loc, travel: tr, w: w}, nil
+func newLazyTravelTable(loc *locator, tr geo.Travel, w model.Weights) *travelTable {
+	return &travelTable{n: loc.size(), loc: loc, travel: tr, w: w}
 }
 
 func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable, error) {
