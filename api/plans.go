@@ -167,8 +167,11 @@ func (m *planManager) start(req *planRequest, limit time.Duration, seed uint64) 
 
 func (m *planManager) run(ctx context.Context, run *planRun, req *planRequest, limit time.Duration, seed uint64) {
 	defer m.wg.Done()
-	defer func() { <-m.slots }()
 	defer close(run.done)
+	// The slot is freed before done is closed: whoever waited for the plan
+	// may post the next one at once and must not be told it is one too
+	// many.
+	defer func() { <-m.slots }()
 	defer run.cancel()
 	met := m.s.metrics
 	met.plansRunning.Inc()

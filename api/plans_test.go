@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -143,5 +144,19 @@ func TestCancelAnswersThePlan(t *testing.T) {
 	expect(t, "cancel", do(t, "DELETE", ts.URL+"/v1/plans/"+id, nil), 202, &rec)
 	if rec.ID != id || (rec.Status != "running" && rec.Status != "cancelled") {
 		t.Errorf("DELETE answered %+v, want plan %s running or cancelled", rec, id)
+	}
+}
+
+// TestWaitedPlanFreesItsSlot: once a plan waited for is answered, its slot
+// is free: the next plan is not refused as one too many.
+func TestWaitedPlanFreesItsSlot(t *testing.T) {
+	ts := serveWith(t, api.Options{Store: store.NewMemory(), MaxPlans: 1})
+	day, err := bench.GenerateDay(bench.DayOptions{Orders: 3, Technicians: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{"technicians": day.Technicians, "work_orders": day.WorkOrders, "iterations": 1}
+	for i := range 50 {
+		expect(t, fmt.Sprintf("plan %d waited for", i), do(t, "POST", ts.URL+"/v1/plans?wait=true", body), 200, nil)
 	}
 }
