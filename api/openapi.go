@@ -7,23 +7,18 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
 )
 
-// The OpenAPI document is built from the route table and from the Go
-// types each route decodes and encodes, by reflection over their JSON
-// tags, so that it cannot drift from the code it describes.
-var (
-	openapiOnce sync.Once
-	openapiDoc  map[string]any
-)
-
+// openapi serves the OpenAPI document. It is built from the server's route
+// table and from the Go types each route decodes and encodes, by
+// reflection over their JSON tags, so that it cannot drift from the code
+// it describes.
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
-	openapiOnce.Do(func() { openapiDoc = document(s.routes) })
-	writeJSON(w, http.StatusOK, openapiDoc)
+	s.openapiOnce.Do(func() { s.openapiDoc = document(s.routes) })
+	writeJSON(w, http.StatusOK, s.openapiDoc)
 }
 
 var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
@@ -96,9 +91,9 @@ func (g *schemas) responses(rt route) map[string]any {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.response))}}
 	}
 	out[strconv.Itoa(rt.status)] = ok
-	if rt.pattern == "/v1/plans" {
-		out["200"] = map[string]any{"description": "the plan, with ?wait=true",
-			"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeFor[planRecord]())}}}
+	if rt.waited != nil {
+		out["200"] = map[string]any{"description": "the result, with ?wait=true",
+			"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.waited))}}}
 	}
 	for _, code := range rt.errors {
 		out[strconv.Itoa(code)] = map[string]any{"description": http.StatusText(code),

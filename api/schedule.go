@@ -70,12 +70,7 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	travel, err := geo.New(s.opts.Travel)
-	if err != nil {
-		s.invalid(w, r, err)
-		return
-	}
-	body := dayOf(&t, day, orders, travel)
+	body := dayOf(&t, day, orders, s.travel)
 	if l, ok := live[id]; ok {
 		body.Live = &l
 	}

@@ -3,11 +3,14 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
+	"github.com/dispatchd/dispatchd/geo"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
 	"github.com/go-chi/chi/v5"
@@ -122,11 +125,16 @@ type Server struct {
 	opts    Options
 	plans   *planManager
 	routes  []route
+	// travel is opts.Travel, built once: schedules lay stops out with it.
+	travel geo.Travel
+	// openapi is the OpenAPI document of routes, built on first request.
+	openapiOnce sync.Once
+	openapiDoc  map[string]any
 }
 
-// New returns a server, or an error if its metrics cannot be registered
-// (for instance twice in one registry) or the store cannot be subscribed
-// to. Call Shutdown to stop the plans it runs.
+// New returns a server, or an error if its travel model is invalid or its
+// metrics cannot be registered (for instance twice in one registry). Call
+// Shutdown to stop the plans it runs.
 func New(opts Options) (*Server, error) {
 	if opts.Store == nil {
 		return nil, errors.New("api: New: Options.Store is nil")
@@ -166,11 +174,15 @@ func New(opts Options) (*Server, error) {
 	if opts.PlanTTL == 0 {
 		opts.PlanTTL = store.DefaultPlanTTL
 	}
+	travel, err := geo.New(opts.Travel)
+	if err != nil {
+		return nil, fmt.Errorf("api: New: Options.Travel: %w", err)
+	}
 	m, err := newMetrics(opts.Registry, opts.Store)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: opts.Store, log: opts.Logger, metrics: m, opts: opts}
+	s := &Server{store: opts.Store, log: opts.Logger, metrics: m, opts: opts, travel: travel}
 	s.plans = newPlanManager(s)
 	s.routes = s.table()
 	r := chi.NewRouter()
@@ -222,6 +234,7 @@ type route struct {
 	errors          []int  // problem statuses it may answer
 	long            bool   // exempt from RequestTimeout (plans waited for)
 	raw             string // a response content type other than JSON
+	waited          any    // the 200 body's type with ?wait=true, or nil
 }
 
 // param is a query parameter.
@@ -258,7 +271,7 @@ func (s *Server) table() []route {
 		{method: "POST", pattern: "/v1/slots", handler: s.slots, summary: "Arrival windows to offer a customer.", request: slotsRequest{}, response: slotsBody{}, status: 200, errors: bad},
 
 		{method: "POST", pattern: "/v1/plans", handler: s.postPlan, summary: "Plan a problem in the background (202), or at once with ?wait=true (200).", request: planRequest{}, response: planRecord{}, status: 202,
-			query: []param{{"wait", "boolean", "answer when the plan is done, with 200", false}}, errors: append(bad, 429), long: true},
+			query: []param{{"wait", "boolean", "answer when the plan is done, with 200", false}}, errors: append(bad, 429), long: true, waited: planRecord{}},
 		{method: "GET", pattern: "/v1/plans/{id}", handler: s.getPlan, summary: "A plan's status, progress and, when done, the plan.", response: planRecord{}, status: 200, errors: []int{404, 503}},
 		{method: "DELETE", pattern: "/v1/plans/{id}", handler: s.deletePlan, summary: "Cancel a running plan; it keeps the best plan found.", response: planRecord{}, status: 202, errors: []int{404, 409, 503}},
 		{method: "GET", pattern: "/v1/plans/{id}/geojson", handler: s.planGeoJSON, summary: "A plan's routes and stops as a GeoJSON FeatureCollection.", status: 200, raw: "application/geo+json", errors: []int{404, 409, 503}},

@@ -281,4 +281,8 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	if _, err := api.New(api.Options{}); err == nil {
 		t.Error("New without a store succeeded")
 	}
+	bad := api.Options{Store: store.NewMemory(), Registry: prometheus.NewRegistry(), Travel: &model.Travel{Model: model.TravelMatrix}}
+	if _, err := api.New(bad); err == nil || !strings.Contains(err.Error(), "Options.Travel") {
+		t.Errorf("New with a matrix travel model and no matrix = %v, want an error naming Options.Travel", err)
+	}
 }
