@@ -68,13 +68,7 @@ func (p *Problem) Validate() error {
 		t := &p.Technicians[i]
 		v.enterIndex("technicians", i)
 		t.check(&v)
-		switch j, dup := techIndex[t.ID]; {
-		case t.ID == "":
-		case dup:
-			v.add("id", fmt.Sprintf("duplicate id %q (also technicians[%d])", t.ID, j))
-		default:
-			techIndex[t.ID] = i
-		}
+		index(&v, techIndex, t.ID, "technicians", i)
 		v.leave()
 	}
 	orderIndex := make(map[string]int, len(p.WorkOrders))
@@ -96,13 +90,7 @@ func (p *Problem) Validate() error {
 				}
 			}
 		}
-		switch j, dup := orderIndex[w.ID]; {
-		case w.ID == "":
-		case dup:
-			v.add("id", fmt.Sprintf("duplicate id %q (also work_orders[%d])", w.ID, j))
-		default:
-			orderIndex[w.ID] = i
-		}
+		index(&v, orderIndex, w.ID, "work_orders", i)
 		v.leave()
 	}
 	if p.Weights != nil {
@@ -112,6 +100,19 @@ func (p *Problem) Validate() error {
 	}
 	p.checkTravel(&v)
 	return v.err()
+}
+
+// index records that element i of list has id, or reports the id as a
+// duplicate of the element that had it first. A missing id is the
+// element's own check's to report.
+func index(v *checker, seen map[string]int, id, list string, i int) {
+	switch j, dup := seen[id]; {
+	case id == "":
+	case dup:
+		v.add("id", fmt.Sprintf("duplicate id %q (also %s[%d])", id, list, j))
+	default:
+		seen[id] = i
+	}
 }
 
 // checkTravel checks the travel model and that every location can be found
