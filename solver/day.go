@@ -88,7 +88,8 @@ const cellResolution = 7
 // NewState validates a day and compiles it for suggestions. An invalid
 // day gives a *model.ValidationError naming every bad field.
 func NewState(day Day) (*State, error) {
-	if err := validateDay(day); err != nil {
+	ids, err := validateDay(day)
+	if err != nil {
 		return nil, err
 	}
 	now := day.Now
@@ -110,13 +111,13 @@ func NewState(day Day) (*State, error) {
 		st.hav = m
 	}
 	locs := newLocator(tr)
-	b := dayBuilder{st: st, day: day, locs: locs, orders: map[string]int{}, routes: map[string]*model.Route{}, positions: map[string]model.Position{}}
+	b := dayBuilder{st: st, day: day, locs: locs, ids: ids, positions: make(map[string]model.Position, len(day.Technicians))}
 	b.index()
 	for i := range day.Technicians {
 		b.technician(i)
 	}
 	st.prof = newProfiles(day.Technicians)
-	st.techIDs = b.techIndex
+	st.techIDs = ids.techs
 	in.tt = newLazyTravelTable(locs, tr, in.w)
 	in.dims = b.dims
 	for v := range in.vehicles {
@@ -164,25 +165,14 @@ type dayBuilder struct {
 	st        *State
 	day       Day
 	locs      *locator
-	orders    map[string]int
-	routes    map[string]*model.Route
+	ids       dayIDs
 	positions map[string]model.Position
 	seqs      [][]int32
 	dims      int
-	techIndex map[string]int32
 }
 
+// index keeps each technician's latest position at or before now.
 func (b *dayBuilder) index() {
-	b.techIndex = map[string]int32{}
-	for i := range b.day.Technicians {
-		b.techIndex[b.day.Technicians[i].ID] = int32(i)
-	}
-	for i := range b.day.Orders {
-		b.orders[b.day.Orders[i].ID] = i
-	}
-	for i := range b.day.Routes {
-		b.routes[b.day.Routes[i].TechnicianID] = &b.day.Routes[i]
-	}
 	now := b.day.Now
 	for _, p := range b.day.Positions {
 		if !now.IsZero() && p.At.After(now) {
@@ -202,8 +192,8 @@ func (b *dayBuilder) technician(i int) {
 	ve := compileVehicle(i, t, b.locs)
 	st.home = append(st.home, ve.startLoc)
 	var stops []model.Stop
-	if r := b.routes[t.ID]; r != nil {
-		stops = slices.Clone(r.Stops)
+	if k, ok := b.ids.routes[t.ID]; ok {
+		stops = slices.Clone(b.day.Routes[k].Stops)
 		slices.SortStableFunc(stops, func(a, c model.Stop) int { return a.Start.Compare(c.Start) })
 	}
 	now := fromMS(st.now, time.UTC)
@@ -214,7 +204,7 @@ func (b *dayBuilder) technician(i int) {
 			continue
 		}
 		if !s.IsBreak() {
-			switch b.day.Orders[b.orders[s.WorkOrderID]].Status {
+			switch b.day.Orders[b.ids.orders[s.WorkOrderID]].Status {
 			case model.StatusEnRoute, model.StatusOnSite, model.StatusComplete:
 				fixed = k
 			}
@@ -237,7 +227,7 @@ func (b *dayBuilder) technician(i int) {
 			}
 			continue
 		}
-		w := &b.day.Orders[b.orders[s.WorkOrderID]]
+		w := &b.day.Orders[b.ids.orders[s.WorkOrderID]]
 		booked += secMS(w.Duration)
 		if k <= fixed {
 			ve.doneJobs++
@@ -245,7 +235,7 @@ func (b *dayBuilder) technician(i int) {
 			continue
 		}
 		// Validation has checked the references compileJob follows.
-		j, _ := compileJob(b.orders[w.ID], w, b.locs, in.w, b.techIndex)
+		j, _ := compileJob(b.ids.orders[w.ID], w, b.locs, in.w, b.ids.techs)
 		b.dims = max(b.dims, len(j.demand))
 		seq = append(seq, int32(len(in.jobs)))
 		in.jobs = append(in.jobs, j)
@@ -288,7 +278,7 @@ func (b *dayBuilder) origin(t *model.Technician, stops []model.Stop, fixed int) 
 		loc := t.Start
 		for k := fixed - 1; k >= 0; k-- {
 			if !stops[k].IsBreak() {
-				loc = b.day.Orders[b.orders[stops[k].WorkOrderID]].Location
+				loc = b.day.Orders[b.ids.orders[stops[k].WorkOrderID]].Location
 				break
 			}
 		}
@@ -297,7 +287,7 @@ func (b *dayBuilder) origin(t *model.Technician, stops []model.Stop, fixed int) 
 		}
 		return loc, max(now, toMS(last.End)), ""
 	}
-	w := &b.day.Orders[b.orders[last.WorkOrderID]]
+	w := &b.day.Orders[b.ids.orders[last.WorkOrderID]]
 	switch w.Status {
 	case model.StatusComplete:
 		if live && !pos.At.Before(last.Start) {
@@ -369,37 +359,50 @@ func (st *State) buildIndex() {
 	slices.SortStableFunc(st.byLeg, func(a, b int32) int { return cmp.Compare(st.maxLeg[b], st.maxLeg[a]) })
 }
 
+// dayIDs finds a day's technicians, orders and routes by id. validateDay
+// needs them to check references and the state's builder to follow them,
+// so they are built once for both.
+type dayIDs struct {
+	techs  map[string]int32 // index in Technicians
+	orders map[string]int   // index in Orders
+	routes map[string]int   // technician id → index in Routes
+}
+
 // validateDay checks a day: the technicians and orders as a problem, the
-// routes' references and the positions, every problem at once.
-func validateDay(day Day) error {
+// routes' references and the positions, every problem at once. For a
+// valid day it returns the day's ids.
+func validateDay(day Day) (dayIDs, error) {
 	var errs []model.FieldError
 	p := model.Problem{Technicians: day.Technicians, WorkOrders: day.Orders, Travel: day.Travel, Weights: day.Weights}
 	var ve *model.ValidationError
 	if err := p.Validate(); errors.As(err, &ve) {
 		errs = append(errs, ve.Errors...)
 	}
-	techs := make(map[string]bool, len(day.Technicians))
-	for _, t := range day.Technicians {
-		techs[t.ID] = true
+	ids := dayIDs{
+		techs:  make(map[string]int32, len(day.Technicians)),
+		orders: make(map[string]int, len(day.Orders)),
+		routes: make(map[string]int, len(day.Routes)),
 	}
-	orders := make(map[string]bool, len(day.Orders))
-	for _, w := range day.Orders {
-		orders[w.ID] = true
+	for i := range day.Technicians {
+		ids.techs[day.Technicians[i].ID] = int32(i)
+	}
+	for i := range day.Orders {
+		ids.orders[day.Orders[i].ID] = i
 	}
 	// Paths are spelt out only for an error: a valid day of thousands of
 	// stops should not pay for thousands of strings.
 	type place struct{ route, stop int }
 	stopPath := func(p place) string { return fmt.Sprintf("routes[%d].stops[%d]", p.route, p.stop) }
-	routed := make(map[string]int, len(day.Routes))
 	onRoute := make(map[string]place, len(day.Orders))
 	for i, r := range day.Routes {
-		switch j, dup := routed[r.TechnicianID]; {
-		case !techs[r.TechnicianID]:
+		_, known := ids.techs[r.TechnicianID]
+		switch j, dup := ids.routes[r.TechnicianID]; {
+		case !known:
 			errs = append(errs, model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: fmt.Sprintf("unknown technician %q", r.TechnicianID)})
 		case dup:
 			errs = append(errs, model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: fmt.Sprintf("a second route for %s (also routes[%d])", r.TechnicianID, j)})
 		default:
-			routed[r.TechnicianID] = i
+			ids.routes[r.TechnicianID] = i
 		}
 		for k, s := range r.Stops {
 			here := place{i, k}
@@ -412,8 +415,9 @@ func validateDay(day Day) error {
 				}
 				continue
 			}
+			_, known := ids.orders[s.WorkOrderID]
 			switch prev, twice := onRoute[s.WorkOrderID]; {
-			case !orders[s.WorkOrderID]:
+			case !known:
 				errs = append(errs, model.FieldError{Field: stopPath(here) + ".work_order_id", Message: fmt.Sprintf("unknown work order %q: give it in work_orders", s.WorkOrderID)})
 			case twice:
 				errs = append(errs, model.FieldError{Field: stopPath(here) + ".work_order_id", Message: fmt.Sprintf("%s is also on %s", s.WorkOrderID, stopPath(prev))})
@@ -424,7 +428,7 @@ func validateDay(day Day) error {
 	}
 	for i, pos := range day.Positions {
 		path := fmt.Sprintf("positions[%d]", i)
-		if !techs[pos.TechnicianID] {
+		if _, known := ids.techs[pos.TechnicianID]; !known {
 			errs = append(errs, model.FieldError{Field: path + ".technician_id", Message: fmt.Sprintf("unknown technician %q", pos.TechnicianID)})
 		}
 		var pe *model.ValidationError
@@ -433,7 +437,7 @@ func validateDay(day Day) error {
 		}
 	}
 	if len(errs) > 0 {
-		return &model.ValidationError{Errors: errs}
+		return dayIDs{}, &model.ValidationError{Errors: errs}
 	}
-	return nil
+	return ids, nil
 }
