@@ -390,7 +390,7 @@ func validateDay(day Day) (dayIDs, error) {
 		ids.orders[day.Orders[i].ID] = i
 	}
 	// Paths are spelt out only for an error: a valid day of thousands of
-	// stops should not pay for thousands of strings.
+	// stops or positions should not pay for thousands of strings.
 	type place struct{ route, stop int }
 	stopPath := func(p place) string { return fmt.Sprintf("routes[%d].stops[%d]", p.route, p.stop) }
 	onRoute := make(map[string]place, len(day.Orders))
@@ -426,14 +426,14 @@ func validateDay(day Day) (dayIDs, error) {
 			}
 		}
 	}
+	posPath := func(i int) string { return fmt.Sprintf("positions[%d]", i) }
 	for i, pos := range day.Positions {
-		path := fmt.Sprintf("positions[%d]", i)
 		if _, known := ids.techs[pos.TechnicianID]; !known {
-			errs = append(errs, model.FieldError{Field: path + ".technician_id", Message: fmt.Sprintf("unknown technician %q", pos.TechnicianID)})
+			errs = append(errs, model.FieldError{Field: posPath(i) + ".technician_id", Message: fmt.Sprintf("unknown technician %q", pos.TechnicianID)})
 		}
 		var pe *model.ValidationError
 		if err := pos.Validate(); errors.As(err, &pe) {
-			errs = append(errs, pe.Prefix(path).Errors...)
+			errs = append(errs, pe.Prefix(posPath(i)).Errors...)
 		}
 	}
 	if len(errs) > 0 {
