@@ -191,10 +191,16 @@ func (b *dayBuilder) technician(i int) {
 	t := &b.day.Technicians[i]
 	ve := compileVehicle(i, t, b.locs)
 	st.home = append(st.home, ve.startLoc)
+	// The stops are only read, so a route already in time order, as
+	// routes usually come, is used as it is rather than copied.
 	var stops []model.Stop
 	if k, ok := b.ids.routes[t.ID]; ok {
-		stops = slices.Clone(b.day.Routes[k].Stops)
-		slices.SortStableFunc(stops, func(a, c model.Stop) int { return a.Start.Compare(c.Start) })
+		stops = b.day.Routes[k].Stops
+		byStart := func(a, c model.Stop) int { return a.Start.Compare(c.Start) }
+		if !slices.IsSortedFunc(stops, byStart) {
+			stops = slices.Clone(stops)
+			slices.SortStableFunc(stops, byStart)
+		}
 	}
 	now := fromMS(st.now, time.UTC)
 	fixed := -1
