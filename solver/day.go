@@ -142,9 +142,7 @@ func NewState(day Day) (*State, error) {
 		st.legs = append(st.legs, int32(len(r.seq)+1))
 	}
 	if st.matrix == nil {
-		for _, l := range locs.places {
-			st.places = append(st.places, geo.Prepare(l))
-		}
+		st.places = in.tt.places
 		st.indexable = true
 	}
 	return st, nil

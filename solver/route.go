@@ -116,14 +116,15 @@ func (r *route) update(in *instance) bool {
 			continue
 		}
 		jb := &in.jobs[x]
-		r.leg[p] = tt.dur(r.loc[p-1], jb.loc)
+		leg, cost := tt.arc(r.loc[p-1], jb.loc)
+		r.leg[p] = leg
 		arr := r.dep[p-1] + r.leg[p]
 		s, ok := jb.firstStart(arr)
 		if !ok {
 			feasible, s = false, arr
 		}
 		r.loc[p], r.est[p], r.dep[p] = jb.loc, s, s+jb.dur
-		r.arcs += tt.cost(r.loc[p-1], jb.loc)
+		r.arcs += cost
 		r.jobs++
 		r.work += jb.dur
 		if in.pair != nil {
@@ -143,8 +144,9 @@ func (r *route) update(in *instance) bool {
 	r.dep[e] = r.est[e]
 	r.back = r.est[e]
 	if r.lastJob > 0 {
-		r.arcs += tt.cost(r.loc[r.lastJob], ve.endLoc)
-		r.back = r.dep[r.lastJob] + tt.dur(r.loc[r.lastJob], ve.endLoc)
+		leg, cost := tt.arc(r.loc[r.lastJob], ve.endLoc)
+		r.arcs += cost
+		r.back = r.dep[r.lastJob] + leg
 	}
 	feasible = feasible && r.est[e] <= ve.latestEnd
 

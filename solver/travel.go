@@ -66,17 +66,25 @@ type travelTable struct {
 	loc    *locator
 	travel geo.Travel
 	w      model.Weights
+	// places holds every place prepared when travel is haversine, so that
+	// a leg does the trigonometry of neither end again; the legs are the
+	// same to the last bit.
+	hav    geo.Haversine
+	places []geo.Prepared
 }
 
 // newLazyTravelTable returns a table that computes every leg when asked:
 // a suggestion needs few legs among many places.
 func newLazyTravelTable(loc *locator, tr geo.Travel, w model.Weights) *travelTable {
-	return &travelTable{n: loc.size(), loc: loc, travel: tr, w: w}
+	t := &travelTable{n: loc.size(), loc: loc, travel: tr, w: w}
+	t.prepare()
+	return t
 }
 
 func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable, error) {
 	n := loc.size()
 	t := &travelTable{n: n, loc: loc, travel: tr, w: w}
+	t.prepare()
 	if n > denseLimit {
 		return t, nil
 	}
@@ -94,6 +102,20 @@ func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable,
 	return t, nil
 }
 
+// prepare readies the places of haversine travel; the locator must hold
+// every place by now.
+func (t *travelTable) prepare() {
+	h, ok := t.travel.(geo.Haversine)
+	if !ok || t.loc.matrix != nil {
+		return
+	}
+	t.hav = h
+	t.places = make([]geo.Prepared, len(t.loc.places))
+	for i, l := range t.loc.places {
+		t.places[i] = geo.Prepare(l)
+	}
+}
+
 func (t *travelTable) compute(a, b int32) (int32, float64, error) {
 	leg, err := t.leg(a, b)
 	if err != nil {
@@ -109,6 +131,9 @@ func (t *travelTable) compute(a, b int32) (int32, float64, error) {
 func (t *travelTable) leg(a, b int32) (geo.Leg, error) {
 	if m := t.loc.matrix; m != nil {
 		return m.LegByIndex(int(a), int(b)), nil
+	}
+	if t.places != nil {
+		return t.hav.LegPrepared(t.places[a], t.places[b]), nil
 	}
 	leg, err := t.travel.Leg(t.loc.places[a], t.loc.places[b])
 	if err != nil {
@@ -131,6 +156,17 @@ func (t *travelTable) cost(a, b int32) float64 {
 		return t.costs[int(a)*t.n+int(b)]
 	}
 	return t.lazyCost(a, b)
+}
+
+// arc returns both the travel time (ms) and the cost from a to b: one
+// computation where a lazy table would make two of dur and cost.
+func (t *travelTable) arc(a, b int32) (int64, float64) {
+	if t.durs != nil {
+		i := int(a)*t.n + int(b)
+		return int64(t.durs[i]), t.costs[i]
+	}
+	d, c, _ := t.compute(a, b)
+	return int64(d), c
 }
 
 func (t *travelTable) lazyDur(a, b int32) int64 {
