@@ -60,11 +60,20 @@ func Slots(ctx context.Context, st *State, order model.WorkOrder, opts SlotOptio
 	}
 	var offers []offer
 	for d := range opts.Days {
+		var day *slotDay
 		for _, w := range st.grid(d, durMS(opts.Length)) {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			offers = q.offersIn(d, w, offers)
+			jb := q.jb
+			jb.windows = intersectWindows(q.jb.windows, w)
+			if len(jb.windows) == 0 {
+				continue
+			}
+			if day == nil {
+				day = q.slotDay(d)
+			}
+			offers = q.offersIn(day, w, &jb, offers)
 		}
 	}
 	return q.pick(offers, opts.Limit), nil
@@ -102,77 +111,147 @@ type offer struct {
 	after string
 }
 
-// offersIn appends every technician's best way, per gap, of starting the
-// order inside window w of day d.
-func (q *query) offersIn(d int, w window, out []offer) []offer {
+// slotDay is what the windows of day d need of the technicians who could
+// take the order that day and that no window changes: their measures of
+// base, the legs to and from the order, a later day's vehicle. The grid
+// has many windows a day, and the legs are most of the work of one.
+type slotDay struct {
+	d     int
+	techs []slotTech
+	// fresh holds, on a later day, each technician's vehicle: at home, on
+	// that day's shift and breaks, nothing done yet.
+	fresh []vehicle
+	// in and out hold every technician's legs, from techs[i].legs on: to
+	// the order from the place at each gap g of the remaining route and
+	// from it to the next job's place or the end location; for an empty
+	// day, one pair from its start location and to its end location.
+	in, out []int64
+}
+
+// slotTech is one technician's part of a slotDay.
+type slotTech struct {
+	v    int32
+	base measures
+	legs int
+}
+
+// slotDay works out day d for the technicians who qualify and, today,
+// whose remaining route is sound and has room, or, on a later day, whose
+// empty vehicle has the capacity.
+func (q *query) slotDay(d int) *slotDay {
 	st, in := q.st, q.st.in
-	jb := q.jb
-	jb.windows = intersectWindows(q.jb.windows, w)
-	if len(jb.windows) == 0 {
-		return out
-	}
+	day := &slotDay{d: d, techs: make([]slotTech, 0, len(in.vehicles))}
+	n := 0 // legs
 	for v := range in.vehicles {
-		if !st.prof.qualifies(int32(v), &q.need) {
+		v := int32(v)
+		if !st.prof.qualifies(v, &q.need) {
 			continue
 		}
+		t := slotTech{v: v, legs: n}
 		if d > 0 {
-			if c, ok := q.freshDay(int32(v), d, &jb); ok {
-				out = append(out, offer{win: w, day: d, c: c})
+			ve, ok := q.freshVehicle(v, d)
+			if !ok {
+				continue
+			}
+			day.fresh = append(day.fresh, ve)
+			t.base = q.base(v)
+			tech := &in.p.Technicians[v]
+			if span := toMS(tech.Shift.End) - toMS(tech.Shift.Start); span > 0 {
+				t.base.utilisation = float64(q.jb.dur) / float64(span) // nothing else is booked yet
+			}
+		} else {
+			r := st.routes[v]
+			if st.broken[v] != "" || !r.fits(in, &q.jb) {
+				continue
+			}
+			t.base = q.base(v)
+			n += r.lastJob // gaps 0 to lastJob; an empty day has one pair
+		}
+		n++
+		day.techs = append(day.techs, t)
+	}
+	day.in, day.out = make([]int64, 0, n), make([]int64, 0, n)
+	for i, t := range day.techs {
+		if d > 0 || st.routes[t.v].jobs == 0 {
+			ve := &in.vehicles[t.v]
+			if d > 0 {
+				ve = &day.fresh[i]
+			}
+			legIn, _ := q.legs(ve.startLoc)
+			_, legOut := q.legs(ve.endLoc)
+			day.in, day.out = append(day.in, legIn), append(day.out, legOut)
+			continue
+		}
+		r := st.routes[t.v]
+		gl := q.gapLegs()
+		for g := 0; g <= r.lastJob; g++ {
+			legIn, legOut := gl.around(r, g)
+			day.in, day.out = append(day.in, legIn), append(day.out, legOut)
+		}
+	}
+	return day
+}
+
+// freshVehicle returns technician v's vehicle on day d > 0, and whether
+// the order's demand fits it.
+func (q *query) freshVehicle(v int32, d int) (vehicle, bool) {
+	st, in := q.st, q.st.in
+	t := &in.p.Technicians[v]
+	shift := int64(d) * 24 * 3600 * msPerS
+	ve := in.vehicles[v]
+	if !fitsCapacity(q.jb.demand, ve.capacity) {
+		return vehicle{}, false
+	}
+	ve.startLoc = st.home[v] // at home: the day has not begun
+	ve.shiftStart, ve.shiftEnd, ve.latestEnd = toMS(t.Shift.Start)+shift, toMS(t.Shift.End)+shift, toMS(t.Shift.End)+secMS(t.Overtime)+shift
+	ve.breaks = breakSpecs(t, shift)
+	ve.doneJobs, ve.doneLoad = 0, nil
+	return ve, true
+}
+
+// offersIn appends every technician's best way, per gap, of starting the
+// order inside window w of the day, as job jb: the order with its
+// windows cut to w.
+func (q *query) offersIn(day *slotDay, w window, jb *job, out []offer) []offer {
+	st, in := q.st, q.st.in
+	for i := range day.techs {
+		t := &day.techs[i]
+		v := t.v
+		legIn, legOut := day.in[t.legs:], day.out[t.legs:]
+		if day.d > 0 {
+			if c, ok := q.freshDay(v, &day.fresh[i], t.base, jb, legIn[0], legOut[0]); ok {
+				out = append(out, offer{win: w, day: day.d, c: c})
 			}
 			continue
 		}
 		r := st.routes[v]
-		if st.broken[v] != "" || !r.fits(in, &jb) {
-			continue
-		}
-		base := q.base(int32(v))
 		if r.jobs == 0 {
-			saved := q.jb
-			q.jb = jb
-			c, ok := q.alone(int32(v), base)
-			q.jb = saved
-			if ok {
+			if c, ok := q.alone(v, t.base, jb, legIn[0], legOut[0]); ok {
 				out = append(out, offer{win: w, c: c, after: st.after[v]})
 			}
 			continue
 		}
-		gl := q.gapLegs()
 		for g := 0; g <= r.lastJob; g++ {
-			legIn, legOut := gl.around(r, g)
-			at, ok := r.tryAt(in, &jb, g, legIn, legOut)
+			at, ok := r.tryAt(in, jb, g, legIn[g], legOut[g])
 			if !ok {
 				continue
 			}
-			m := q.measure(base, r, g, at, legIn, legOut)
+			m := q.measure(t.base, r, g, at, legIn[g], legOut[g])
 			gr := q.sc.grades(m)
-			out = append(out, offer{win: w, c: candidate{v: int32(v), score: q.sc.score(gr), eta: r.dep[g] + legIn, g: g, at: at, legIn: legIn, m: m, grades: gr}})
+			out = append(out, offer{win: w, c: candidate{v: v, score: q.sc.score(gr), eta: r.dep[g] + legIn[g], g: g, at: at, legIn: legIn[g], m: m, grades: gr}})
 		}
 	}
 	return out
 }
 
-// freshDay scores technician v's day d > 0, empty but for this order.
-func (q *query) freshDay(v int32, d int, jb *job) (candidate, bool) {
-	st, in := q.st, q.st.in
-	t := &in.p.Technicians[v]
-	shift := int64(d) * 24 * 3600 * msPerS
-	ve := in.vehicles[v]
-	ve.startLoc = st.home[v] // at home: the day has not begun
-	ve.shiftStart, ve.shiftEnd, ve.latestEnd = toMS(t.Shift.Start)+shift, toMS(t.Shift.End)+shift, toMS(t.Shift.End)+secMS(t.Overtime)+shift
-	ve.breaks = breakSpecs(t, shift)
-	ve.doneJobs, ve.doneLoad = 0, nil
-	if !fitsCapacity(jb.demand, ve.capacity) {
-		return candidate{}, false
-	}
-	legIn, _ := q.legs(ve.startLoc)
-	_, legOut := q.legs(ve.endLoc)
-	base := q.base(v)
-	if span := toMS(t.Shift.End) - toMS(t.Shift.Start); span > 0 {
-		base.utilisation = float64(jb.dur) / float64(span) // nothing else is booked yet
-	}
+// freshDay scores technician v's later day, on vehicle ve, empty but for
+// this order: legIn and legOut are the legs from home and to the end
+// location.
+func (q *query) freshDay(v int32, ve *vehicle, base measures, jb *job, legIn, legOut int64) (candidate, bool) {
+	st := q.st
 	best := candidate{v: v, score: -1}
 	for k := 0; k <= len(ve.breaks); k++ {
-		arrival, start, ok := soloSchedule(&ve, jb, k, legIn, legOut)
+		arrival, start, ok := soloSchedule(ve, jb, k, legIn, legOut)
 		if !ok {
 			continue
 		}

@@ -367,7 +367,8 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 	}
 	best := candidate{v: v, score: -1}
 	if r.jobs == 0 {
-		c, ok := q.alone(v, base)
+		_, legOut := q.legs(in.vehicles[v].endLoc)
+		c, ok := q.alone(v, base, &q.jb, legIn0, legOut)
 		return c, ok, false
 	}
 	last := q.jb.windows[len(q.jb.windows)-1].end
@@ -439,28 +440,28 @@ func (r *route) legsAfter(g int) int64 {
 	return sum
 }
 
-// alone scores the order as the only job left in technician v's day,
-// with their breaks placed around it.
-func (q *query) alone(v int32, base measures) (candidate, bool) {
+// alone scores job jb, the order or the order in one window of Slots,
+// as the only job left in technician v's day, with their breaks placed
+// around it: legIn and legOut are the legs from the day's start location
+// and to its end location.
+func (q *query) alone(v int32, base measures, jb *job, legIn, legOut int64) (candidate, bool) {
 	st, in := q.st, q.st.in
 	r := st.routes[v]
 	ve := &in.vehicles[v]
-	legIn, _ := q.legs(ve.startLoc)
-	_, legOut := q.legs(ve.endLoc)
 	best := candidate{v: v, score: -1}
 	for k := 0; k <= len(ve.breaks); k++ {
-		arrival, start, ok := soloSchedule(ve, &q.jb, k, legIn, legOut)
+		arrival, start, ok := soloSchedule(ve, jb, k, legIn, legOut)
 		if !ok {
 			continue
 		}
 		m := base
 		m.addedTravel = float64(legIn+legOut-r.legsAfter(0)) / msPerS
 		m.wait = float64(start-st.now) / msPerS
-		end := start + q.jb.dur
-		if q.jb.deadline != never {
-			m.margin = float64(q.jb.deadline-end) / msPerS
+		end := start + jb.dur
+		if jb.deadline != never {
+			m.margin = float64(jb.deadline-end) / msPerS
 		}
-		m.late = float64(max(0, end-q.jb.deadline)) / msPerS
+		m.late = float64(max(0, end-jb.deadline)) / msPerS
 		gr := q.sc.grades(m)
 		if s := q.sc.score(gr); s > best.score {
 			best = candidate{v: v, score: s, eta: arrival, g: 0, at: placement{start: start}, legIn: legIn, m: m, grades: gr, emptyOK: true}
