@@ -380,3 +380,25 @@ func TestSuggestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestSuggestBeyondTheSolversHorizon checks an order further than the
+// 24 days of travel the route tables hold (700 km at 1 km/h): the
+// technician is rejected, not offered with a drive cut short.
+func TestSuggestBeyondTheSolversHorizon(t *testing.T) {
+	far := tech("FAR")
+	st, err := solver.NewState(solver.Day{Now: at(7, 0), Technicians: []model.Technician{far},
+		Travel: &model.Travel{Model: model.TravelHaversine, SpeedKmh: 1, Detour: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := solver.Suggest(context.Background(), st, order("W", 700), solver.SuggestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Candidates) != 0 {
+		t.Fatalf("a technician 700 h away is a candidate: %+v", s.Candidates[0])
+	}
+	if len(s.Rejected) != 1 || s.Rejected[0].TechnicianID != "FAR" {
+		t.Fatalf("rejected = %+v, want FAR", s.Rejected)
+	}
+}

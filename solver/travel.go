@@ -116,6 +116,10 @@ func (t *travelTable) prepare() {
 	}
 }
 
+// compute returns the travel time (ms) and cost from a to b. A leg longer
+// than an int32 of milliseconds (24 days) is an error, which the dense
+// table reports; the lazy table, which cannot, gets the longest leg it
+// holds, so that such a leg stays as infeasible as it is rather than free.
 func (t *travelTable) compute(a, b int32) (int32, float64, error) {
 	leg, err := t.leg(a, b)
 	if err != nil {
@@ -123,9 +127,10 @@ func (t *travelTable) compute(a, b int32) (int32, float64, error) {
 	}
 	ms := leg.Duration.Milliseconds()
 	if ms > math.MaxInt32 {
-		return 0, 0, fmt.Errorf("solver: a leg of %v is longer than the solver handles (24 days)", leg.Duration)
+		err = fmt.Errorf("solver: a leg of %v is longer than the solver handles (24 days)", leg.Duration)
+		ms = math.MaxInt32
 	}
-	return int32(ms), t.w.TravelTime*float64(ms)/msPerMi + t.w.Distance*leg.Meters/1000, nil
+	return int32(ms), t.w.TravelTime*float64(ms)/msPerMi + t.w.Distance*leg.Meters/1000, err
 }
 
 func (t *travelTable) leg(a, b int32) (geo.Leg, error) {
