@@ -21,7 +21,9 @@ import (
 
 // TechnicianStore keeps technicians' profiles.
 type TechnicianStore interface {
-	PutTechnician(ctx context.Context, t model.Technician) error
+	// PutTechnician creates or replaces a technician and reports whether
+	// it created one.
+	PutTechnician(ctx context.Context, t model.Technician) (created bool, err error)
 	GetTechnician(ctx context.Context, id string) (model.Technician, error)
 	ListTechnicians(ctx context.Context) ([]model.Technician, error)
 	DeleteTechnician(ctx context.Context, id string) error

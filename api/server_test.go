@@ -53,7 +53,7 @@ func seeded(t *testing.T) *store.Memory {
 	t.Helper()
 	m := store.NewMemory()
 	for _, id := range []string{"T2", "T1"} {
-		if err := m.PutTechnician(t.Context(), storetest.Technician(id)); err != nil {
+		if _, err := m.PutTechnician(t.Context(), storetest.Technician(id)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -209,8 +209,10 @@ func (f failingStore) GetTechnician(context.Context, string) (model.Technician, 
 	return model.Technician{}, f.err
 }
 func (f failingStore) ListTechnicians(context.Context) ([]model.Technician, error) { return nil, f.err }
-func (f failingStore) PutTechnician(context.Context, model.Technician) error       { return f.err }
-func (f failingStore) DeleteTechnician(context.Context, string) error              { return f.err }
+func (f failingStore) PutTechnician(context.Context, model.Technician) (bool, error) {
+	return false, f.err
+}
+func (f failingStore) DeleteTechnician(context.Context, string) error { return f.err }
 func (f failingStore) UpdatePosition(context.Context, model.Position, string) (bool, error) {
 	return false, f.err
 }

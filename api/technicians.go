@@ -65,13 +65,8 @@ func (s *Server) putTechnician(w http.ResponseWriter, r *http.Request) {
 		s.invalid(w, r, &model.ValidationError{Errors: errs})
 		return
 	}
-	_, err := s.store.GetTechnician(r.Context(), id)
-	created := errors.Is(err, store.ErrNotFound)
-	if err != nil && !created {
-		s.storeError(w, r, err)
-		return
-	}
-	if err := s.store.PutTechnician(r.Context(), t); err != nil {
+	created, err := s.store.PutTechnician(r.Context(), t)
+	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}

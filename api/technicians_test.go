@@ -42,7 +42,7 @@ func (s *liveCalls) take() [][]string {
 func TestNearReadsOnlyNearbyLive(t *testing.T) {
 	st := &liveCalls{Memory: store.NewMemory()}
 	for i, id := range []string{"T1", "T2", "T3"} {
-		if err := st.PutTechnician(t.Context(), storetest.Technician(id)); err != nil {
+		if _, err := st.PutTechnician(t.Context(), storetest.Technician(id)); err != nil {
 			t.Fatal(err)
 		}
 		p := model.Position{TechnicianID: id, Lat: 39.75 + float64(i)*0.2, Lng: -104.98, At: at(9, 0)}

@@ -48,12 +48,14 @@ type records[T any] struct {
 	clone func(T) T
 }
 
-func (r *records[T]) put(id string, v T) error {
+// put stores v under id and reports whether it is new.
+func (r *records[T]) put(id string, v T) (created bool, err error) {
 	if id == "" {
-		return fmt.Errorf("store: putting a %s: empty id", r.kind)
+		return false, fmt.Errorf("store: putting a %s: empty id", r.kind)
 	}
+	_, had := r.byID[id]
 	r.byID[id] = r.clone(v)
-	return nil
+	return !had, nil
 }
 
 func (r *records[T]) get(id string) (T, error) {
@@ -90,8 +92,9 @@ func (r *records[T]) delete(id string) error {
 // Ping always succeeds: memory is always reachable.
 func (m *Memory) Ping(context.Context) error { return nil }
 
-// PutTechnician creates or replaces a technician.
-func (m *Memory) PutTechnician(_ context.Context, t model.Technician) error {
+// PutTechnician creates or replaces a technician and reports whether it
+// created one.
+func (m *Memory) PutTechnician(_ context.Context, t model.Technician) (created bool, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.technicians.put(t.ID, t)
@@ -134,7 +137,7 @@ func (m *Memory) PutWorkOrder(_ context.Context, w model.WorkOrder) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old, existed := m.workOrders.byID[w.ID]
-	if err := m.workOrders.put(w.ID, w); err != nil {
+	if _, err := m.workOrders.put(w.ID, w); err != nil {
 		return err
 	}
 	if existed {

@@ -197,7 +197,7 @@ func openStore(ctx context.Context, cfg serveConfig, reg prometheus.Registerer) 
 
 // demoStore is what loading the demo day needs.
 type demoStore interface {
-	PutTechnician(ctx context.Context, t model.Technician) error
+	PutTechnician(ctx context.Context, t model.Technician) (created bool, err error)
 	PutWorkOrder(ctx context.Context, w model.WorkOrder) error
 }
 
@@ -209,7 +209,7 @@ func loadDemo(ctx context.Context, st demoStore) error {
 		return fmt.Errorf("generating the demo day: %w", err)
 	}
 	for _, t := range p.Technicians {
-		if err := st.PutTechnician(ctx, t); err != nil {
+		if _, err := st.PutTechnician(ctx, t); err != nil {
 			return fmt.Errorf("loading the demo day: %w", err)
 		}
 	}

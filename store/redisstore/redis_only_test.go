@@ -61,7 +61,7 @@ func TestObserve(t *testing.T) {
 		do   func() error
 		want []string
 	}{
-		{"PutTechnician is one transaction", func() error { return s.PutTechnician(ctx, storetest.Technician("T7")) }, []string{"multi"}},
+		{"PutTechnician is one transaction", func() error { _, err := s.PutTechnician(ctx, storetest.Technician("T7")); return err }, []string{"multi"}},
 		{"UpdatePosition is one script", func() error {
 			pos.At = pos.At.Add(time.Second)
 			_, err := s.UpdatePosition(ctx, pos, "available")
@@ -90,7 +90,7 @@ func TestObserve(t *testing.T) {
 	for _, op := range ops {
 		_ = op.do()
 	}
-	_ = s.PutTechnician(ctx, storetest.Technician("T7"))
+	_, _ = s.PutTechnician(ctx, storetest.Technician("T7"))
 	for _, c := range rec.take() {
 		if c.err != nil {
 			t.Errorf("since the store opened: %s reported error %v", c.command, c.err)
@@ -133,7 +133,7 @@ func TestKeyLayout(t *testing.T) {
 	s, rdb, prefix := openStoreWith(t, redisstore.Options{})
 	ctx := t.Context()
 	at := time.Date(2026, 11, 23, 9, 30, 0, 123456789, time.UTC)
-	if err := s.PutTechnician(ctx, storetest.Technician("T7")); err != nil {
+	if _, err := s.PutTechnician(ctx, storetest.Technician("T7")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.UpdatePosition(ctx, storetest.Position("T7", denver, at), "available"); err != nil {
@@ -226,7 +226,7 @@ func everyCall(s *redisstore.Store) []call {
 	ignore := func(_ any, err error) error { return err }
 	return []call{
 		{"Ping", s.Ping},
-		{"PutTechnician", func(ctx context.Context) error { return s.PutTechnician(ctx, tech) }},
+		{"PutTechnician", func(ctx context.Context) error { _, err := s.PutTechnician(ctx, tech); return err }},
 		{"GetTechnician", func(ctx context.Context) error { return ignore(s.GetTechnician(ctx, "T1")) }},
 		{"ListTechnicians", func(ctx context.Context) error { return ignore(s.ListTechnicians(ctx)) }},
 		{"DeleteTechnician", func(ctx context.Context) error { return s.DeleteTechnician(ctx, "T1") }},

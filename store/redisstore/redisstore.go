@@ -168,10 +168,12 @@ func wrap(doing string, err error) error {
 	return fmt.Errorf("redisstore: %s: %w: %w", doing, store.ErrUnavailable, err)
 }
 
-// PutTechnician creates or replaces a technician.
-func (s *Store) PutTechnician(ctx context.Context, t model.Technician) error {
+// PutTechnician creates or replaces a technician and reports whether it
+// created one, in one atomic round trip: of two writers racing to create
+// the same technician, one is told it created it.
+func (s *Store) PutTechnician(ctx context.Context, t model.Technician) (created bool, err error) {
 	if t.ID == "" {
-		return errors.New("redisstore: putting a technician: empty id")
+		return false, errors.New("redisstore: putting a technician: empty id")
 	}
 	return s.put(ctx, "putting technician "+t.ID, s.key("tech", t.ID), s.key("techs"), t.ID, t)
 }
@@ -219,17 +221,23 @@ func (s *Store) ListWorkOrders(ctx context.Context) ([]model.WorkOrder, error) {
 	return list[model.WorkOrder](ctx, s, "listing work orders", "wos", "wo")
 }
 
-func (s *Store) put(ctx context.Context, doing, key, setKey, id string, v any) error {
+// put writes v under key and files id in setKey, atomically; the set's
+// answer says whether id is new (key and set change only together).
+func (s *Store) put(ctx context.Context, doing, key, setKey, id string, v any) (created bool, err error) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("redisstore: %s: encoding: %w", doing, err)
+		return false, fmt.Errorf("redisstore: %s: encoding: %w", doing, err)
 	}
+	var added *redis.IntCmd
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, key, data, 0)
-		p.SAdd(ctx, setKey, id)
+		added = p.SAdd(ctx, setKey, id)
 		return nil
 	})
-	return wrap(doing, err)
+	if err != nil {
+		return false, wrap(doing, err)
+	}
+	return added.Val() == 1, nil
 }
 
 func (s *Store) get(ctx context.Context, doing, key string, v any) error {

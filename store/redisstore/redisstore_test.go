@@ -62,7 +62,7 @@ func TestConformance(t *testing.T) {
 func TestKeysStayUnderPrefix(t *testing.T) {
 	s := openStore(t)
 	ctx := t.Context()
-	if err := s.PutTechnician(ctx, storetest.Technician("T1")); err != nil {
+	if _, err := s.PutTechnician(ctx, storetest.Technician("T1")); err != nil {
 		t.Fatal(err)
 	}
 	opts, _ := redis.ParseURL(redistest.URL(t))

@@ -27,7 +27,7 @@ func TestRedisRestart(t *testing.T) {
 	defer s.Close()
 	writeAndRead := func(when string) {
 		t.Helper()
-		if err := s.PutTechnician(ctx, storetest.Technician("T1")); err != nil {
+		if _, err := s.PutTechnician(ctx, storetest.Technician("T1")); err != nil {
 			t.Fatalf("%s: PutTechnician: %v", when, err)
 		}
 		if _, err := s.UpdatePosition(ctx, storetest.Position("T1", denver, time.Now()), "available"); err != nil {
@@ -50,7 +50,7 @@ func TestRedisRestart(t *testing.T) {
 	allUnavailable(t, s)
 	// A write that failed is not retried behind the caller's back.
 	failCtx, cancel := context.WithTimeout(ctx, time.Second)
-	err = s.PutTechnician(failCtx, storetest.Technician("T9"))
+	_, err = s.PutTechnician(failCtx, storetest.Technician("T9"))
 	cancel()
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("PutTechnician without Redis: %v, want ErrUnavailable", err)

@@ -37,7 +37,7 @@ func Position(id string, l model.Location, at time.Time) model.Position {
 func putTechnicians(t *testing.T, s Store, ids ...string) {
 	t.Helper()
 	for _, id := range ids {
-		if err := s.PutTechnician(t.Context(), Technician(id)); err != nil {
+		if _, err := s.PutTechnician(t.Context(), Technician(id)); err != nil {
 			t.Fatalf("PutTechnician(%s): %v", id, err)
 		}
 	}

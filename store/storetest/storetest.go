@@ -20,7 +20,7 @@ import (
 type Store interface {
 	Ping(ctx context.Context) error
 
-	PutTechnician(ctx context.Context, t model.Technician) error
+	PutTechnician(ctx context.Context, t model.Technician) (created bool, err error)
 	GetTechnician(ctx context.Context, id string) (model.Technician, error)
 	ListTechnicians(ctx context.Context) ([]model.Technician, error)
 	DeleteTechnician(ctx context.Context, id string) error
@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"TechnicianList", testTechnicianList},
 		{"TechnicianDelete", testTechnicianDelete},
 		{"ConcurrentPuts", testConcurrentPuts},
+		{"ConcurrentCreatesOne", testConcurrentCreatesOne},
 		{"WorkOrderRoundTrip", testWorkOrderRoundTrip},
 		{"WorkOrderList", testWorkOrderList},
 		{"WorkOrderDelete", testWorkOrderDelete},
@@ -151,7 +152,7 @@ func testPing(t *testing.T, s Store) {
 func testTechnicianRoundTrip(t *testing.T, s Store) {
 	ctx := t.Context()
 	want := Technician("T7")
-	if err := s.PutTechnician(ctx, want); err != nil {
+	if _, err := s.PutTechnician(ctx, want); err != nil {
 		t.Fatalf("PutTechnician: %v", err)
 	}
 	got, err := s.GetTechnician(ctx, "T7")
@@ -167,13 +168,13 @@ func testTechnicianRoundTrip(t *testing.T, s Store) {
 func testTechnicianReplace(t *testing.T, s Store) {
 	ctx := t.Context()
 	first := Technician("T7")
-	if err := s.PutTechnician(ctx, first); err != nil {
-		t.Fatal(err)
+	if created, err := s.PutTechnician(ctx, first); err != nil || !created {
+		t.Fatalf("first PutTechnician = created %v, %v; want created", created, err)
 	}
 	second := Technician("T7")
 	second.Name, second.Skills = "Ana Ruiz-Lopez", model.Skills{"plumbing": 4}
-	if err := s.PutTechnician(ctx, second); err != nil {
-		t.Fatal(err)
+	if created, err := s.PutTechnician(ctx, second); err != nil || created {
+		t.Fatalf("replacing PutTechnician = created %v, %v; want replaced", created, err)
 	}
 	got, err := s.GetTechnician(ctx, "T7")
 	if err != nil {
@@ -202,7 +203,7 @@ func testTechnicianList(t *testing.T, s Store) {
 		t.Fatalf("ListTechnicians on an empty store = %v, %v", list, err)
 	}
 	for _, id := range []string{"T3", "T10", "T1"} {
-		if err := s.PutTechnician(ctx, Technician(id)); err != nil {
+		if _, err := s.PutTechnician(ctx, Technician(id)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -222,7 +223,7 @@ func testTechnicianList(t *testing.T, s Store) {
 func testTechnicianDelete(t *testing.T, s Store) {
 	ctx := t.Context()
 	for _, id := range []string{"T1", "T2"} {
-		if err := s.PutTechnician(ctx, Technician(id)); err != nil {
+		if _, err := s.PutTechnician(ctx, Technician(id)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -251,7 +252,7 @@ func testConcurrentPuts(t *testing.T, s Store) {
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
-				if err := s.PutTechnician(ctx, Technician(fmt.Sprintf("W%d-%d", w, i))); err != nil {
+				if _, err := s.PutTechnician(ctx, Technician(fmt.Sprintf("W%d-%d", w, i))); err != nil {
 					errs <- err
 				}
 			}
@@ -265,6 +266,34 @@ func testConcurrentPuts(t *testing.T, s Store) {
 	list, err := s.ListTechnicians(ctx)
 	if err != nil || len(list) != writers*each {
 		t.Errorf("ListTechnicians after concurrent puts = %d, %v; want %d", len(list), err, writers*each)
+	}
+}
+
+// testConcurrentCreatesOne races writers to create one technician: exactly
+// one is told it created it, as exactly one client should get 201.
+func testConcurrentCreatesOne(t *testing.T, s Store) {
+	ctx := t.Context()
+	const writers = 16
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	creators := 0
+	for range writers {
+		wg.Go(func() {
+			created, err := s.PutTechnician(ctx, Technician("T-RACE"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if created {
+				mu.Lock()
+				creators++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if creators != 1 {
+		t.Errorf("%d of %d racing writers were told they created the technician; want 1", creators, writers)
 	}
 }
 
@@ -303,7 +332,7 @@ func testWorkOrderList(t *testing.T, s Store) {
 func testCopiesNotShared(t *testing.T, s Store) {
 	ctx := t.Context()
 	tech := Technician("T1")
-	if err := s.PutTechnician(ctx, tech); err != nil {
+	if _, err := s.PutTechnician(ctx, tech); err != nil {
 		t.Fatal(err)
 	}
 	tech.Skills["hvac"] = 1
