@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/dispatchd/dispatchd/api"
-	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/store"
 )
 
@@ -46,7 +46,7 @@ func startHeld(t *testing.T, plan map[string]any) (srv *api.Server, st *slowFirs
 	if err != nil {
 		t.Fatal(err)
 	}
-	day, err := bench.GenerateDay(bench.DayOptions{Orders: 5, Technicians: 2, Seed: 1})
+	day, err := scenario.GenerateDay(scenario.DayOptions{Orders: 5, Technicians: 2, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestShutdownCancelsPlansBeingStarted(t *testing.T) {
 // record, whole, whether or not the plan ends at once.
 func TestCancelAnswersThePlan(t *testing.T) {
 	ts := serveWith(t, api.Options{Store: store.NewMemory()})
-	day, err := bench.GenerateDay(bench.DayOptions{Orders: 5, Technicians: 2, Seed: 1})
+	day, err := scenario.GenerateDay(scenario.DayOptions{Orders: 5, Technicians: 2, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestCancelAnswersThePlan(t *testing.T) {
 // is free: the next plan is not refused as one too many.
 func TestWaitedPlanFreesItsSlot(t *testing.T) {
 	ts := serveWith(t, api.Options{Store: store.NewMemory(), MaxPlans: 1})
-	day, err := bench.GenerateDay(bench.DayOptions{Orders: 3, Technicians: 1, Seed: 1})
+	day, err := scenario.GenerateDay(scenario.DayOptions{Orders: 3, Technicians: 1, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

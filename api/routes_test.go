@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/dispatchd/dispatchd/api"
-	"github.com/dispatchd/dispatchd/bench"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/store/storetest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -208,7 +208,7 @@ func TestEveryRoute(t *testing.T) {
 		expect(t, "stored slots", do(t, "POST", u+"/v1/slots", map[string]any{"work_order": order, "now": at(9, 5)}), 200, &slots)
 
 		// Plans: in the background, waited for, cancelled, refused.
-		day, err := bench.GenerateDay(bench.DayOptions{Orders: 20, Technicians: 3, Seed: 4})
+		day, err := scenario.GenerateDay(scenario.DayOptions{Orders: 20, Technicians: 3, Seed: 4})
 		if err != nil {
 			t.Fatal(err)
 		}

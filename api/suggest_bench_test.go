@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/dispatchd/dispatchd/api"
-	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/store"
 )
 
@@ -21,11 +21,8 @@ import (
 // Most of the time goes to reading the body, not to suggesting.
 func BenchmarkSuggestHTTP(b *testing.B) {
 	for _, stops := range []int{0, 8} {
-		day, err := bench.GenerateBusyDay(bench.BusyDayOptions{Technicians: 200, Stops: stops, Seed: 1})
-		if err != nil {
-			b.Fatal(err)
-		}
-		o := bench.GenerateOrders(1, 2, day.Technicians)[0]
+		day := busyDayOf(b, scenario.BusyDayOptions{Technicians: 200, Stops: stops, Seed: 1})
+		o := scenario.GenerateOrders(1, 2, day.Technicians)[0]
 		body, err := json.Marshal(map[string]any{"work_order": o, "technicians": day.Technicians, "work_orders": day.Orders,
 			"routes": day.Routes, "positions": day.Positions, "now": day.Now, "travel": day.Travel})
 		if err != nil {

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/dispatchd/dispatchd/api"
-	"github.com/dispatchd/dispatchd/bench"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 	"github.com/dispatchd/dispatchd/store"
 )
@@ -42,11 +42,8 @@ func post(t *testing.T, url string, body any) response {
 // suggestBody builds a request from a generated busy day.
 func suggestBody(t *testing.T) (map[string]any, solver.Day, model.WorkOrder) {
 	t.Helper()
-	day, err := bench.GenerateBusyDay(bench.BusyDayOptions{Technicians: 30, Stops: 5, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := bench.GenerateOrders(1, 4, day.Technicians)[0]
+	day := busyDayOf(t, scenario.BusyDayOptions{Technicians: 30, Stops: 5, Seed: 3})
+	o := scenario.GenerateOrders(1, 4, day.Technicians)[0]
 	o.TimeWindows = nil
 	body := map[string]any{"work_order": o, "technicians": day.Technicians, "work_orders": day.Orders,
 		"routes": day.Routes, "positions": day.Positions, "now": day.Now, "travel": day.Travel, "limit": 3}
@@ -138,4 +135,14 @@ func TestSuggestEndpointErrors(t *testing.T) {
 			t.Errorf("errors %+v do not name %s", p.Errors, tt.field)
 		})
 	}
+}
+
+// busyDayOf is a generated day in progress, as solver.Suggest takes it.
+func busyDayOf(tb testing.TB, opts scenario.BusyDayOptions) solver.Day {
+	tb.Helper()
+	d, err := scenario.GenerateBusyDay(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return solver.Day{Now: d.Now, Technicians: d.Technicians, Orders: d.Orders, Routes: d.Routes, Positions: d.Positions, Travel: d.Travel}
 }

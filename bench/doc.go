@@ -1,6 +1,8 @@
-// Package bench makes and measures problems: a generator of realistic
-// field-service days, readers of the public VRPTW benchmark formats, the
-// runner that reports a solver's gap to the best-known results, its time and
-// its memory, and two checkers that judge a plan without trusting it:
-// CheckSolomon by the DIMACS VRPTW rules, CheckPlan by dispatchd's own.
+// Package bench measures dispatchd: the runner that plans a benchmark set
+// and reports each plan's gap to the best-known result, its time and its
+// feasibility (judged by package check, never by the solver), the latency
+// of suggestions in process, and HTTP load against a running service.
+//
+// The inputs it measures on come from package scenario; nothing but tests
+// and the dispatchd bench command imports it.
 package bench

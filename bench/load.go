@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/dispatchd/dispatchd/scenario"
 )
 
 // LoadOptions configure an HTTP load run against a dispatchd server.
@@ -48,7 +50,7 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 	rep := LoadReport{Target: opts.Target, Concurrency: opts.Concurrency}
 	switch opts.Target {
 	case "location":
-		day, err := GenerateDay(DayOptions{Technicians: opts.Technicians, Seed: opts.Seed})
+		day, err := scenario.GenerateDay(scenario.DayOptions{Technicians: opts.Technicians, Seed: opts.Seed})
 		if err != nil {
 			return rep, err
 		}
@@ -74,12 +76,12 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 			return http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		}
 	case "suggest":
-		day, err := GenerateBusyDay(BusyDayOptions{Technicians: opts.Technicians, Stops: opts.Stops, Seed: opts.Seed})
+		day, err := scenario.GenerateBusyDay(scenario.BusyDayOptions{Technicians: opts.Technicians, Stops: opts.Stops, Seed: opts.Seed})
 		if err != nil {
 			return rep, err
 		}
 		var bodies [][]byte
-		for _, o := range GenerateOrders(32, opts.Seed+1, day.Technicians) {
+		for _, o := range scenario.GenerateOrders(32, opts.Seed+1, day.Technicians) {
 			body, err := json.Marshal(map[string]any{"work_order": o, "technicians": day.Technicians, "work_orders": day.Orders,
 				"routes": day.Routes, "positions": day.Positions, "now": day.Now, "travel": day.Travel})
 			if err != nil {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dispatchd/dispatchd/check"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 )
 
@@ -35,7 +37,7 @@ type SetOptions struct {
 	Done func(Result)
 }
 
-// Result is one instance's outcome, judged by CheckSolomon.
+// Result is one instance's outcome, judged by check.Solomon.
 type Result struct {
 	Instance    string   `json:"instance"`
 	Class       string   `json:"class"`
@@ -75,10 +77,10 @@ type Report struct {
 }
 
 // RunSet solves every instance of a benchmark set with solver.Plan and
-// judges each plan with CheckSolomon, the independent checker, never with
+// judges each plan with check.Solomon, the independent checker, never with
 // the solver's own figures. Results come back sorted by instance.
 func RunSet(ctx context.Context, opts SetOptions) (Report, error) {
-	bks, err := ReadBKS(filepath.Join(opts.Dir, "bks_distance_only.csv"))
+	bks, err := scenario.ReadBKS(filepath.Join(opts.Dir, "bks_distance_only.csv"))
 	if err != nil {
 		return Report{}, err
 	}
@@ -133,9 +135,9 @@ func RunSet(ctx context.Context, opts SetOptions) (Report, error) {
 	return rep, nil
 }
 
-func runInstance(ctx context.Context, opts SetOptions, name string, b BKS) Result {
+func runInstance(ctx context.Context, opts SetOptions, name string, b scenario.BKS) Result {
 	res := Result{Instance: name, Class: classOf(name), BestKnown: b.Distance, BKSVehicles: b.Vehicles}
-	s, err := ReadSolomonFile(filepath.Join(opts.Dir, name+".txt"))
+	s, err := scenario.ReadSolomonFile(filepath.Join(opts.Dir, name+".txt"))
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -148,7 +150,7 @@ func runInstance(ctx context.Context, opts SetOptions, name string, b BKS) Resul
 		res.Error = err.Error()
 		return res
 	}
-	rep := CheckSolomon(s, plan)
+	rep := check.Solomon(s, plan)
 	res.Feasible, res.Violations, res.Unserved = rep.Feasible, rep.Violations, rep.Unserved
 	res.Vehicles, res.Distance = rep.Routes, rep.Distance
 	if b.Distance > 0 {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchd/dispatchd/check"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 )
 
@@ -81,17 +83,17 @@ var benchIterations = flag.Int("bench.iterations", 20_000, "iterations per plan 
 
 // BenchmarkSolomon plans one instance of each Solomon class with a fixed
 // iteration budget and reports the gap to the best-known distance
-// (DIMACS convention, judged by CheckSolomon) beside the time per plan:
+// (DIMACS convention, judged by check.Solomon) beside the time per plan:
 //
 //	go test ./bench -run '^$' -bench Solomon -count 10 | benchstat -
 func BenchmarkSolomon(b *testing.B) {
-	bks, err := ReadBKS("../testdata/solomon/bks_distance_only.csv")
+	bks, err := scenario.ReadBKS("../testdata/solomon/bks_distance_only.csv")
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, name := range []string{"c101", "c201", "r101", "r201", "rc101", "rc201"} {
 		b.Run(name, func(b *testing.B) {
-			s, err := ReadSolomonFile("../testdata/solomon/" + name + ".txt")
+			s, err := scenario.ReadSolomonFile("../testdata/solomon/" + name + ".txt")
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -102,7 +104,7 @@ func BenchmarkSolomon(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				rep := CheckSolomon(s, plan)
+				rep := check.Solomon(s, plan)
 				if !rep.Feasible {
 					b.Fatalf("infeasible plan: %v", rep.Violations)
 				}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 )
 
@@ -42,18 +43,19 @@ func RunSuggest(ctx context.Context, opts SuggestOptions) (SuggestReport, error)
 	if opts.Requests < 1 {
 		return SuggestReport{}, fmt.Errorf("bench: want at least one request")
 	}
-	day, err := GenerateBusyDay(BusyDayOptions{Technicians: opts.Technicians, Stops: opts.Stops, Seed: opts.Seed, RadiusMeters: opts.RadiusMeters})
+	day, err := scenario.GenerateBusyDay(scenario.BusyDayOptions{Technicians: opts.Technicians, Stops: opts.Stops, Seed: opts.Seed, RadiusMeters: opts.RadiusMeters})
 	if err != nil {
 		return SuggestReport{}, err
 	}
 	rep := SuggestReport{Technicians: opts.Technicians, Stops: opts.Stops, Requests: opts.Requests, Pruned: opts.Pruned}
 	start := time.Now()
-	st, err := solver.NewState(day)
+	st, err := solver.NewState(solver.Day{Now: day.Now, Technicians: day.Technicians, Orders: day.Orders,
+		Routes: day.Routes, Positions: day.Positions, Travel: day.Travel})
 	if err != nil {
 		return SuggestReport{}, fmt.Errorf("bench: compiling the day: %w", err)
 	}
 	rep.Build = time.Since(start)
-	orders := GenerateOrdersIn(opts.Requests, opts.Seed+1, day.Technicians, opts.RadiusMeters)
+	orders := scenario.GenerateOrdersIn(opts.Requests, opts.Seed+1, day.Technicians, opts.RadiusMeters)
 	lat := make([]time.Duration, 0, len(orders))
 	var before, after runtime.MemStats
 	runtime.GC()

@@ -6,13 +6,13 @@ import (
 	"math"
 	"testing"
 
-	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/check"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/solver"
 )
 
 // TestPlansPassTheIndependentChecker solves generated days and checks
-// each plan with bench.CheckPlan, which trusts nothing the plan says about
+// each plan with check.Plan, which trusts nothing the plan says about
 // itself: no hard violation, and every time, KPI and objective term the
 // solver reports agrees with the recomputation.
 func TestPlansPassTheIndependentChecker(t *testing.T) {
@@ -30,11 +30,11 @@ func TestPlansPassTheIndependentChecker(t *testing.T) {
 	}
 }
 
-// assertChecked fails the test unless the plan passes bench.CheckPlan with
+// assertChecked fails the test unless the plan passes check.Plan with
 // nothing misreported.
 func assertChecked(t *testing.T, p *model.Problem, plan model.Plan) {
 	t.Helper()
-	rep := bench.CheckPlan(p, plan)
+	rep := check.Plan(p, plan)
 	for _, v := range rep.Violations {
 		t.Errorf("violation: %v", v)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 )
 
@@ -15,15 +15,12 @@ import (
 //
 //	go test ./solver -run '^$' -bench Slots -benchmem
 func BenchmarkSlots(b *testing.B) {
-	day, err := bench.GenerateBusyDay(bench.BusyDayOptions{Technicians: 200, Stops: 8, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
+	day := generatedBusyDay(b, scenario.BusyDayOptions{Technicians: 200, Stops: 8, Seed: 1})
 	st, err := solver.NewState(day)
 	if err != nil {
 		b.Fatal(err)
 	}
-	orders := bench.GenerateOrders(64, 2, day.Technicians)
+	orders := scenario.GenerateOrders(64, 2, day.Technicians)
 	for _, days := range []int{1, 3} {
 		b.Run(fmt.Sprintf("days=%d", days), func(b *testing.B) {
 			ctx := context.Background()

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 )
 
@@ -16,15 +16,12 @@ import (
 func BenchmarkSuggest(b *testing.B) {
 	for _, n := range []int{100, 1000, 10_000} {
 		b.Run(fmt.Sprintf("technicians=%d", n), func(b *testing.B) {
-			day, err := bench.GenerateBusyDay(bench.BusyDayOptions{Technicians: n, Stops: 8, Seed: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
+			day := generatedBusyDay(b, scenario.BusyDayOptions{Technicians: n, Stops: 8, Seed: 1})
 			st, err := solver.NewState(day)
 			if err != nil {
 				b.Fatal(err)
 			}
-			orders := bench.GenerateOrders(512, 2, day.Technicians)
+			orders := scenario.GenerateOrders(512, 2, day.Technicians)
 			ctx := context.Background()
 			b.ReportAllocs()
 			i := 0
@@ -43,11 +40,8 @@ func BenchmarkSuggest(b *testing.B) {
 // (every technician evaluated) and with the H3 index built for the one
 // query, which a single query does not earn back.
 func BenchmarkSuggestOneShot(b *testing.B) {
-	day, err := bench.GenerateBusyDay(bench.BusyDayOptions{Technicians: 200, Stops: 8, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	orders := bench.GenerateOrders(64, 2, day.Technicians)
+	day := generatedBusyDay(b, scenario.BusyDayOptions{Technicians: 200, Stops: 8, Seed: 1})
+	orders := scenario.GenerateOrders(64, 2, day.Technicians)
 	for _, tt := range []struct {
 		name string
 		opts solver.SuggestOptions

@@ -10,18 +10,16 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/check"
 	"github.com/dispatchd/dispatchd/geo"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 )
 
 func busyDay(t *testing.T, techs, stops int, seed uint64, now int) (solver.Day, *solver.State) {
 	t.Helper()
-	day, err := bench.GenerateBusyDay(bench.BusyDayOptions{Technicians: techs, Stops: stops, Seed: seed, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	day := generatedBusyDay(t, scenario.BusyDayOptions{Technicians: techs, Stops: stops, Seed: seed, Now: now})
 	st, err := solver.NewState(day)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +38,7 @@ func TestSuggestPrunedEqualsExhaustive(t *testing.T) {
 		stops := 3 + int(seed%6)
 		now := []int{7 * 60, 10*60 + 30, 13*60 + 15}[seed%3]
 		day, st := busyDay(t, techs, stops, seed, now)
-		for k, o := range bench.GenerateOrders(2, seed+1000, day.Technicians) {
+		for k, o := range scenario.GenerateOrders(2, seed+1000, day.Technicians) {
 			limit := 1 + int(seed+uint64(k))%8
 			got, err := solver.Suggest(ctx, st, o, solver.SuggestOptions{Limit: limit, Pruned: true})
 			if err != nil {
@@ -83,7 +81,7 @@ func summary(cs []model.Candidate) string {
 }
 
 // TestSuggestedSlotsAreFeasible inserts every suggested slot into the
-// technician's route and checks the whole route with bench.CheckPlan,
+// technician's route and checks the whole route with check.Plan,
 // which trusts nothing the solver says: the order starts where suggested,
 // and every stop keeps its window, the shift and the travel times.
 func TestSuggestedSlotsAreFeasible(t *testing.T) {
@@ -101,7 +99,7 @@ func TestSuggestedSlotsAreFeasible(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, o := range bench.GenerateOrders(6, seed+77, day.Technicians) {
+		for _, o := range scenario.GenerateOrders(6, seed+77, day.Technicians) {
 			s, err := solver.Suggest(ctx, st, o, solver.SuggestOptions{Limit: 3})
 			if err != nil {
 				t.Fatal(err)
@@ -174,7 +172,7 @@ func checkInsertion(t *testing.T, day solver.Day, o model.WorkOrder, c model.Can
 		route.Stops = append(route.Stops, model.Stop{WorkOrderID: id, Start: start, End: end})
 		clock, here = end, w.Location
 	}
-	rep := bench.CheckPlan(p, model.Plan{Routes: []model.Route{route}, Unassigned: []model.Unassigned{}})
+	rep := check.Plan(p, model.Plan{Routes: []model.Route{route}, Unassigned: []model.Unassigned{}})
 	for _, v := range rep.Violations {
 		t.Errorf("%s with %s inserted (%s): %v", tech.ID, o.ID, summary([]model.Candidate{c}), v)
 	}
@@ -252,7 +250,7 @@ func TestSuggestReasons(t *testing.T) {
 func TestSuggestScores(t *testing.T) {
 	day, st := busyDay(t, 200, 6, 5, 9*60)
 	w := model.DefaultWeights()
-	for _, o := range bench.GenerateOrders(20, 6, day.Technicians) {
+	for _, o := range scenario.GenerateOrders(20, 6, day.Technicians) {
 		s, err := solver.Suggest(context.Background(), st, o, solver.SuggestOptions{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
@@ -353,7 +351,7 @@ func TestSuggestValidation(t *testing.T) {
 // every answer is the one asked alone (run with -race).
 func TestSuggestConcurrent(t *testing.T) {
 	day, st := busyDay(t, 120, 6, 7, 10*60+30)
-	orders := bench.GenerateOrders(24, 70, day.Technicians)
+	orders := scenario.GenerateOrders(24, 70, day.Technicians)
 	want := make([]model.Suggestions, len(orders))
 	_, alone := busyDay(t, 120, 6, 7, 10*60+30)
 	for i, o := range orders {

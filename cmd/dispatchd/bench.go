@@ -16,6 +16,7 @@ import (
 
 	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/store"
 	"github.com/dispatchd/dispatchd/store/redisstore"
 )
@@ -94,10 +95,10 @@ func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	switch {
-	case opts.Technicians < 1 || opts.Technicians > bench.MaxGenerated:
-		return usagef("invalid value %d for flag -technicians: want 1 to %d", opts.Technicians, bench.MaxGenerated)
-	case opts.Stops < 0 || opts.Stops > bench.MaxStops:
-		return usagef("invalid value %d for flag -stops: want 0 to %d", opts.Stops, bench.MaxStops)
+	case opts.Technicians < 1 || opts.Technicians > scenario.MaxGenerated:
+		return usagef("invalid value %d for flag -technicians: want 1 to %d", opts.Technicians, scenario.MaxGenerated)
+	case opts.Stops < 0 || opts.Stops > scenario.MaxStops:
+		return usagef("invalid value %d for flag -stops: want 0 to %d", opts.Stops, scenario.MaxStops)
 	case opts.Requests < 1 || opts.Requests > 10_000_000:
 		return usagef("invalid value %d for flag -requests: want 1 to 10000000", opts.Requests)
 	case !(*radiusKm >= 1 && *radiusKm <= 2000):
@@ -136,8 +137,8 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usagef("invalid value %v for flag -duration: want a positive duration", opts.Duration)
 	case opts.Technicians < 1 || opts.Technicians > 100_000:
 		return usagef("invalid value %d for flag -technicians: want 1 to 100000", opts.Technicians)
-	case opts.Stops < 0 || opts.Stops > bench.MaxStops:
-		return usagef("invalid value %d for flag -stops: want 0 to %d", opts.Stops, bench.MaxStops)
+	case opts.Stops < 0 || opts.Stops > scenario.MaxStops:
+		return usagef("invalid value %d for flag -stops: want 0 to %d", opts.Stops, scenario.MaxStops)
 	case opts.URL != "" && *redisURL != "":
 		return usagef("give --url or --redis, not both")
 	}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/dispatchd/dispatchd/api"
-	"github.com/dispatchd/dispatchd/bench"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/store"
 	"github.com/dispatchd/dispatchd/store/redisstore"
 	"github.com/prometheus/client_golang/prometheus"
@@ -204,7 +204,7 @@ type demoStore interface {
 // loadDemo fills the store with a generated day for today, so that a
 // newcomer has technicians and work orders to call the API with.
 func loadDemo(ctx context.Context, st demoStore) error {
-	p, err := bench.GenerateDay(bench.DayOptions{Orders: 200, Technicians: 20, Seed: 1, Date: model.DateOf(time.Now())})
+	p, err := scenario.GenerateDay(scenario.DayOptions{Orders: 200, Technicians: 20, Seed: 1, Date: model.DateOf(time.Now())})
 	if err != nil {
 		return fmt.Errorf("generating the demo day: %w", err)
 	}

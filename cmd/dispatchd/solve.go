@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/dispatchd/dispatchd/bench"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 )
 
@@ -66,7 +66,7 @@ func runSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 // error: exit code 2, one line naming the field.
 func readProblem(name, format string, data []byte) (*model.Problem, error) {
 	if format == "solomon" {
-		s, err := bench.ReadSolomon(bytes.NewReader(data))
+		s, err := scenario.ReadSolomon(bytes.NewReader(data))
 		if err != nil {
 			return nil, usagef("%s: %v", name, err)
 		}

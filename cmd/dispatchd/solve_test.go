@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/dispatchd/dispatchd/bench"
+	"github.com/dispatchd/dispatchd/check"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/scenario"
 )
 
 func TestSolveUsageErrors(t *testing.T) {
@@ -47,7 +49,7 @@ func TestSolveJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep := bench.CheckPlan(p, plan); !rep.Feasible || len(rep.Mismatches) > 0 {
+	if rep := check.Plan(p, plan); !rep.Feasible || len(rep.Mismatches) > 0 {
 		t.Errorf("the printed plan fails the checker: %v %v", rep.Violations, rep.Mismatches)
 	}
 	if _, again, _ := runCmd(t, day, args...); again != out {
@@ -64,11 +66,11 @@ func TestSolveSolomon(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatal(err)
 	}
-	s, err := bench.ReadSolomonFile("../../testdata/solomon/c101.txt")
+	s, err := scenario.ReadSolomonFile("../../testdata/solomon/c101.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep := bench.CheckSolomon(s, plan); !rep.Feasible || rep.Unserved != 0 {
+	if rep := check.Solomon(s, plan); !rep.Feasible || rep.Unserved != 0 {
 		t.Errorf("c101 plan: feasible %v, unserved %d: %v", rep.Feasible, rep.Unserved, rep.Violations)
 	}
 	code, _, errOut = runCmd(t, "not a solomon file", "solve", "--format", "solomon", "-")

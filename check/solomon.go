@@ -1,4 +1,4 @@
-package bench
+package check
 
 import (
 	"fmt"
@@ -6,9 +6,10 @@ import (
 	"strings"
 
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/scenario"
 )
 
-// SolomonReport is CheckSolomon's verdict on a plan.
+// SolomonReport is Solomon's verdict on a plan.
 type SolomonReport struct {
 	// Feasible is true when Violations is empty.
 	Feasible bool
@@ -28,7 +29,7 @@ type SolomonReport struct {
 	Unserved int
 }
 
-// CheckSolomon judges a plan for a Solomon instance by the DIMACS 2021
+// Solomon judges a plan for a Solomon instance by the DIMACS 2021
 // convention, trusting nothing in the plan but the order of the stops in
 // each route: every arc's length and travel time is ArcTenths, and times,
 // loads and distances are recomputed in exact integer tenths. A vehicle
@@ -42,7 +43,7 @@ type SolomonReport struct {
 // of type "break" are ignored, and the depot "0" is allowed at either end
 // of a route (as many VRPTW route files write it) but not in between. A
 // route is named by its technician_id, or "#i" (its index) when it has none.
-func CheckSolomon(s *Solomon, plan model.Plan) SolomonReport {
+func Solomon(s *scenario.Solomon, plan model.Plan) SolomonReport {
 	c := solomonChecker{s: s, servedBy: map[int]string{}}
 	seen := map[string]bool{}
 	for i := range plan.Routes {
@@ -59,7 +60,7 @@ func CheckSolomon(s *Solomon, plan model.Plan) SolomonReport {
 }
 
 type solomonChecker struct {
-	s        *Solomon
+	s        *scenario.Solomon
 	servedBy map[int]string // customer -> the route that serves it
 	rep      SolomonReport
 }

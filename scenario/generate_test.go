@@ -1,4 +1,4 @@
-package bench
+package scenario
 
 import (
 	"bytes"
@@ -59,7 +59,7 @@ func TestGenerateDayDeterministic(t *testing.T) {
 }
 
 // TestGenerateDayGolden pins the generator's output: a change to it must be
-// deliberate (go test ./bench -update).
+// deliberate (go test ./scenario -update).
 func TestGenerateDayGolden(t *testing.T) {
 	got := encode(t, generate(t, DayOptions{Orders: 12, Technicians: 3, Seed: 7}))
 	const golden = "testdata/day-12x3-seed7.json"
@@ -70,7 +70,7 @@ func TestGenerateDayGolden(t *testing.T) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run go test ./bench -update to create it)", err)
+		t.Fatalf("%v (run go test ./scenario -update to create it)", err)
 	}
 	if !bytes.Equal(append(got, '\n'), want) {
 		t.Errorf("generated day differs from %s; if the change is meant, rerun with -update", golden)

@@ -1,4 +1,4 @@
-package bench
+package check
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // Kind names the hard rule a plan breaks.
 type Kind string
 
-// The hard rules CheckPlan enforces.
+// The hard rules Plan enforces.
 const (
 	// KindUnknown: a route's technician, a stop's work order or type, or an
 	// id listed unassigned that the problem does not have.
@@ -83,7 +83,7 @@ type Violation struct {
 // String formats the violation as "kind: message".
 func (v Violation) String() string { return string(v.Kind) + ": " + v.Message }
 
-// PlanReport is CheckPlan's verdict on a plan and its recomputed numbers.
+// PlanReport is Plan's verdict on a plan and its recomputed numbers.
 type PlanReport struct {
 	// Feasible is true when Violations is empty.
 	Feasible bool
@@ -119,7 +119,7 @@ func (r *PlanReport) Kinds() []Kind {
 // given, not computed, and rounding a time inside them keeps it inside.
 const slack = time.Second
 
-// CheckPlan judges a plan against its problem by the rules of API.md
+// Plan judges a plan against its problem by the rules of API.md
 // ("Semantics") and the model's doc comments, trusting only each route's
 // technician, the order of its stops and their start times (and, for
 // breaks, their end times). Every other time, travel leg, load, KPI and
@@ -135,7 +135,7 @@ const slack = time.Second
 // technician unused: its breaks are not checked.
 //
 // p must be valid (Problem.Validate).
-func CheckPlan(p *model.Problem, plan model.Plan) PlanReport {
+func Plan(p *model.Problem, plan model.Plan) PlanReport {
 	c := newPlanChecker(p)
 	travel, err := geo.New(p.Travel)
 	if err != nil {
@@ -152,7 +152,7 @@ func CheckPlan(p *model.Problem, plan model.Plan) PlanReport {
 	return c.finish()
 }
 
-// planChecker holds what CheckPlan learns while it walks a plan.
+// planChecker holds what Plan learns while it walks a plan.
 type planChecker struct {
 	p      *model.Problem
 	travel geo.Travel
@@ -216,7 +216,7 @@ type job struct {
 	leg geo.Leg
 }
 
-// timedRoute is a used technician's route as CheckPlan recomputes it.
+// timedRoute is a used technician's route as Plan recomputes it.
 type timedRoute struct {
 	route  *model.Route
 	tech   *model.Technician

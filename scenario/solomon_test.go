@@ -1,4 +1,4 @@
-package bench
+package scenario
 
 import (
 	"errors"
@@ -332,8 +332,8 @@ func TestReadBKSFile(t *testing.T) {
 }
 
 func TestReadSolomonFileErrors(t *testing.T) {
-	_, err := ReadSolomonFile("testdata/plan/small-plan.json")
-	if want := `bench: reading Solomon instance testdata/plan/small-plan.json: line 2: got "\"routes\": [", want VEHICLE`; err == nil ||
+	_, err := ReadSolomonFile("testdata/day-12x3-seed7.json")
+	if want := `scenario: reading Solomon instance testdata/day-12x3-seed7.json: line 2: got "\"technicians\": [", want VEHICLE`; err == nil ||
 		!errors.Is(err, ErrSolomonFormat) || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got %v, want an ErrSolomonFormat starting %q", err, want)
 	}

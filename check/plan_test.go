@@ -1,4 +1,4 @@
-package bench
+package check
 
 import (
 	"math"
@@ -116,7 +116,7 @@ func removeUnassigned(plan *model.Plan, orderID string) {
 
 func TestCheckPlanSmallDay(t *testing.T) {
 	p, plan := small(t)
-	r := CheckPlan(p, plan)
+	r := Plan(p, plan)
 	if !r.Feasible || len(r.Violations) > 0 {
 		t.Fatalf("violations: %v", r.Violations)
 	}
@@ -393,7 +393,7 @@ func TestCheckPlanRules(t *testing.T) {
 			if err := p.Validate(); err != nil {
 				t.Fatalf("the changed problem is invalid: %v", err)
 			}
-			r := CheckPlan(p, plan)
+			r := Plan(p, plan)
 			var want []Kind
 			if tc.want != "" {
 				want = []Kind{tc.want}
@@ -420,7 +420,7 @@ func violationLines(vs []Violation) string {
 // term, against numbers worked out by hand.
 func TestCheckPlanObjective(t *testing.T) {
 	p, plan := small(t)
-	r := CheckPlan(p, plan)
+	r := Plan(p, plan)
 	want := model.ObjectiveTerms{
 		Unassigned:          1000*(1+10*0) + 1000*(1+10*1), // WO-E (low), WO-F (normal)
 		Lateness:            50 * 10,                       // WO-A ends 10:00, 10 min after its 09:50 deadline
@@ -472,7 +472,7 @@ func TestCheckPlanMismatches(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p, plan := small(t)
 			tc.change(&plan)
-			r := CheckPlan(p, plan)
+			r := Plan(p, plan)
 			if !r.Feasible {
 				t.Errorf("violations: %v", r.Violations)
 			}
@@ -485,7 +485,7 @@ func TestCheckPlanMismatches(t *testing.T) {
 		p, plan := small(t)
 		plan.Objective *= 1 + 0.9e-6
 		plan.KPIs.Distance *= 1 - 0.9e-6
-		if r := CheckPlan(p, plan); len(r.Mismatches) > 0 {
+		if r := Plan(p, plan); len(r.Mismatches) > 0 {
 			t.Errorf("mismatches %q", r.Mismatches)
 		}
 	})
@@ -518,7 +518,7 @@ func TestCheckPlanHaversine(t *testing.T) {
 			}
 			start := at(8, 0).Add(there.Duration - tc.early)
 			plan := model.Plan{Routes: []model.Route{{TechnicianID: "T1", Stops: []model.Stop{{WorkOrderID: "W1", Start: start, End: start.Add(10 * time.Minute)}}}}}
-			r := CheckPlan(p, plan)
+			r := Plan(p, plan)
 			if got := r.Kinds(); !slices.Equal(got, tc.want) {
 				t.Errorf("kinds %q, want %q: %v", got, tc.want, r.Violations)
 			}

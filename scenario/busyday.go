@@ -1,4 +1,4 @@
-package bench
+package scenario
 
 import (
 	"fmt"
@@ -7,8 +7,21 @@ import (
 
 	"github.com/dispatchd/dispatchd/geo"
 	"github.com/dispatchd/dispatchd/model"
-	"github.com/dispatchd/dispatchd/solver"
 )
+
+// BusyDay is a dispatch day in progress: technicians with their routes of
+// the day, the orders on them (done, under way and to come), live
+// positions, and the instant it is seen at. It has the fields of
+// solver.Day that a generated day fills, so that a test or benchmark can
+// hand it to Suggest without this package depending on the solver.
+type BusyDay struct {
+	Now         time.Time
+	Technicians []model.Technician
+	Orders      []model.WorkOrder
+	Routes      []model.Route
+	Positions   []model.Position
+	Travel      *model.Travel
+}
 
 // BusyDayOptions describe a day in progress for suggestion benchmarks and
 // tests: every technician has a full route, part of it done.
@@ -31,9 +44,9 @@ type BusyDayOptions struct {
 // and a lunch break; jobs that ended before now are complete, the one
 // under way is on site or en route, and every technician has a live
 // position. Orders for suggestions come from GenerateOrders.
-func GenerateBusyDay(opts BusyDayOptions) (solver.Day, error) {
+func GenerateBusyDay(opts BusyDayOptions) (BusyDay, error) {
 	if opts.Technicians < 1 || opts.Technicians > MaxGenerated || opts.Stops < 0 || opts.Stops > MaxStops {
-		return solver.Day{}, fmt.Errorf("bench: generating a busy day: want 1 to %d technicians and 0 to %d stops", MaxGenerated, MaxStops)
+		return BusyDay{}, fmt.Errorf("scenario: generating a busy day: want 1 to %d technicians and 0 to %d stops", MaxGenerated, MaxStops)
 	}
 	if opts.Now == 0 {
 		opts.Now = 10*60 + 30
@@ -43,11 +56,11 @@ func GenerateBusyDay(opts BusyDayOptions) (solver.Day, error) {
 	}
 	base, err := GenerateDay(DayOptions{Technicians: opts.Technicians, Seed: opts.Seed, RadiusMeters: opts.RadiusMeters})
 	if err != nil {
-		return solver.Day{}, err
+		return BusyDay{}, err
 	}
 	g := newGenerator(DayOptions{Date: DefaultDate, Center: DefaultCenter, RadiusMeters: opts.RadiusMeters,
 		Zone: base.Technicians[0].Shift.Start.Location()}, opts.Seed, 0xb5ad4eceda1ce2a9)
-	day := solver.Day{Now: g.at(opts.Now), Technicians: base.Technicians, Travel: base.Travel}
+	day := BusyDay{Now: g.at(opts.Now), Technicians: base.Technicians, Travel: base.Travel}
 	for i := range day.Technicians {
 		t := &day.Technicians[i]
 		t.Active = ptr(true)
@@ -58,7 +71,7 @@ func GenerateBusyDay(opts BusyDayOptions) (solver.Day, error) {
 }
 
 // route gives technician t a day of n jobs and the state it is in at now.
-func (g *generator) route(day *solver.Day, t *model.Technician, n int) {
+func (g *generator) route(day *BusyDay, t *model.Technician, n int) {
 	hav := geo.Haversine{}
 	now := day.Now
 	r := model.Route{TechnicianID: t.ID}

@@ -1,4 +1,4 @@
-package bench
+package check
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/scenario"
 )
 
 // solomonVerdict is one row of testdata/solomon/verdicts.json: a plan and
@@ -61,7 +62,7 @@ func TestCheckSolomonAgreesWithPythonChecker(t *testing.T) {
 	if err := json.Unmarshal(data, &verdicts); err != nil {
 		t.Fatal(err)
 	}
-	instances := map[string]*Solomon{}
+	instances := map[string]*scenario.Solomon{}
 	for _, v := range verdicts {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(v.Plan, "plans/"), ".json"), func(t *testing.T) {
 			s := instances[v.Instance]
@@ -69,7 +70,7 @@ func TestCheckSolomonAgreesWithPythonChecker(t *testing.T) {
 				s = readSolomon(t, instancePath(v.Instance))
 				instances[v.Instance] = s
 			}
-			got := CheckSolomon(s, readPlan(t, "testdata/solomon/"+v.Plan))
+			got := Solomon(s, readPlan(t, "testdata/solomon/"+v.Plan))
 			if got.Feasible != v.Feasible || got.Routes != v.Routes || got.Distance != v.Distance {
 				t.Errorf("feasible %v, %d routes, distance %v; want %v, %d, %v", got.Feasible, got.Routes, got.Distance, v.Feasible, v.Routes, v.Distance)
 			}
@@ -104,14 +105,16 @@ func solomonPlan(routes ...[]string) model.Plan {
 // TestCheckSolomonRules covers what the Python checker judges differently
 // or not at all, and the exact edges of the time rules.
 func TestCheckSolomonRules(t *testing.T) {
-	tiny := readSolomon(t, "testdata/solomon/tiny.txt")
+	tiny := readSolomon(t, instancePath("tiny.txt"))
 	// One customer at (3, 4): 5.0 there and 5.0 back, 10 of service, so a
 	// vehicle leaving at 0 is back at 20.
-	edge := func(depotDue, due int) *Solomon {
+	edge := func(depotDue, due int) *scenario.Solomon {
 		t.Helper()
-		s, err := ReadSolomon(strings.NewReader(solomonText(
-			"0 0 0 0 0 "+strconv.Itoa(depotDue)+" 0",
-			"1 3 4 5 0 "+strconv.Itoa(due)+" 10")))
+		text := "EDGE\n\nVEHICLE\nNUMBER CAPACITY\n 2 30\n\nCUSTOMER\n" +
+			"CUST NO. XCOORD. YCOORD. DEMAND READY TIME DUE DATE SERVICE TIME\n\n" +
+			"0 0 0 0 0 " + strconv.Itoa(depotDue) + " 0\n" +
+			"1 3 4 5 0 " + strconv.Itoa(due) + " 10\n"
+		s, err := scenario.ReadSolomon(strings.NewReader(text))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +123,7 @@ func TestCheckSolomonRules(t *testing.T) {
 	feasible := []string{"5", "1", "2"}
 	for _, tc := range []struct {
 		name  string
-		s     *Solomon
+		s     *scenario.Solomon
 		plan  model.Plan
 		want  []string // violation kinds
 		dist  float64
@@ -157,7 +160,7 @@ func TestCheckSolomonRules(t *testing.T) {
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := CheckSolomon(tc.s, tc.plan)
+			r := Solomon(tc.s, tc.plan)
 			if kinds := solomonKinds(r.Violations); !slices.Equal(kinds, tc.want) {
 				t.Errorf("violation kinds %q, want %q; violations: %q", kinds, tc.want, r.Violations)
 			}
@@ -186,8 +189,10 @@ func wantViolation(want string) func(*testing.T, SolomonReport) {
 // timeSolomonPlan times a plan of customer sequences for s.Problem() in
 // exact tenths, as a planner would report it: arrival, start and end of
 // every stop, route and plan totals, and the objective (the distance).
-func timeSolomonPlan(s *Solomon, seq model.Plan) model.Plan {
-	instant := func(tenths int64) time.Time { return SolomonEpoch.Add(time.Duration(tenths) * 100 * time.Millisecond) }
+func timeSolomonPlan(s *scenario.Solomon, seq model.Plan) model.Plan {
+	instant := func(tenths int64) time.Time {
+		return scenario.SolomonEpoch.Add(time.Duration(tenths) * 100 * time.Millisecond)
+	}
 	secs := func(tenths int64) model.Seconds { return model.Seconds((tenths + 5) / 10) }
 	depot := s.Customers[0]
 	plan := model.Plan{Unassigned: []model.Unassigned{}}
@@ -220,8 +225,8 @@ func timeSolomonPlan(s *Solomon, seq model.Plan) model.Plan {
 }
 
 // TestSolomonProblemAgreesWithCheckSolomon times the fixture plans for the
-// converted problem: CheckPlan must find the same feasibility as
-// CheckSolomon, an objective equal to the DIMACS distance, and nothing
+// converted problem: Plan must find the same feasibility as
+// Solomon, an objective equal to the DIMACS distance, and nothing
 // misreported.
 func TestSolomonProblemAgreesWithCheckSolomon(t *testing.T) {
 	for _, tc := range []struct {
@@ -236,13 +241,13 @@ func TestSolomonProblemAgreesWithCheckSolomon(t *testing.T) {
 		t.Run(tc.plan, func(t *testing.T) {
 			s := readSolomon(t, instancePath(tc.instance))
 			seq := readPlan(t, "testdata/solomon/plans/"+tc.plan)
-			want := CheckSolomon(s, seq)
-			got := CheckPlan(s.Problem(), timeSolomonPlan(s, seq))
+			want := Solomon(s, seq)
+			got := Plan(s.Problem(), timeSolomonPlan(s, seq))
 			if kinds := got.Kinds(); !slices.Equal(kinds, tc.want) {
-				t.Errorf("CheckPlan kinds %q, want %q: %v", kinds, tc.want, got.Violations)
+				t.Errorf("Plan kinds %q, want %q: %v", kinds, tc.want, got.Violations)
 			}
 			if got.Feasible != want.Feasible {
-				t.Errorf("CheckPlan feasible %v, CheckSolomon %v", got.Feasible, want.Feasible)
+				t.Errorf("Plan feasible %v, Solomon %v", got.Feasible, want.Feasible)
 			}
 			if math.Abs(got.Objective-want.Distance) > 1e-9*want.Distance {
 				t.Errorf("objective %v, DIMACS distance %v", got.Objective, want.Distance)
@@ -254,11 +259,20 @@ func TestSolomonProblemAgreesWithCheckSolomon(t *testing.T) {
 	}
 }
 
-// instancePath finds an instance: the hand-made ones in this package's
+// instancePath finds an instance: the hand-made one in the reader's
 // testdata, the published ones in the repository's.
 func instancePath(name string) string {
 	if strings.HasPrefix(name, "tiny") {
-		return "testdata/solomon/" + name
+		return "../scenario/testdata/solomon/" + name
 	}
 	return "../testdata/solomon/" + name
+}
+
+func readSolomon(t *testing.T, path string) *scenario.Solomon {
+	t.Helper()
+	s, err := scenario.ReadSolomonFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

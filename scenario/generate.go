@@ -1,4 +1,4 @@
-package bench
+package scenario
 
 import (
 	"errors"
@@ -98,10 +98,10 @@ var notes = []string{"gate code 4411", "call on arrival", "dog on premises", "us
 // and SLA deadlines. The same options give the same problem.
 func GenerateDay(opts DayOptions) (*model.Problem, error) {
 	if opts.Orders < 0 || opts.Orders > MaxGenerated {
-		return nil, fmt.Errorf("bench: generating a day: orders %d out of range [0, %d]", opts.Orders, MaxGenerated)
+		return nil, fmt.Errorf("scenario: generating a day: orders %d out of range [0, %d]", opts.Orders, MaxGenerated)
 	}
 	if opts.Technicians < 1 || opts.Technicians > MaxGenerated {
-		return nil, fmt.Errorf("bench: generating a day: technicians %d out of range [1, %d]", opts.Technicians, MaxGenerated)
+		return nil, fmt.Errorf("scenario: generating a day: technicians %d out of range [1, %d]", opts.Technicians, MaxGenerated)
 	}
 	if opts.Date.IsZero() {
 		opts.Date = DefaultDate
@@ -113,12 +113,12 @@ func GenerateDay(opts DayOptions) (*model.Problem, error) {
 		opts.RadiusMeters = DefaultRadiusMeters
 	}
 	if opts.RadiusMeters < 0 || math.IsNaN(opts.RadiusMeters) {
-		return nil, errors.New("bench: generating a day: negative radius")
+		return nil, errors.New("scenario: generating a day: negative radius")
 	}
 	if opts.Zone == nil {
 		zone, err := time.LoadLocation("America/Denver")
 		if err != nil {
-			return nil, fmt.Errorf("bench: generating a day: %w", err)
+			return nil, fmt.Errorf("scenario: generating a day: %w", err)
 		}
 		opts.Zone = zone
 	}
@@ -233,7 +233,7 @@ func tradeBySkill(skill string) trade {
 			return t
 		}
 	}
-	panic("bench: unknown trade " + skill)
+	panic("scenario: unknown trade " + skill)
 }
 
 // staffedTrade returns the trade of the next technician: the one furthest

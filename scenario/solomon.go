@@ -1,4 +1,4 @@
-package bench
+package scenario
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ import (
 
 // ErrSolomonFormat is matched (with errors.Is) by every error ReadSolomon
 // returns for text that is not a well-formed Solomon instance.
-var ErrSolomonFormat = errors.New("bench: not a Solomon instance")
+var ErrSolomonFormat = errors.New("scenario: not a Solomon instance")
 
 // SolomonEpoch is the instant that time 0 of a Solomon instance becomes in
 // Problem: a fixed day, so that the same instance always gives the same
@@ -74,12 +74,12 @@ type Solomon struct {
 func ReadSolomonFile(path string) (*Solomon, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("bench: reading Solomon instance: %w", err)
+		return nil, fmt.Errorf("scenario: reading Solomon instance: %w", err)
 	}
 	defer f.Close()
 	p := &solomonParser{sc: bufio.NewScanner(f), s: &Solomon{}}
 	if err := p.parse(); err != nil {
-		return nil, fmt.Errorf("bench: reading Solomon instance %s: %w", path, err)
+		return nil, fmt.Errorf("scenario: reading Solomon instance %s: %w", path, err)
 	}
 	return p.s, nil
 }
@@ -95,7 +95,7 @@ func ReadSolomonFile(path string) (*Solomon, error) {
 func ReadSolomon(r io.Reader) (*Solomon, error) {
 	p := &solomonParser{sc: bufio.NewScanner(r), s: &Solomon{}}
 	if err := p.parse(); err != nil {
-		return nil, fmt.Errorf("bench: reading Solomon instance: %w", err)
+		return nil, fmt.Errorf("scenario: reading Solomon instance: %w", err)
 	}
 	return p.s, nil
 }
@@ -462,12 +462,12 @@ type BKS struct {
 func ReadBKS(path string) (map[string]BKS, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("bench: reading best-known solutions: %w", err)
+		return nil, fmt.Errorf("scenario: reading best-known solutions: %w", err)
 	}
 	defer f.Close()
 	out, err := readBKS(f)
 	if err != nil {
-		return nil, fmt.Errorf("bench: reading best-known solutions from %s: %w", path, err)
+		return nil, fmt.Errorf("scenario: reading best-known solutions from %s: %w", path, err)
 	}
 	return out, nil
 }
