@@ -1,15 +1,11 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 )
-
-// ErrInvalid is matched (with errors.Is) by every *ValidationError.
-var ErrInvalid = errors.New("model: invalid")
 
 // FieldError is one problem with one field, named by its path in the JSON
 // document: "work_orders[3].time_windows[0].end".
@@ -53,7 +49,8 @@ func (e *ValidationError) Summary() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, ErrInvalid) true.
+// Is makes errors.Is(err, ErrInvalid) true: a validation error is of kind
+// ErrInvalid.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 
 // Prefix returns a copy of e whose field paths are nested under path, for

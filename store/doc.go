@@ -26,11 +26,12 @@
 //     with the store.
 package store
 
-import "errors"
+import "github.com/dispatchd/dispatchd/model"
 
 // ErrNotFound is returned (wrapped) when the named record does not exist.
-var ErrNotFound = errors.New("store: not found")
+// It is of kind model.ErrNotFound.
+var ErrNotFound = model.KindError(model.ErrNotFound, "store: not found")
 
 // ErrUnavailable is returned (wrapped) when the backing service cannot be
-// reached; retrying later may succeed.
-var ErrUnavailable = errors.New("store: unavailable")
+// reached; retrying later may succeed. It is of kind model.ErrUnavailable.
+var ErrUnavailable = model.KindError(model.ErrUnavailable, "store: unavailable")
