@@ -39,11 +39,12 @@ func (p Priority) Rank() int {
 
 // WorkOrder is a job at a customer's site.
 type WorkOrder struct {
-	ID          string `json:"id"`
-	CustomerID  string `json:"customer_id,omitempty"`
-	SiteID      string `json:"site_id,omitempty"`
-	EquipmentID string `json:"equipment_id,omitempty"`
-	JobType     string `json:"job_type,omitempty"`
+	ID           string `json:"id"`
+	CustomerID   string `json:"customer_id,omitempty"`
+	CustomerName string `json:"customer_name,omitempty"`
+	SiteID       string `json:"site_id,omitempty"`
+	EquipmentID  string `json:"equipment_id,omitempty"`
+	JobType      string `json:"job_type,omitempty"`
 
 	Priority Priority `json:"priority,omitempty"`
 	Location Location `json:"location"`
@@ -71,6 +72,9 @@ type WorkOrder struct {
 	// number per dimension.
 	Demand []float64 `json:"demand,omitempty"`
 	Notes  string    `json:"notes,omitempty"`
+	// AccessInstructions say how to get in (gate codes, keys, whom to
+	// ask); they are for the technician, never for logs.
+	AccessInstructions string `json:"access_instructions,omitempty"`
 
 	Status Status `json:"status,omitempty"`
 	// TechnicianIDs and ScheduledStart say who does the order and when, once
@@ -80,6 +84,22 @@ type WorkOrder struct {
 	// Pinned fixes the order to its technicians and scheduled start: a
 	// planner must not move it.
 	Pinned bool `json:"pinned,omitempty"`
+
+	// ArrivalWindow is the arrival promised to the customer at dispatch;
+	// DispatchNotes are the dispatcher's notes for the technician.
+	ArrivalWindow *TimeWindow `json:"arrival_window,omitempty"`
+	DispatchNotes string      `json:"dispatch_notes,omitempty"`
+	// EnRouteAt, OnSiteAt and CompletedAt are the actual times the field
+	// reported; the technician's day follows them rather than the plan.
+	EnRouteAt   *time.Time `json:"en_route_at,omitempty"`
+	OnSiteAt    *time.Time `json:"on_site_at,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	// Outcome is the close-out of a complete order.
+	Outcome *Outcome `json:"outcome,omitempty"`
+	// CreatedAt and UpdatedAt are when the order was taken in and last
+	// changed, by the service's clock.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 }
 
 // Crew returns how many technicians the order needs (at least one).

@@ -36,6 +36,17 @@ func cloneWorkOrder(w model.WorkOrder) model.WorkOrder {
 	w.Demand = slices.Clone(w.Demand)
 	w.TechnicianIDs = slices.Clone(w.TechnicianIDs)
 	w.ScheduledStart = clonePtr(w.ScheduledStart)
+	w.ArrivalWindow = clonePtr(w.ArrivalWindow)
+	w.EnRouteAt = clonePtr(w.EnRouteAt)
+	w.OnSiteAt = clonePtr(w.OnSiteAt)
+	w.CompletedAt = clonePtr(w.CompletedAt)
+	if w.Outcome != nil {
+		o := *w.Outcome
+		o.Parts = slices.Clone(o.Parts)
+		w.Outcome = &o
+	}
+	w.CreatedAt = clonePtr(w.CreatedAt)
+	w.UpdatedAt = clonePtr(w.UpdatedAt)
 	return w
 }
 
