@@ -62,3 +62,37 @@ func clonePtr[T any](p *T) *T {
 	v := *p
 	return &v
 }
+
+// cloneHistory returns a deep copy of a history entry.
+func cloneHistory(h model.HistoryEntry) model.HistoryEntry {
+	h.FromTechnicians = slices.Clone(h.FromTechnicians)
+	h.ToTechnicians = slices.Clone(h.ToTechnicians)
+	h.FromStart = clonePtr(h.FromStart)
+	h.ToStart = clonePtr(h.ToStart)
+	if src := h.Overridden; src != nil {
+		h.Overridden = make([]model.Conflict, len(src))
+		for i, c := range src {
+			h.Overridden[i] = cloneConflict(c)
+		}
+	}
+	h.DuplicateOf = slices.Clone(h.DuplicateOf)
+	if src := h.Changes; src != nil {
+		h.Changes = make([]model.FieldChange, len(src))
+		for i, c := range src {
+			h.Changes[i] = model.FieldChange{Field: c.Field, From: slices.Clone(c.From), To: slices.Clone(c.To)}
+		}
+	}
+	if h.Outcome != nil {
+		o := *h.Outcome
+		o.Parts = slices.Clone(o.Parts)
+		h.Outcome = &o
+	}
+	return h
+}
+
+func cloneConflict(c model.Conflict) model.Conflict {
+	c.Start, c.End = clonePtr(c.Start), clonePtr(c.End)
+	c.OtherStart, c.OtherEnd = clonePtr(c.OtherStart), clonePtr(c.OtherEnd)
+	c.Expires = clonePtr(c.Expires)
+	return c
+}

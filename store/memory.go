@@ -26,6 +26,14 @@ type Memory struct {
 	plans  map[string]plan
 	// subscribers receive cancel requests; they have locks of their own.
 	subscribers map[*subscriber]struct{}
+
+	// revs holds the revision of every key written (commit.go); sites
+	// files order ids by site; history holds each order's entries; seqs
+	// are the counters of NextID.
+	revs    map[string]int64
+	sites   map[string]map[string]struct{}
+	history map[string][]model.HistoryEntry
+	seqs    map[string]int64
 }
 
 // NewMemory returns an empty memory store.
@@ -38,6 +46,10 @@ func NewMemory() *Memory {
 		routes:      map[routeKey]map[string]struct{}{},
 		plans:       map[string]plan{},
 		subscribers: map[*subscriber]struct{}{},
+		revs:        map[string]int64{},
+		sites:       map[string]map[string]struct{}{},
+		history:     map[string][]model.HistoryEntry{},
+		seqs:        map[string]int64{},
 	}
 }
 
@@ -97,7 +109,12 @@ func (m *Memory) Ping(context.Context) error { return nil }
 func (m *Memory) PutTechnician(_ context.Context, t model.Technician) (created bool, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.technicians.put(t.ID, t)
+	created, err = m.technicians.put(t.ID, t)
+	if err == nil {
+		m.revs[TechnicianKey(t.ID)]++
+		m.revs[TechniciansKey]++
+	}
+	return created, err
 }
 
 // GetTechnician returns the technician with the id, or an error wrapping
@@ -123,6 +140,8 @@ func (m *Memory) DeleteTechnician(_ context.Context, id string) error {
 	if err := m.technicians.delete(id); err != nil {
 		return err
 	}
+	m.revs[TechnicianKey(id)]++
+	m.revs[TechniciansKey]++
 	if l, ok := m.live[id]; ok {
 		removeFrom(m.cells, l.Cell, id)
 		delete(m.live, id)
@@ -133,22 +152,8 @@ func (m *Memory) DeleteTechnician(_ context.Context, id string) error {
 // PutWorkOrder creates or replaces a work order, and moves it in the
 // technicians' routes: it leaves the routes the previous version was in
 // and joins those of its technicians on its scheduled start's day.
-func (m *Memory) PutWorkOrder(_ context.Context, w model.WorkOrder) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	old, existed := m.workOrders.byID[w.ID]
-	if _, err := m.workOrders.put(w.ID, w); err != nil {
-		return err
-	}
-	if existed {
-		m.unroute(old)
-	}
-	if day, ok := RouteDay(w); ok {
-		for _, tech := range w.TechnicianIDs {
-			addTo(m.routes, routeKey{tech, day}, w.ID)
-		}
-	}
-	return nil
+func (m *Memory) PutWorkOrder(ctx context.Context, w model.WorkOrder) error {
+	return m.Commit(ctx, Change{Orders: []model.WorkOrder{w}})
 }
 
 // DeleteWorkOrder removes the work order with the id from the store and
@@ -156,11 +161,10 @@ func (m *Memory) PutWorkOrder(_ context.Context, w model.WorkOrder) error {
 func (m *Memory) DeleteWorkOrder(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	old := m.workOrders.byID[id] // delete fails unless the order is stored
-	if err := m.workOrders.delete(id); err != nil {
-		return err
+	if _, ok := m.workOrders.byID[id]; !ok {
+		return fmt.Errorf("deleting work order %q: %w", id, ErrNotFound)
 	}
-	m.unroute(old)
+	m.remove(id)
 	return nil
 }
 
@@ -184,17 +188,6 @@ func (m *Memory) Route(_ context.Context, technicianID string, day model.Date) (
 type routeKey struct {
 	technicianID string
 	day          model.Date
-}
-
-// unroute takes an order out of the routes it is filed in.
-func (m *Memory) unroute(w model.WorkOrder) {
-	day, ok := RouteDay(w)
-	if !ok {
-		return
-	}
-	for _, tech := range w.TechnicianIDs {
-		removeFrom(m.routes, routeKey{tech, day}, w.ID)
-	}
 }
 
 // addTo adds id to the set under key, creating the set.

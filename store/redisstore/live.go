@@ -38,14 +38,23 @@ return 1
 // deleteTechnicianScript removes a technician with their live state and
 // its cell-set entry, atomically; it returns how many profiles it deleted.
 //
-// KEYS: tech:<id>, techs, live:<id>, lives. ARGV: id, the cell keys' prefix.
+// It raises the technician's revisions (store.TechnicianKey and
+// store.TechniciansKey) when it deletes one.
+//
+// KEYS: tech:<id>, techs, live:<id>, lives, revs. ARGV: id, the cell keys'
+// prefix, the two revision fields.
 var deleteTechnicianScript = redis.NewScript(`
 local cell = redis.call('HGET', KEYS[3], 'cell')
 if cell then redis.call('SREM', ARGV[2] .. cell, ARGV[1]) end
 redis.call('DEL', KEYS[3])
 redis.call('SREM', KEYS[4], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[1])
-return redis.call('DEL', KEYS[1])
+local n = redis.call('DEL', KEYS[1])
+if n > 0 then
+	redis.call('HINCRBY', KEYS[5], ARGV[3], 1)
+	redis.call('HINCRBY', KEYS[5], ARGV[4], 1)
+end
+return n
 `)
 
 // UpdatePosition records technician p.TechnicianID's live position, and

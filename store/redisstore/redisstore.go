@@ -22,6 +22,14 @@
 //	                             the start in Unix milliseconds
 //	wo-routes:<id>      set      the route keys the order is filed under, so
 //	                             that a rewrite can leave them
+//	site:<site>         set      ids of the orders at a site
+//	history:<id>        list     the order's history entries, JSON, oldest
+//	                             first
+//	revs                hash     revisions (store.Guard): field wo:<id>,
+//	                             tech:<id>, techs, route:<tech>:<day>,
+//	                             day:<day>, site:<site>, each raised by every
+//	                             write to what it names
+//	seq:<name>          string   the counter behind NextID
 //	plan:<id>           string   a plan record, opaque, expiring with the
 //	                             plan
 //	plans               zset     plan ids scored by their expiry in Unix
@@ -29,8 +37,10 @@
 //	cancel              channel  pub/sub: ids of plans whose cancellation was
 //	                             requested
 //
-// No write is ever half done. A technician and the techs set change
-// together in one MULTI/EXEC transaction, as do a plan and the plans set.
+// No write is ever half done. A technician, the techs set and its
+// revisions change together in one MULTI/EXEC transaction, as do a plan
+// and the plans set. Every write of work orders is one run of
+// commitScript (Commit), which checks its guards before its first write.
 // Writes that must read before they write (a position against the stored
 // one, an order against the routes it was filed under, a delete that must
 // find the cell to clear) are Lua scripts, which Redis runs atomically,
@@ -175,7 +185,23 @@ func (s *Store) PutTechnician(ctx context.Context, t model.Technician) (created 
 	if t.ID == "" {
 		return false, errors.New("redisstore: putting a technician: empty id")
 	}
-	return s.put(ctx, "putting technician "+t.ID, s.key("tech", t.ID), s.key("techs"), t.ID, t)
+	doing := "putting technician " + t.ID
+	data, err := json.Marshal(t)
+	if err != nil {
+		return false, fmt.Errorf("redisstore: %s: encoding: %w", doing, err)
+	}
+	var added *redis.IntCmd
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.key("tech", t.ID), data, 0)
+		added = p.SAdd(ctx, s.key("techs"), t.ID)
+		p.HIncrBy(ctx, s.key("revs"), store.TechnicianKey(t.ID), 1)
+		p.HIncrBy(ctx, s.key("revs"), store.TechniciansKey, 1)
+		return nil
+	})
+	if err != nil {
+		return false, wrap(doing, err)
+	}
+	return added.Val() == 1, nil
 }
 
 // GetTechnician returns the technician with the id, or an error wrapping
@@ -197,8 +223,8 @@ func (s *Store) ListTechnicians(ctx context.Context) ([]model.Technician, error)
 func (s *Store) DeleteTechnician(ctx context.Context, id string) error {
 	doing := "deleting technician " + id
 	n, err := deleteTechnicianScript.Run(ctx, s.rdb,
-		[]string{s.key("tech", id), s.key("techs"), s.key("live", id), s.key("lives")},
-		id, s.key("cell", "")).Int()
+		[]string{s.key("tech", id), s.key("techs"), s.key("live", id), s.key("lives"), s.key("revs")},
+		id, s.key("cell", ""), store.TechnicianKey(id), store.TechniciansKey).Int()
 	if err != nil {
 		return wrap(doing, err)
 	}
@@ -219,25 +245,6 @@ func (s *Store) GetWorkOrder(ctx context.Context, id string) (model.WorkOrder, e
 // ListWorkOrders returns every work order, sorted by id.
 func (s *Store) ListWorkOrders(ctx context.Context) ([]model.WorkOrder, error) {
 	return list[model.WorkOrder](ctx, s, "listing work orders", "wos", "wo")
-}
-
-// put writes v under key and files id in setKey, atomically; the set's
-// answer says whether id is new (key and set change only together).
-func (s *Store) put(ctx context.Context, doing, key, setKey, id string, v any) (created bool, err error) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return false, fmt.Errorf("redisstore: %s: encoding: %w", doing, err)
-	}
-	var added *redis.IntCmd
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, key, data, 0)
-		added = p.SAdd(ctx, setKey, id)
-		return nil
-	})
-	if err != nil {
-		return false, wrap(doing, err)
-	}
-	return added.Val() == 1, nil
 }
 
 func (s *Store) get(ctx context.Context, doing, key string, v any) error {

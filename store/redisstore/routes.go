@@ -2,47 +2,12 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
-	"github.com/redis/go-redis/v9"
 )
-
-// putWorkOrderScript writes an order and moves it in the route index,
-// atomically: it leaves every route key the previous version was filed
-// under (read from wo-routes:<id>, so no reader needs the old JSON), then
-// joins the new ones. Concurrent writers of one order are serialised by
-// Redis, and the index always matches the order that won.
-//
-// KEYS: wo:<id>, wos, wo-routes:<id>, then the new route keys.
-// ARGV: id, the order's JSON, its start in Unix ms (the routes' score).
-var putWorkOrderScript = redis.NewScript(`
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('ZREM', key, ARGV[1]) end
-redis.call('DEL', KEYS[3])
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[1])
-for i = 4, #KEYS do
-	redis.call('ZADD', KEYS[i], ARGV[3], ARGV[1])
-	redis.call('SADD', KEYS[3], KEYS[i])
-end
-return 1
-`)
-
-// deleteWorkOrderScript removes an order and its route-index entries,
-// atomically; it returns how many orders it deleted.
-//
-// KEYS: wo:<id>, wos, wo-routes:<id>. ARGV: id.
-var deleteWorkOrderScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('ZREM', key, ARGV[1]) end
-redis.call('DEL', KEYS[1], KEYS[3])
-redis.call('SREM', KEYS[2], ARGV[1])
-return 1
-`)
 
 // routeKey names the sorted set of a technician's orders on a day; the
 // fixed-length date last keeps keys of different technicians apart.
@@ -52,40 +17,21 @@ func (s *Store) routeKey(technicianID string, day model.Date) string {
 
 // PutWorkOrder creates or replaces a work order, and moves it in the
 // technicians' routes (leaving those the previous version was in), in one
-// atomic script.
+// atomic script (Commit's).
 func (s *Store) PutWorkOrder(ctx context.Context, w model.WorkOrder) error {
-	if w.ID == "" {
-		return errors.New("redisstore: putting a work order: empty id")
-	}
-	doing := "putting work order " + w.ID
-	data, err := json.Marshal(w)
-	if err != nil {
-		return fmt.Errorf("redisstore: %s: encoding: %w", doing, err)
-	}
-	keys := []string{s.key("wo", w.ID), s.key("wos"), s.key("wo-routes", w.ID)}
-	var score int64
-	if day, ok := store.RouteDay(w); ok {
-		score = w.ScheduledStart.UnixMilli()
-		for _, tech := range w.TechnicianIDs {
-			keys = append(keys, s.routeKey(tech, day))
-		}
-	}
-	err = putWorkOrderScript.Run(ctx, s.rdb, keys, w.ID, data, score).Err()
-	return wrap(doing, err)
+	return s.Commit(ctx, store.Change{Orders: []model.WorkOrder{w}})
 }
 
 // DeleteWorkOrder removes the work order with the id and its entries in
-// the technicians' routes, in one atomic script; or returns an error
-// wrapping store.ErrNotFound.
+// the technicians' routes, in one atomic script (Commit's); or returns an
+// error wrapping store.ErrNotFound.
 func (s *Store) DeleteWorkOrder(ctx context.Context, id string) error {
-	doing := "deleting work order " + id
-	n, err := deleteWorkOrderScript.Run(ctx, s.rdb,
-		[]string{s.key("wo", id), s.key("wos"), s.key("wo-routes", id)}, id).Int()
+	n, err := s.commit(ctx, store.Change{Delete: []string{id}})
 	if err != nil {
-		return wrap(doing, err)
+		return err
 	}
 	if n == 0 {
-		return fmt.Errorf("redisstore: %s: %w", doing, store.ErrNotFound)
+		return fmt.Errorf("redisstore: deleting work order %s: %w", id, store.ErrNotFound)
 	}
 	return nil
 }

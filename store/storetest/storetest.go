@@ -35,6 +35,12 @@ type Store interface {
 	DeleteWorkOrder(ctx context.Context, id string) error
 	Route(ctx context.Context, technicianID string, day model.Date) ([]model.WorkOrder, error)
 
+	Revisions(ctx context.Context, keys ...string) ([]int64, error)
+	Commit(ctx context.Context, c store.Change) error
+	History(ctx context.Context, id string) ([]model.HistoryEntry, error)
+	OrdersAtSite(ctx context.Context, siteID string) ([]model.WorkOrder, error)
+	NextID(ctx context.Context, sequence string) (int64, error)
+
 	PutPlan(ctx context.Context, id string, record []byte, ttl time.Duration) error
 	GetPlan(ctx context.Context, id string) ([]byte, error)
 	RequestCancel(ctx context.Context, id string) error
@@ -77,6 +83,14 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Route", testRoute},
 		{"RouteFollowsRewrites", testRouteFollowsRewrites},
 		{"ConcurrentReassignments", testConcurrentReassignments},
+
+		{"CommitWritesAndRaises", testCommitWritesAndRaises},
+		{"CommitStaleWritesNothing", testCommitStaleWritesNothing},
+		{"CommitDelete", testCommitDelete},
+		{"TechnicianRevisions", testTechnicianRevisions},
+		{"ConcurrentGuardedCommits", testConcurrentGuardedCommits},
+		{"HistoryOrder", testHistoryOrder},
+		{"NextID", testNextID},
 
 		{"PlanRoundTrip", testPlanRoundTrip},
 		{"PlanErrors", testPlanErrors},
