@@ -13,6 +13,9 @@ const (
 	// ConflictOverlap: another stop of the technician, with the travel
 	// between the two, takes the time.
 	ConflictOverlap ConflictKind = "overlap"
+	// ConflictUnreachable: from where the technician is, and when they are
+	// free, the stop cannot be reached by its start.
+	ConflictUnreachable ConflictKind = "unreachable"
 	// ConflictShift: the work falls outside the shift, or the technician
 	// cannot be back by its end plus the allowed overtime.
 	ConflictShift ConflictKind = "shift"
@@ -23,6 +26,9 @@ const (
 	// ConflictKnockOn: the assignment pushes a later stop out of its time
 	// windows.
 	ConflictKnockOn ConflictKind = "knock_on"
+	// ConflictDay: the technician's day as planned already breaks a rule
+	// (a window or the shift end), so nothing can be promised on it.
+	ConflictDay ConflictKind = "day"
 	// ConflictInactive: the technician is not active.
 	ConflictInactive ConflictKind = "inactive"
 	// ConflictSkill: a required skill is missing or its level too low.
@@ -44,8 +50,8 @@ const (
 )
 
 // ConflictKinds lists every conflict kind.
-var ConflictKinds = []ConflictKind{ConflictOverlap, ConflictShift, ConflictBreak, ConflictWindow, ConflictKnockOn,
-	ConflictInactive, ConflictSkill, ConflictCertification, ConflictTool, ConflictExcluded, ConflictCapacity,
+var ConflictKinds = []ConflictKind{ConflictOverlap, ConflictUnreachable, ConflictShift, ConflictBreak, ConflictWindow,
+	ConflictKnockOn, ConflictDay, ConflictInactive, ConflictSkill, ConflictCertification, ConflictTool, ConflictExcluded, ConflictCapacity,
 	ConflictMaxJobs, ConflictLocation}
 
 // Conflict is one rule an assignment breaks, in words for the dispatcher
@@ -57,20 +63,25 @@ type Conflict struct {
 	TechnicianID string `json:"technician_id"`
 	WorkOrderID  string `json:"work_order_id,omitempty"`
 	// Start and End are when the work order would be done.
-	Start *time.Time `json:"start,omitempty"`
-	End   *time.Time `json:"end,omitempty"`
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
 	// Other names the other order involved (the stop overlapped, the later
 	// stop pushed out of its window) and when it is done.
-	Other      string     `json:"other_work_order_id,omitempty"`
-	OtherStart *time.Time `json:"other_start,omitempty"`
-	OtherEnd   *time.Time `json:"other_end,omitempty"`
+	Other      string    `json:"other_work_order_id,omitempty"`
+	OtherStart time.Time `json:"other_start,omitzero"`
+	OtherEnd   time.Time `json:"other_end,omitzero"`
+	// Travel is the drive between the two stops of an overlap, or to the
+	// stop when it is unreachable.
+	Travel Seconds `json:"travel_s,omitempty"`
+	// Overtime is how far past the shift end the day would run.
+	Overtime Seconds `json:"overtime_s,omitempty"`
 	// Skill, Have and Need describe a skill below the required level.
 	Skill string `json:"skill,omitempty"`
 	Have  int    `json:"have,omitempty"`
 	Need  int    `json:"need,omitempty"`
 	// Certification is missing, or expired on Expires.
 	Certification string `json:"certification,omitempty"`
-	Expires       *Date  `json:"expires,omitempty"`
+	Expires       Date   `json:"expires,omitzero"`
 	// Tool is missing.
 	Tool string `json:"tool,omitempty"`
 	// Message says it all in one sentence.

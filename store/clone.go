@@ -69,12 +69,7 @@ func cloneHistory(h model.HistoryEntry) model.HistoryEntry {
 	h.ToTechnicians = slices.Clone(h.ToTechnicians)
 	h.FromStart = clonePtr(h.FromStart)
 	h.ToStart = clonePtr(h.ToStart)
-	if src := h.Overridden; src != nil {
-		h.Overridden = make([]model.Conflict, len(src))
-		for i, c := range src {
-			h.Overridden[i] = cloneConflict(c)
-		}
-	}
+	h.Overridden = slices.Clone(h.Overridden)
 	h.DuplicateOf = slices.Clone(h.DuplicateOf)
 	if src := h.Changes; src != nil {
 		h.Changes = make([]model.FieldChange, len(src))
@@ -88,11 +83,4 @@ func cloneHistory(h model.HistoryEntry) model.HistoryEntry {
 		h.Outcome = &o
 	}
 	return h
-}
-
-func cloneConflict(c model.Conflict) model.Conflict {
-	c.Start, c.End = clonePtr(c.Start), clonePtr(c.End)
-	c.OtherStart, c.OtherEnd = clonePtr(c.OtherStart), clonePtr(c.OtherEnd)
-	c.Expires = clonePtr(c.Expires)
-	return c
 }
