@@ -28,10 +28,11 @@ type Memory struct {
 	subscribers map[*subscriber]struct{}
 
 	// revs holds the revision of every key written (commit.go); sites
-	// files order ids by site; history holds each order's entries; seqs
-	// are the counters of NextID.
+	// and days file order ids by site and by route day; history holds
+	// each order's entries; seqs are the counters of NextID.
 	revs    map[string]int64
 	sites   map[string]map[string]struct{}
+	days    map[model.Date]map[string]struct{}
 	history map[string][]model.HistoryEntry
 	seqs    map[string]int64
 }
@@ -48,6 +49,7 @@ func NewMemory() *Memory {
 		subscribers: map[*subscriber]struct{}{},
 		revs:        map[string]int64{},
 		sites:       map[string]map[string]struct{}{},
+		days:        map[model.Date]map[string]struct{}{},
 		history:     map[string][]model.HistoryEntry{},
 		seqs:        map[string]int64{},
 	}

@@ -42,6 +42,7 @@ func (m *Memory) Commit(_ context.Context, c Change) error {
 		if day, ok := RouteDay(w); ok {
 			for _, tech := range w.TechnicianIDs {
 				addTo(m.routes, routeKey{tech, day}, w.ID)
+				addTo(m.days, day, w.ID)
 				m.revs[RouteKey(tech, day)]++
 				m.revs[DayKey(day)]++
 			}
@@ -73,6 +74,7 @@ func (m *Memory) remove(id string) {
 	if day, ok := RouteDay(old); ok {
 		for _, tech := range old.TechnicianIDs {
 			removeFrom(m.routes, routeKey{tech, day}, id)
+			removeFrom(m.days, day, id)
 			m.revs[RouteKey(tech, day)]++
 			m.revs[DayKey(day)]++
 		}
@@ -101,8 +103,22 @@ func (m *Memory) History(_ context.Context, id string) ([]model.HistoryEntry, er
 func (m *Memory) OrdersAtSite(_ context.Context, siteID string) ([]model.WorkOrder, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	ids := make([]string, 0, len(m.sites[siteID]))
-	for id := range m.sites[siteID] {
+	return m.ordersIn(m.sites[siteID]), nil
+}
+
+// DayOrders returns the work orders filed under any technician's route of
+// the day (see RouteDay), sorted by id.
+func (m *Memory) DayOrders(_ context.Context, day model.Date) ([]model.WorkOrder, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.ordersIn(m.days[day]), nil
+}
+
+// ordersIn returns copies of the orders whose ids are in the set, sorted
+// by id.
+func (m *Memory) ordersIn(set map[string]struct{}) []model.WorkOrder {
+	ids := make([]string, 0, len(set))
+	for id := range set {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
@@ -110,7 +126,7 @@ func (m *Memory) OrdersAtSite(_ context.Context, siteID string) ([]model.WorkOrd
 	for i, id := range ids {
 		out[i] = cloneWorkOrder(m.workOrders.byID[id])
 	}
-	return out, nil
+	return out
 }
 
 // NextID returns the next number of a named sequence, from 1: ids that no

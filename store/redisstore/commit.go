@@ -46,9 +46,11 @@ local function unfile(id)
 	end
 	local routes = prefix .. 'wo-routes:' .. id
 	for _, rk in ipairs(redis.call('SMEMBERS', routes)) do
+		local day = string.sub(rk, -10)
 		redis.call('ZREM', rk, id)
+		redis.call('SREM', prefix .. 'dayorders:' .. day, id)
 		bump(string.sub(rk, #prefix + 1))
-		bump('day:' .. string.sub(rk, -10))
+		bump('day:' .. day)
 	end
 	redis.call('DEL', key, routes)
 	redis.call('SREM', wos, id)
@@ -59,11 +61,12 @@ for _, o in ipairs(p.orders) do
 	redis.call('SET', prefix .. 'wo:' .. o.id, o.json)
 	redis.call('SADD', wos, o.id)
 	for _, field in ipairs(o.routes) do
-		local rk = prefix .. field
+		local rk, day = prefix .. field, string.sub(field, -10)
 		redis.call('ZADD', rk, o.score, o.id)
 		redis.call('SADD', prefix .. 'wo-routes:' .. o.id, rk)
+		redis.call('SADD', prefix .. 'dayorders:' .. day, o.id)
 		bump(field)
-		bump('day:' .. string.sub(field, -10))
+		bump('day:' .. day)
 	end
 	if o.site ~= '' then
 		redis.call('SADD', prefix .. 'site:' .. o.site, o.id)
@@ -208,6 +211,23 @@ func (s *Store) History(ctx context.Context, id string) ([]model.HistoryEntry, e
 			return nil, fmt.Errorf("redisstore: %s: decoding entry %d: %w", doing, i+1, err)
 		}
 		out[i].Seq = i + 1
+	}
+	return out, nil
+}
+
+// DayOrders returns the work orders filed under any technician's route of
+// the day (see store.RouteDay), sorted by id.
+func (s *Store) DayOrders(ctx context.Context, day model.Date) ([]model.WorkOrder, error) {
+	orders, err := list[model.WorkOrder](ctx, s, "reading the orders of "+day.String(), "dayorders:"+day.String(), "wo")
+	if err != nil {
+		return nil, err
+	}
+	// An order rewritten between the two reads may have left the day.
+	out := orders[:0]
+	for _, w := range orders {
+		if d, ok := store.RouteDay(w); ok && d == day && len(w.TechnicianIDs) > 0 {
+			out = append(out, w)
+		}
 	}
 	return out, nil
 }

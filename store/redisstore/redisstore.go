@@ -23,6 +23,7 @@
 //	wo-routes:<id>      set      the route keys the order is filed under, so
 //	                             that a rewrite can leave them
 //	site:<site>         set      ids of the orders at a site
+//	dayorders:<day>     set      ids of the orders on any route of the day
 //	history:<id>        list     the order's history entries, JSON, oldest
 //	                             first
 //	revs                hash     revisions (store.Guard): field wo:<id>,

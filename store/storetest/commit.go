@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
@@ -281,5 +282,41 @@ func testNextID(t *testing.T, s Store) {
 	}
 	if _, err := s.NextID(ctx, ""); err == nil {
 		t.Error("NextID of an unnamed sequence succeeded")
+	}
+}
+
+func testDayOrders(t *testing.T, s Store) {
+	ctx := t.Context()
+	crew := Scheduled("WO-2", at(13), "T1", "T2")
+	putOrders(t, s, Scheduled("WO-1", at(10), "T1"), crew, Scheduled("WO-3", at(10).AddDate(0, 0, 1), "T1"),
+		Scheduled("WO-4", at(11)), Scheduled("WO-5", time.Time{}, "T1"))
+	day := func(d model.Date) []string {
+		t.Helper()
+		orders, err := s.DayOrders(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return orderIDs(orders)
+	}
+	if got := day(nov23); !slices.Equal(got, []string{"WO-1", "WO-2"}) {
+		t.Errorf("DayOrders(23rd) = %v, want the routed orders WO-1 and WO-2 (once)", got)
+	}
+	if got := day(nov24); !slices.Equal(got, []string{"WO-3"}) {
+		t.Errorf("DayOrders(24th) = %v, want WO-3", got)
+	}
+	putOrders(t, s, Scheduled("WO-1", at(10).AddDate(0, 0, 1), "T1"))
+	crew.TechnicianIDs = []string{"T2", "T3"}
+	putOrders(t, s, crew)
+	if got := day(nov23); !slices.Equal(got, []string{"WO-2"}) {
+		t.Errorf("DayOrders(23rd) after moving WO-1 = %v, want WO-2", got)
+	}
+	if got := day(nov24); !slices.Equal(got, []string{"WO-1", "WO-3"}) {
+		t.Errorf("DayOrders(24th) after moving WO-1 = %v, want WO-1 and WO-3", got)
+	}
+	if err := s.DeleteWorkOrder(ctx, "WO-2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := day(nov23); len(got) != 0 {
+		t.Errorf("DayOrders(23rd) after deleting WO-2 = %v, want none", got)
 	}
 }

@@ -39,6 +39,7 @@ type Store interface {
 	Commit(ctx context.Context, c store.Change) error
 	History(ctx context.Context, id string) ([]model.HistoryEntry, error)
 	OrdersAtSite(ctx context.Context, siteID string) ([]model.WorkOrder, error)
+	DayOrders(ctx context.Context, day model.Date) ([]model.WorkOrder, error)
 	NextID(ctx context.Context, sequence string) (int64, error)
 
 	PutPlan(ctx context.Context, id string, record []byte, ttl time.Duration) error
@@ -90,6 +91,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"TechnicianRevisions", testTechnicianRevisions},
 		{"ConcurrentGuardedCommits", testConcurrentGuardedCommits},
 		{"HistoryOrder", testHistoryOrder},
+		{"DayOrders", testDayOrders},
 		{"NextID", testNextID},
 
 		{"PlanRoundTrip", testPlanRoundTrip},
