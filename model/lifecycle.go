@@ -118,6 +118,10 @@ func (e *TransitionError) Error() string {
 	return fmt.Sprintf("model: cannot %s a work order from %s to %s (allowed: %s)", e.Action, e.From, e.To, allowed)
 }
 
+// Unwrap makes a refused move of kind ErrConflict: the request is well
+// formed, the order's state forbids it.
+func (e *TransitionError) Unwrap() error { return ErrConflict }
+
 // CheckTransition returns nil if an order in status from may move to status
 // to by the action, and a *TransitionError naming the allowed moves if not.
 func CheckTransition(from, to Status, a Action) error {

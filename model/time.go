@@ -54,6 +54,11 @@ func (d Date) Before(e Date) bool {
 }
 
 // String formats d as "2006-01-02".
+// Next returns the day after d.
+func (d Date) Next() Date {
+	return DateOf(time.Date(d.Year, d.Month, d.Day+1, 12, 0, 0, 0, time.UTC))
+}
+
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
 // MarshalJSON writes d as "2006-01-02".

@@ -1,0 +1,209 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/solver"
+	"github.com/dispatchd/dispatchd/store"
+)
+
+// The stored day is what suggestions against the store see: every
+// technician, the orders dispatched to them on the day of their shift (at
+// their actual times where the field reported them), and their live
+// positions. Reading and decoding every technician and order on each
+// request would cost most of a suggestion, so the technicians and orders
+// are kept per process and thrown away as soon as the store's revisions
+// say anything under them changed (a technician written, any route of a
+// shift day) — one HMGET per request tells, whichever replica made the
+// change. Positions are read fresh every time: a position posted to any
+// replica counts at once.
+
+// dayCache keeps the technicians and routed orders of the stored day.
+type dayCache struct {
+	mu    sync.Mutex
+	entry *dayEntry
+}
+
+func newDayCache() *dayCache { return &dayCache{} }
+
+// dayEntry is the stored day as read at the revisions of keys.
+type dayEntry struct {
+	keys   []string
+	revs   []int64
+	techs  []model.Technician
+	orders []model.WorkOrder
+	routes []model.Route
+}
+
+// storedDay returns the day in progress as the store has it now: every
+// technician, the orders dispatched to them on the day of their shift, and
+// their last positions at or before now. Orders needing a crew stand on
+// each of their technicians' routes. The slices are shared with the cache
+// and must not be changed; skip, when set, names an order to leave out
+// (the one being suggested for).
+func (s *Service) storedDay(ctx context.Context, now time.Time, skip string) (solver.Day, error) {
+	e, err := s.dayEntry(ctx)
+	if err != nil {
+		return solver.Day{}, err
+	}
+	live, err := s.store.Live(ctx)
+	if err != nil {
+		return solver.Day{}, fmt.Errorf("dispatch: reading live positions: %w", err)
+	}
+	day := solver.Day{Now: now, Technicians: e.techs, Orders: e.orders, Routes: e.routes, Travel: s.model}
+	for _, t := range e.techs {
+		if l, ok := live[t.ID]; ok && !l.Position.At.After(now) {
+			p := l.Position
+			p.TechnicianID = t.ID
+			day.Positions = append(day.Positions, p)
+		}
+	}
+	if skip != "" {
+		day.Orders, day.Routes = without(e, skip)
+	}
+	return day, nil
+}
+
+// without returns the orders and routes of a day without one order (and
+// its crew copies).
+func without(e *dayEntry, id string) ([]model.WorkOrder, []model.Route) {
+	gone := func(oid string) bool { return oid == id || crewOf(oid) == id }
+	orders := slices.DeleteFunc(slices.Clone(e.orders), func(w model.WorkOrder) bool { return gone(w.ID) })
+	routes := make([]model.Route, 0, len(e.routes))
+	for _, r := range e.routes {
+		if slices.ContainsFunc(r.Stops, func(st model.Stop) bool { return gone(st.WorkOrderID) }) {
+			r.Stops = slices.DeleteFunc(slices.Clone(r.Stops), func(st model.Stop) bool { return gone(st.WorkOrderID) })
+		}
+		routes = append(routes, r)
+	}
+	return orders, routes
+}
+
+// dayEntry returns the cached technicians and orders if the store's
+// revisions under them have not moved, else reads them again.
+func (s *Service) dayEntry(ctx context.Context) (*dayEntry, error) {
+	s.days.mu.Lock()
+	e := s.days.entry
+	s.days.mu.Unlock()
+	if e != nil {
+		revs, err := s.store.Revisions(ctx, e.keys...)
+		if err != nil {
+			return nil, fmt.Errorf("dispatch: checking the stored day: %w", err)
+		}
+		if slices.Equal(revs, e.revs) {
+			return e, nil
+		}
+	}
+	e, err := s.readDay(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.days.mu.Lock()
+	s.days.entry = e
+	s.days.mu.Unlock()
+	return e, nil
+}
+
+// readDay reads the stored day. Revisions are read before what they
+// guard, so that a write in between leaves the entry older than its
+// revisions say — it is then read again next time, never kept stale.
+func (s *Service) readDay(ctx context.Context) (*dayEntry, error) {
+	techRev, err := s.store.Revisions(ctx, store.TechniciansKey)
+	if err != nil {
+		return nil, fmt.Errorf("dispatch: reading the stored day: %w", err)
+	}
+	techs, err := s.store.ListTechnicians(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dispatch: reading the stored day: %w", err)
+	}
+	shiftDay := make(map[string]model.Date, len(techs))
+	var days []model.Date
+	for _, t := range techs {
+		d := model.DateOf(t.Shift.Start)
+		shiftDay[t.ID] = d
+		if !slices.Contains(days, d) {
+			days = append(days, d)
+		}
+	}
+	e := &dayEntry{keys: []string{store.TechniciansKey}, revs: techRev, techs: techs, routes: []model.Route{}}
+	for _, d := range days {
+		e.keys = append(e.keys, store.DayKey(d))
+	}
+	dayRevs, err := s.store.Revisions(ctx, e.keys[1:]...)
+	if err != nil {
+		return nil, fmt.Errorf("dispatch: reading the stored day: %w", err)
+	}
+	e.revs = append(e.revs, dayRevs...)
+	stops := map[string][]model.Stop{}
+	for _, d := range days {
+		orders, err := s.store.DayOrders(ctx, d)
+		if err != nil {
+			return nil, fmt.Errorf("dispatch: reading the orders of %s: %w", d, err)
+		}
+		for _, w := range orders {
+			if w.Status == model.StatusCancelled {
+				continue
+			}
+			for _, tech := range w.TechnicianIDs {
+				if td, ok := shiftDay[tech]; !ok || td != d {
+					continue
+				}
+				o := w
+				if w.Crew() > 1 {
+					o = crewCopy(w, tech)
+				}
+				e.orders = append(e.orders, o)
+				stops[tech] = append(stops[tech], stopOf(&o))
+			}
+		}
+	}
+	for _, t := range techs {
+		if st := stops[t.ID]; len(st) > 0 {
+			e.routes = append(e.routes, model.Route{TechnicianID: t.ID, Stops: st})
+		}
+	}
+	return e, nil
+}
+
+// stopOf is the stop an order makes on its technician's day: at the
+// actual times the field reported, else as scheduled.
+func stopOf(w *model.WorkOrder) model.Stop {
+	start := *w.ScheduledStart
+	if w.OnSiteAt != nil && (w.Status == model.StatusOnSite || w.Status == model.StatusComplete) {
+		start = *w.OnSiteAt
+	}
+	end := start.Add(w.Duration.Duration())
+	if w.CompletedAt != nil && w.Status == model.StatusComplete {
+		end = *w.CompletedAt
+	}
+	return model.Stop{WorkOrderID: w.ID, Start: start, End: end}
+}
+
+// crewMark joins an order's id and a technician's in the copy of a crew
+// order that stands on that technician's route: the solver plans one
+// technician per order, so each crew member's day holds a copy of its
+// own. It is made of characters of the id alphabet, as the solver checks
+// ids, and reads as what it is in a schedule.
+const crewMark = ":crew:"
+
+// crewCopy is the copy of a crew order on one technician's route.
+func crewCopy(w model.WorkOrder, tech string) model.WorkOrder {
+	w.ID = w.ID + crewMark + tech
+	w.TechnicianIDs = []string{tech}
+	w.TechniciansNeeded = 1
+	return w
+}
+
+// crewOf returns the order a crew copy's id stands for, or "".
+func crewOf(id string) string {
+	if i := strings.LastIndex(id, crewMark); i >= 0 {
+		return id[:i]
+	}
+	return ""
+}

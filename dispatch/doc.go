@@ -1,0 +1,15 @@
+// Package dispatch is dispatchd's application: what a dispatcher, a
+// technician and an operator can do, independent of HTTP. It owns work
+// orders from intake to close-out — duplicate detection, dispatch and
+// reassignment with conflict checks and overrides, the lifecycle with its
+// actual times and outcome, and the history of every change with its
+// actor — the stored day that suggestions and schedules start from, and
+// the plans that run in the background.
+//
+// Every change is decided on what it read and committed only if that is
+// still what the store holds (store.Change with guards), so that two
+// dispatchers, on one replica or on many, never both win one technician's
+// hour and no status update loses another. The actor of every change is a
+// parameter of its call. Errors carry the kinds of model (invalid, not
+// found, conflict, unavailable, …), which the HTTP layer maps to statuses.
+package dispatch

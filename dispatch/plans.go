@@ -1,0 +1,433 @@
+package dispatch
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/solver"
+	"github.com/dispatchd/dispatchd/store"
+)
+
+// PlanRequest is a problem and the budget to plan it with.
+type PlanRequest struct {
+	model.Problem
+	// TimeLimit is in seconds; zero means the runner's default.
+	TimeLimit  float64 `json:"time_limit_s,omitempty"`
+	Iterations int     `json:"iterations,omitempty"`
+	// Seed makes the plan reproducible with an iteration budget; nil
+	// means 1.
+	Seed *uint64 `json:"seed,omitempty"`
+}
+
+// The statuses of a plan record.
+const (
+	PlanRunning   = "running"
+	PlanDone      = "done"
+	PlanFailed    = "failed"
+	PlanCancelled = "cancelled"
+)
+
+// PlanProgress is how far a plan has come.
+type PlanProgress struct {
+	Elapsed       float64 `json:"elapsed_s"`
+	Iterations    int     `json:"iterations"`
+	BestObjective float64 `json:"best_objective"`
+	Assigned      int     `json:"assigned"`
+	Unassigned    int     `json:"unassigned"`
+}
+
+// PlanRecord is a plan as every replica shows it: status, progress and,
+// once it ends, the plan. A cancelled plan keeps the best plan found.
+type PlanRecord struct {
+	ID        string       `json:"id"`
+	Status    string       `json:"status"`
+	Progress  PlanProgress `json:"progress"`
+	Created   time.Time    `json:"created"`
+	Finished  *time.Time   `json:"finished,omitempty"`
+	Error     string       `json:"error,omitempty"`
+	Seed      uint64       `json:"seed"`
+	TimeLimit float64      `json:"time_limit_s"`
+	*model.Plan
+}
+
+// PlanOptions configure the plan runner. Zero values take the defaults
+// documented on each field.
+type PlanOptions struct {
+	// MaxRunning bounds the plans this process runs at once; a plan beyond
+	// it is refused with ErrBusy. Zero means one per core.
+	MaxRunning int
+	// DefaultTime is a plan's time limit when its request names none;
+	// zero means 30 s. MaxTime caps what a request may ask; zero means
+	// 10 min.
+	DefaultTime time.Duration
+	MaxTime     time.Duration
+	// TTL is how long finished plans are kept; zero means
+	// store.DefaultPlanTTL.
+	TTL time.Duration
+	// Observer hears of plans starting and ending (for metrics); nil
+	// hears nothing.
+	Observer PlanObserver
+}
+
+// PlanObserver hears of the plans a runner runs, so that the service's
+// edge can count them without this package knowing metrics.
+type PlanObserver interface {
+	PlanStarted()
+	// PlanEnded reports a plan's final status, how long it ran, and the
+	// objective of the plan it kept (if it kept one).
+	PlanEnded(status string, took time.Duration, objective float64, kept bool)
+}
+
+// ErrBusy says every plan slot of this process is taken; retry later.
+var ErrBusy = model.KindError(model.ErrUnavailable, "dispatch: every plan slot is taken")
+
+// ErrClosed says the service is shutting down and takes no new plans.
+var ErrClosed = model.KindError(model.ErrUnavailable, "dispatch: shutting down")
+
+// planRunner runs plans in the background, a bounded number at a time,
+// and keeps their records in the store so that every replica can show
+// them; cancellations reach the replica running a plan through the store.
+type planRunner struct {
+	s      *Service
+	opts   PlanOptions
+	slots  chan struct{}
+	ctx    context.Context // ends when the runner shuts down
+	stop   context.CancelFunc
+	mu     sync.Mutex
+	runs   map[string]*PlanRun
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// PlanRun is a plan running in this process.
+type PlanRun struct {
+	mu        sync.Mutex
+	rec       PlanRecord
+	cancel    context.CancelFunc
+	done      chan struct{}
+	lastSaved time.Time
+}
+
+// Done is closed when the plan has ended and its record is final.
+func (run *PlanRun) Done() <-chan struct{} { return run.done }
+
+// Cancel stops the plan; it keeps the best plan found so far.
+func (run *PlanRun) Cancel() { run.cancel() }
+
+// Record returns a snapshot of the plan's record.
+func (run *PlanRun) Record() PlanRecord {
+	run.mu.Lock()
+	defer run.mu.Unlock()
+	return run.rec
+}
+
+// newPlanRunner starts a plan runner listening for cancellations; its
+// shutdown stops it.
+func newPlanRunner(s *Service, opts PlanOptions) *planRunner {
+	if opts.MaxRunning <= 0 {
+		opts.MaxRunning = runtime.GOMAXPROCS(0)
+	}
+	if opts.DefaultTime == 0 {
+		opts.DefaultTime = 30 * time.Second
+	}
+	if opts.MaxTime == 0 {
+		opts.MaxTime = 10 * time.Minute
+	}
+	if opts.TTL == 0 {
+		opts.TTL = store.DefaultPlanTTL
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	m := &planRunner{s: s, opts: opts, slots: make(chan struct{}, opts.MaxRunning), ctx: ctx, stop: stop, runs: map[string]*PlanRun{}}
+	go m.listen()
+	return m
+}
+
+// PlanLimits returns how many plans this process runs at once and a
+// plan's default time limit: what a caller refused with ErrBusy may be
+// told about when to retry.
+func (s *Service) PlanLimits() (running int, defaultTime time.Duration) {
+	return s.plans.opts.MaxRunning, s.plans.opts.DefaultTime
+}
+
+// listen cancels this process's plans whose cancellation any replica
+// requested; it resubscribes when the store is out of reach.
+func (m *planRunner) listen() {
+	for m.ctx.Err() == nil {
+		ch, err := m.s.store.CancelRequests(m.ctx)
+		if err != nil {
+			m.s.log.Warn("cannot hear plan cancellations; retrying", "err", err)
+			select {
+			case <-m.ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		for id := range ch {
+			m.cancelLocal(id)
+		}
+	}
+}
+
+// cancelLocal cancels a plan running in this process and returns a
+// snapshot of it taken from the same lookup: a second lookup could miss a
+// plan that ended in between.
+func (m *planRunner) cancelLocal(id string) (PlanRecord, bool) {
+	m.mu.Lock()
+	run := m.runs[id]
+	m.mu.Unlock()
+	if run == nil {
+		return PlanRecord{}, false
+	}
+	run.cancel()
+	return run.Record(), true
+}
+
+// StartPlan validates a plan request and begins planning it in the
+// background. It returns ErrBusy when every plan slot is taken and
+// ErrClosed during shutdown.
+func (s *Service) StartPlan(ctx context.Context, req *PlanRequest) (*PlanRun, error) {
+	m := s.plans
+	var errs []model.FieldError
+	var ve *model.ValidationError
+	if err := req.Problem.Validate(); errors.As(err, &ve) {
+		errs = append(errs, ve.Errors...)
+	}
+	limit := m.opts.DefaultTime
+	switch {
+	case req.TimeLimit < 0:
+		errs = append(errs, model.FieldError{Field: "time_limit_s", Message: "negative"})
+	case req.TimeLimit > m.opts.MaxTime.Seconds():
+		errs = append(errs, model.FieldError{Field: "time_limit_s", Message: fmt.Sprintf("at most %v", m.opts.MaxTime.Seconds())})
+	case req.TimeLimit > 0:
+		limit = time.Duration(req.TimeLimit * float64(time.Second))
+	}
+	if req.Iterations < 0 {
+		errs = append(errs, model.FieldError{Field: "iterations", Message: "negative"})
+	}
+	if len(errs) > 0 {
+		return nil, &model.ValidationError{Errors: errs}
+	}
+	seed := uint64(1)
+	if req.Seed != nil {
+		seed = *req.Seed
+	}
+	return m.start(ctx, req, limit, seed)
+}
+
+// start begins a plan in the background and returns its run.
+func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Duration, seed uint64) (*PlanRun, error) {
+	// closed is read and wg.Add called under one hold of mu: shutdown sets
+	// closed under mu before it waits, so no Add can follow its Wait, and a
+	// plan let in here is one shutdown waits for, even while its first
+	// record is being written.
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	m.wg.Add(1)
+	m.mu.Unlock()
+	select {
+	case m.slots <- struct{}{}:
+	default:
+		m.wg.Done()
+		return nil, ErrBusy
+	}
+	rec := PlanRecord{ID: newPlanID(), Status: PlanRunning, Created: time.Now().UTC(), Seed: seed, TimeLimit: limit.Seconds()}
+	pctx, cancel := context.WithCancel(m.ctx)
+	run := &PlanRun{rec: rec, cancel: cancel, done: make(chan struct{}), lastSaved: time.Now()}
+	if err := m.save(ctx, rec); err != nil {
+		cancel()
+		<-m.slots
+		m.wg.Done()
+		return nil, fmt.Errorf("dispatch: starting a plan: %w", err)
+	}
+	m.mu.Lock()
+	m.runs[rec.ID] = run
+	m.mu.Unlock()
+	go m.run(pctx, run, req, limit, seed)
+	return run, nil
+}
+
+func (m *planRunner) run(ctx context.Context, run *PlanRun, req *PlanRequest, limit time.Duration, seed uint64) {
+	defer m.wg.Done()
+	defer close(run.done)
+	// The slot is freed before done is closed: whoever waited for the plan
+	// may post the next one at once and must not be told it is one too
+	// many.
+	defer func() { <-m.slots }()
+	defer run.cancel()
+	if o := m.opts.Observer; o != nil {
+		o.PlanStarted()
+	}
+	started := time.Now()
+	opts := solver.Options{TimeLimit: limit, Iterations: req.Iterations, Seed: seed,
+		Observer: solver.ObserverFunc(func(p solver.Progress) { m.progress(run, p) })}
+	plan, err := m.solve(ctx, &req.Problem, opts)
+	took := time.Since(started)
+	run.mu.Lock()
+	now := time.Now().UTC()
+	run.rec.Finished = &now
+	run.rec.Progress.Elapsed = took.Seconds()
+	switch {
+	case err == nil:
+		run.rec.Status, run.rec.Plan = PlanDone, &plan
+	case errors.Is(err, context.Canceled) && len(plan.Routes)+len(plan.Unassigned) > 0:
+		run.rec.Status, run.rec.Plan = PlanCancelled, &plan
+	case errors.Is(err, context.Canceled):
+		run.rec.Status, run.rec.Error = PlanCancelled, "cancelled before a first plan was built"
+	default:
+		run.rec.Status, run.rec.Error = PlanFailed, err.Error()
+	}
+	if run.rec.Plan != nil {
+		run.rec.Progress.BestObjective = run.rec.Plan.Objective
+	}
+	rec := run.rec
+	run.mu.Unlock()
+	if o := m.opts.Observer; o != nil {
+		objective := 0.0
+		if rec.Plan != nil {
+			objective = rec.Plan.Objective
+		}
+		o.PlanEnded(rec.Status, took, objective, rec.Plan != nil)
+	}
+	// The record must outlive this process: try a few times if the store
+	// is away for a moment.
+	for attempt := range 5 {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = m.save(sctx, rec)
+		cancel()
+		if err == nil {
+			break
+		}
+		m.s.log.Error("cannot store a finished plan", "id", rec.ID, "attempt", attempt+1, "err", err)
+		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+	}
+	m.mu.Lock()
+	delete(m.runs, rec.ID)
+	m.mu.Unlock()
+}
+
+// solve runs the solver, turning a panic — a broken invariant — into a
+// failed plan: one bad problem must not take every replica's requests
+// down with the process.
+func (m *planRunner) solve(ctx context.Context, p *model.Problem, opts solver.Options) (plan model.Plan, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			m.s.log.Error("the solver panicked", "panic", v, "stack", string(debug.Stack()))
+			plan, err = model.Plan{}, fmt.Errorf("dispatch: the solver failed: %v", v)
+		}
+	}()
+	return solver.Plan(ctx, p, opts)
+}
+
+// progressSaveEvery is how often a running plan's progress is written to
+// the store, for replicas that did not start it.
+const progressSaveEvery = time.Second
+
+func (m *planRunner) progress(run *PlanRun, p solver.Progress) {
+	run.mu.Lock()
+	run.rec.Progress = PlanProgress{Elapsed: p.Elapsed.Seconds(), Iterations: p.Iteration, BestObjective: p.BestObjective,
+		Assigned: p.Assigned, Unassigned: p.Unassigned}
+	save := time.Since(run.lastSaved) >= progressSaveEvery
+	if save {
+		run.lastSaved = time.Now()
+	}
+	rec := run.rec
+	run.mu.Unlock()
+	if save {
+		// Best effort and brief: a store that is slow must not stall the
+		// search.
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		_ = m.save(ctx, rec)
+		cancel()
+	}
+}
+
+func (m *planRunner) save(ctx context.Context, rec PlanRecord) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("dispatch: encoding plan %s: %w", rec.ID, err)
+	}
+	return m.s.store.PutPlan(ctx, rec.ID, data, m.opts.TTL)
+}
+
+// Plan returns a plan's record: running in this process, or as the store
+// has it.
+func (s *Service) Plan(ctx context.Context, id string) (PlanRecord, error) {
+	m := s.plans
+	m.mu.Lock()
+	run := m.runs[id]
+	m.mu.Unlock()
+	if run != nil {
+		return run.Record(), nil
+	}
+	data, err := s.store.GetPlan(ctx, id)
+	if err != nil {
+		return PlanRecord{}, fmt.Errorf("dispatch: reading plan %s: %w", id, err)
+	}
+	var rec PlanRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return PlanRecord{}, fmt.Errorf("dispatch: decoding stored plan %s: %w", id, err)
+	}
+	return rec, nil
+}
+
+// CancelPlan asks a running plan to stop, on whichever replica runs it,
+// and returns its record as it stands. A plan that already ended is a
+// conflict.
+func (s *Service) CancelPlan(ctx context.Context, id string) (PlanRecord, error) {
+	if rec, ok := s.plans.cancelLocal(id); ok {
+		return rec, nil
+	}
+	rec, err := s.Plan(ctx, id)
+	if err != nil {
+		return PlanRecord{}, err
+	}
+	if rec.Status != PlanRunning {
+		return rec, fmt.Errorf("dispatch: plan %s is %s, not running: %w", id, rec.Status, model.ErrConflict)
+	}
+	if err := s.store.RequestCancel(ctx, id); err != nil {
+		return PlanRecord{}, fmt.Errorf("dispatch: cancelling plan %s: %w", id, err)
+	}
+	return rec, nil
+}
+
+// shutdown stops taking plans and waits for the running ones until ctx
+// ends; then it cancels them and waits for them to store what they found.
+func (m *planRunner) shutdown(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	done := make(chan struct{})
+	go func() { m.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("dispatch: cancelling the running plans: %w", ctx.Err())
+		// Every plan's context derives from m.ctx: stopping it cancels
+		// also a plan let in but not yet in runs, its first record still
+		// being written.
+		m.stop()
+		<-done
+	}
+	m.stop()
+	return err
+}
+
+func newPlanID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,122 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/store"
+)
+
+// StatusUpdate moves a work order along its lifecycle: from the field
+// (acknowledged, en route, on site, complete) or the desk (cancelled).
+type StatusUpdate struct {
+	Status model.Status `json:"status"`
+	// At is when it happened, as the device saw it; zero means now. It may
+	// lie in the past (a device that was offline) but not ahead of the
+	// service's clock by more than the allowed skew.
+	At     time.Time `json:"at,omitzero"`
+	Reason string    `json:"reason,omitempty"`
+	// Outcome is the close-out, required to complete.
+	Outcome *model.Outcome `json:"outcome,omitempty"`
+	By      string         `json:"by,omitempty"`
+}
+
+// SetStatus moves a work order to a new status by the lifecycle of
+// model.CheckTransition; a move it does not allow is a
+// *model.TransitionError naming the allowed ones. Completing needs a valid
+// outcome. en_route, on_site and complete stamp their actual times, which
+// the technician's day then follows (later suggestions start from where
+// the technician really is and when they are really free); cancelled
+// frees the order's slot. Concurrent updates of one order are serialised:
+// each is decided on the status the previous one left.
+func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by string) (model.WorkOrder, error) {
+	var errs []model.FieldError
+	if u.Status == "" || !u.Status.Known() {
+		errs = append(errs, model.FieldError{Field: "status", Message: fmt.Sprintf("want one of %v", model.Statuses)})
+	}
+	if !u.At.IsZero() {
+		var ve *model.ValidationError
+		if err := s.notAhead("at", u.At); errors.As(err, &ve) {
+			errs = append(errs, ve.Errors...)
+		}
+	}
+	switch {
+	case u.Status == model.StatusComplete && u.Outcome == nil:
+		errs = append(errs, model.FieldError{Field: "outcome", Message: "required to complete: " +
+			`{"code": one of ` + outcomeCodes() + `, "notes", "labour_minutes", "parts": [{"name", "sku", "quantity"}]}`})
+	case u.Outcome != nil && u.Status != model.StatusComplete:
+		errs = append(errs, model.FieldError{Field: "outcome", Message: "only a completion has an outcome"})
+	case u.Outcome != nil:
+		var ve *model.ValidationError
+		if err := u.Outcome.Validate(); errors.As(err, &ve) {
+			errs = append(errs, ve.Prefix("outcome").Errors...)
+		}
+	}
+	if len(errs) > 0 {
+		return model.WorkOrder{}, &model.ValidationError{Errors: errs}
+	}
+	var out model.WorkOrder
+	err := s.retry(ctx, "updating the status of "+id, func() (store.Change, error) {
+		rev, w, err := s.readOrder(ctx, id)
+		if err != nil {
+			return store.Change{}, err
+		}
+		from := w.Status
+		if from == "" {
+			from = model.StatusCreated
+		}
+		if err := model.CheckTransition(from, u.Status, model.ActionStatus); err != nil {
+			return store.Change{}, fmt.Errorf("dispatch: work order %s is %s: %w", id, from, err)
+		}
+		now := s.now()
+		at := now
+		if !u.At.IsZero() {
+			at = u.At
+		}
+		w.Status, w.UpdatedAt = u.Status, &now
+		switch u.Status {
+		case model.StatusEnRoute:
+			w.EnRouteAt = &at
+		case model.StatusOnSite:
+			w.OnSiteAt = &at
+		case model.StatusComplete:
+			w.CompletedAt, w.Outcome = &at, u.Outcome
+		}
+		out = w
+		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryStatus, At: at, By: by, Reason: u.Reason,
+			From: from, To: u.Status, Outcome: u.Outcome}
+		return store.Change{Guards: []store.Guard{{Key: store.OrderKey(id), Rev: rev}}, Orders: []model.WorkOrder{w},
+			History: []model.HistoryEntry{entry}}, nil
+	})
+	if err != nil {
+		return model.WorkOrder{}, err
+	}
+	return out, nil
+}
+
+// readOrder reads an order's revision, then the order: a write between
+// the two raises the revision, so a commit guarded by it cannot act on an
+// order older than the one read.
+func (s *Service) readOrder(ctx context.Context, id string) (int64, model.WorkOrder, error) {
+	revs, err := s.store.Revisions(ctx, store.OrderKey(id))
+	if err != nil {
+		return 0, model.WorkOrder{}, fmt.Errorf("dispatch: reading work order %s: %w", id, err)
+	}
+	w, err := s.store.GetWorkOrder(ctx, id)
+	if err != nil {
+		return 0, model.WorkOrder{}, fmt.Errorf("dispatch: reading work order %s: %w", id, err)
+	}
+	return revs[0], w, nil
+}
+
+func outcomeCodes() string {
+	names := make([]string, len(model.OutcomeCodes))
+	for i, c := range model.OutcomeCodes {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,172 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/store"
+)
+
+// TechnicianView is a technician with their live state, when known.
+type TechnicianView struct {
+	model.Technician
+	Live *store.Live `json:"live,omitempty"`
+}
+
+// PutTechnician creates or replaces a technician, validated, and reports
+// whether it created one. A stored technician needs coordinates: the
+// stored day is laid out with the service's travel model, which has no
+// matrix rows.
+func (s *Service) PutTechnician(ctx context.Context, t model.Technician) (created bool, err error) {
+	var errs []model.FieldError
+	var ve *model.ValidationError
+	if err := t.Validate(); errors.As(err, &ve) {
+		errs = append(errs, ve.Errors...)
+	}
+	if t.Start.Index != nil {
+		errs = append(errs, model.FieldError{Field: "start.location_index", Message: "a stored technician needs coordinates, not a location_index"})
+	}
+	if t.End != nil && t.End.Index != nil {
+		errs = append(errs, model.FieldError{Field: "end.location_index", Message: "a stored technician needs coordinates, not a location_index"})
+	}
+	if len(errs) > 0 {
+		return false, &model.ValidationError{Errors: errs}
+	}
+	created, err = s.store.PutTechnician(ctx, t)
+	if err != nil {
+		return false, fmt.Errorf("dispatch: putting technician %s: %w", t.ID, err)
+	}
+	return created, nil
+}
+
+// Technician returns a technician with their live state.
+func (s *Service) Technician(ctx context.Context, id string) (TechnicianView, error) {
+	t, err := s.store.GetTechnician(ctx, id)
+	if err != nil {
+		return TechnicianView{}, fmt.Errorf("dispatch: reading technician %s: %w", id, err)
+	}
+	live, err := s.store.Live(ctx, id)
+	if err != nil {
+		return TechnicianView{}, fmt.Errorf("dispatch: reading the live state of %s: %w", id, err)
+	}
+	v := TechnicianView{Technician: t}
+	if l, ok := live[id]; ok {
+		v.Live = &l
+	}
+	return v, nil
+}
+
+// TechnicianFilter selects technicians; the zero value selects all.
+type TechnicianFilter struct {
+	// Skill keeps technicians with the skill at any level.
+	Skill string
+	// Active keeps active (true) or inactive (false) technicians.
+	Active *bool
+	// Near keeps technicians whose last position is within RadiusMeters
+	// of it (DefaultNearRadius when zero).
+	Near         *model.Location
+	RadiusMeters float64
+}
+
+// DefaultNearRadius is the radius of TechnicianFilter.Near when none is
+// given.
+const DefaultNearRadius = 5000.0
+
+// Technicians lists the technicians a filter selects, sorted by id, each
+// with their live state.
+func (s *Service) Technicians(ctx context.Context, f TechnicianFilter) ([]TechnicianView, error) {
+	radius := f.RadiusMeters
+	if radius == 0 {
+		radius = DefaultNearRadius
+	}
+	// !(radius > 0) rather than radius <= 0 also refuses NaN.
+	if !(radius > 0) || math.IsInf(radius, 0) {
+		return nil, invalid("radius_m", "want a positive number of metres")
+	}
+	techs, err := s.store.ListTechnicians(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dispatch: listing technicians: %w", err)
+	}
+	var within map[string]bool
+	var nearIDs []string
+	if f.Near != nil {
+		nearIDs, err = s.store.Near(ctx, *f.Near, radius)
+		if err != nil {
+			return nil, fmt.Errorf("dispatch: finding technicians near %v: %w", *f.Near, err)
+		}
+		within = map[string]bool{}
+		for _, id := range nearIDs {
+			within[id] = true
+		}
+	}
+	// Near already names the only technicians that can be listed: read
+	// their live state alone. Live with no ids reads everyone's, so with
+	// nobody near there is nothing to read.
+	live := map[string]store.Live{}
+	if f.Near == nil || len(nearIDs) > 0 {
+		if live, err = s.store.Live(ctx, nearIDs...); err != nil {
+			return nil, fmt.Errorf("dispatch: reading live states: %w", err)
+		}
+	}
+	out := []TechnicianView{}
+	for _, t := range techs {
+		switch {
+		case f.Skill != "" && t.Skills[f.Skill] == 0:
+		case f.Active != nil && t.IsActive() != *f.Active:
+		case within != nil && !within[t.ID]:
+		default:
+			v := TechnicianView{Technician: t}
+			if l, ok := live[t.ID]; ok {
+				v.Live = &l
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// DeleteTechnician removes a technician and their live state.
+func (s *Service) DeleteTechnician(ctx context.Context, id string) error {
+	if err := s.store.DeleteTechnician(ctx, id); err != nil {
+		return fmt.Errorf("dispatch: deleting technician %s: %w", id, err)
+	}
+	return nil
+}
+
+// RecordPosition keeps a technician's live GPS fix (and status, unless
+// empty) and reports whether it was kept: a fix older than the stored one
+// is not. A fix stamped further ahead of the service's clock than
+// MaxClockSkew is refused, naming "at".
+func (s *Service) RecordPosition(ctx context.Context, p model.Position, status string) (applied bool, err error) {
+	var errs []model.FieldError
+	var ve *model.ValidationError
+	if err := p.Validate(); errors.As(err, &ve) {
+		errs = ve.Errors
+	}
+	if err := s.notAhead("at", p.At); err != nil {
+		errs = append(errs, err.(*model.ValidationError).Errors...)
+	}
+	if len(errs) > 0 {
+		return false, &model.ValidationError{Errors: errs}
+	}
+	applied, err = s.store.UpdatePosition(ctx, p, status)
+	if err != nil {
+		return false, fmt.Errorf("dispatch: recording the position of %s: %w", p.TechnicianID, err)
+	}
+	return applied, nil
+}
+
+// notAhead refuses a reported time further ahead of the clock than the
+// allowed skew: a device with a wrong clock.
+func (s *Service) notAhead(field string, t time.Time) error {
+	now := s.clock()
+	if !t.After(now.Add(s.skew)) {
+		return nil
+	}
+	return invalid(field, "%s is %v ahead of the server's clock (%s); more than %v means the device's clock is wrong",
+		t.Format(time.RFC3339), t.Sub(now).Round(time.Second), now.UTC().Format(time.RFC3339), s.skew)
+}
