@@ -14,8 +14,8 @@ type SolomonReport struct {
 	// Feasible is true when Violations is empty.
 	Feasible bool
 	// Violations are "kind: message" strings naming the route and the
-	// customer; the kinds are those of shared/tools/solomon_check.py
-	// ("time window", "capacity", "depot due", "served twice", "unserved",
+	// customer; the kinds are those of the independent DIMACS checker the
+	// fixtures were judged by ("time window", "capacity", "depot due", "served twice", "unserved",
 	// "unknown customer", "depot mid-route", "vehicle reused", "fleet",
 	// "inconsistent").
 	Violations []string

@@ -15,7 +15,8 @@ import (
 )
 
 // solomonVerdict is one row of testdata/solomon/verdicts.json: a plan and
-// the verdict of shared/tools/solomon_check.py --dimacs on it, recorded when
+// the verdict of an independent Python checker of the DIMACS rules on it
+// (solomon_check.py --dimacs, not part of this repository), recorded when
 // the fixture was made.
 type solomonVerdict struct {
 	Instance string   `json:"instance"`

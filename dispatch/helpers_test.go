@@ -20,7 +20,6 @@ var zone = time.FixedZone("-0700", -7*3600)
 // at is a time on the test day, 2026-11-23 in Denver's winter zone.
 func at(h, m int) time.Time { return time.Date(2026, 11, 23, h, m, 0, 0, zone) }
 
-
 func ptr[T any](v T) *T { return &v }
 
 // openRedis opens a Redis store under a key prefix of its own and deletes

@@ -4,7 +4,7 @@
 //
 // It imports the standard library only and does no I/O, so every other
 // package can share these types. JSON field names are those of the HTTP
-// contract (shared/API.md). Validate methods report every problem at once,
+// contract (the OpenAPI document the service serves). Validate methods report every problem at once,
 // each naming its field path, for example
 // "work_orders[3].time_windows[0].end: before start".
 package model
