@@ -18,7 +18,7 @@ import (
 // it describes.
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
 	s.openapiOnce.Do(func() { s.openapiDoc = document(s.routes) })
-	writeJSON(w, http.StatusOK, s.openapiDoc)
+	s.writeJSON(w, r, http.StatusOK, s.openapiDoc)
 }
 
 var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
