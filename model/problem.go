@@ -86,7 +86,7 @@ func (p *Problem) Validate() error {
 			for j, id := range ref.ids {
 				if _, ok := techIndex[id]; !ok {
 					if IDProblem(id) == "" {
-						v.add(fmt.Sprintf("%s[%d]", ref.field, j), "unknown technician "+quote(id))
+						v.add(fmt.Sprintf("%s[%d]", ref.field, j), "unknown technician "+Quote(id))
 					}
 				}
 			}
@@ -110,7 +110,7 @@ func index(v *checker, seen map[string]int, id, list string, i int) {
 	switch j, dup := seen[id]; {
 	case id == "":
 	case dup:
-		v.add("id", fmt.Sprintf("duplicate id %s (also %s[%d])", quote(id), list, j))
+		v.add("id", fmt.Sprintf("duplicate id %s (also %s[%d])", Quote(id), list, j))
 	default:
 		seen[id] = i
 	}
@@ -125,7 +125,7 @@ func (p *Problem) checkTravel(v *checker) {
 		switch t.Model {
 		case "", TravelHaversine, TravelMatrix:
 		default:
-			v.add("travel.model", fmt.Sprintf("unknown model %s: want haversine or matrix", quote(t.Model)))
+			v.add("travel.model", fmt.Sprintf("unknown model %s: want haversine or matrix", Quote(t.Model)))
 		}
 		if t.Model == TravelHaversine && len(t.Durations) > 0 {
 			v.add("travel.model", "haversine, but durations_s is given")

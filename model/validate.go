@@ -63,9 +63,10 @@ func (e *ValidationError) Prefix(path string) *ValidationError {
 	return out
 }
 
-// maxErrors bounds the problems kept from one document, so that a garbage
-// matrix of a million negative entries cannot turn into a million errors.
-const maxErrors = 1000
+// MaxErrors bounds the problems kept from one document, so that a garbage
+// matrix of a million negative entries cannot turn into a million errors;
+// every validator keeps to it.
+const MaxErrors = 1000
 
 // checker accumulates field errors. It keeps the path of what it is
 // checking as segments and spells a path out only for an error: a valid
@@ -94,7 +95,7 @@ func (v *checker) leave() { v.at = v.at[:len(v.at)-1] }
 // add records a problem with field, a path relative to where the checker
 // is ("" for that place itself).
 func (v *checker) add(field, message string) {
-	if len(v.errs) == maxErrors {
+	if len(v.errs) == MaxErrors {
 		v.dropped++
 		return
 	}
@@ -136,7 +137,7 @@ func checkSkills(v *checker, field string, skills Skills) {
 		case name == "":
 			v.add(field, "empty skill name")
 		case NameProblem(name) != "":
-			v.add(field, "skill "+quote(name)+": "+NameProblem(name))
+			v.add(field, "skill "+Quote(name)+": "+NameProblem(name))
 		case level < 1 || level > MaxSkillLevel:
 			v.add(field+"."+name, fmt.Sprintf("level %d: levels start at 1 and end at %d", level, MaxSkillLevel))
 		}
@@ -160,9 +161,9 @@ func checkAmounts(v *checker, field string, amounts []float64) {
 	}
 }
 
-// quote quotes a value for an error message, cut to a readable length:
+// Quote quotes a value for an error message, cut to a readable length:
 // an id or name that is refused may be of any length.
-func quote(s string) string {
+func Quote(s string) string {
 	const most = 40
 	if len(s) > most {
 		cut := most

@@ -86,7 +86,7 @@ func (w *Weights) UnmarshalJSON(b []byte) error {
 	for _, name := range sortedKeys(named) {
 		i := slices.IndexFunc(fields, func(f namedWeight) bool { return f.name == name })
 		if i < 0 {
-			return fmt.Errorf("decoding weights: unknown weight %s", quote(name))
+			return fmt.Errorf("decoding weights: unknown weight %s", Quote(name))
 		}
 		if err := json.Unmarshal(named[name], fields[i].value); err != nil {
 			return fmt.Errorf("decoding weights: %s: want a number", name)

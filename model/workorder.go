@@ -176,7 +176,7 @@ func (w *WorkOrder) check(v *checker) {
 	for i, id := range w.TechnicianIDs {
 		for _, prev := range w.TechnicianIDs[:i] {
 			if prev == id {
-				v.add(fmt.Sprintf("technician_ids[%d]", i), "duplicate technician "+quote(id))
+				v.add(fmt.Sprintf("technician_ids[%d]", i), "duplicate technician "+Quote(id))
 			}
 		}
 	}
