@@ -413,7 +413,7 @@ func validateDay(day Day) (dayIDs, error) {
 		_, known := ids.techs[r.TechnicianID]
 		switch j, dup := ids.routes[r.TechnicianID]; {
 		case !known:
-			add(model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: "unknown technician "+model.Quote(r.TechnicianID)})
+			add(model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: "unknown technician " + model.Quote(r.TechnicianID)})
 		case dup:
 			add(model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: fmt.Sprintf("a second route for %s (also routes[%d])", r.TechnicianID, j)})
 		default:
@@ -433,7 +433,7 @@ func validateDay(day Day) (dayIDs, error) {
 			_, known := ids.orders[s.WorkOrderID]
 			switch prev, twice := onRoute[s.WorkOrderID]; {
 			case !known:
-				add(model.FieldError{Field: stopPath(here) + ".work_order_id", Message: "unknown work order "+model.Quote(s.WorkOrderID)+": give it in work_orders"})
+				add(model.FieldError{Field: stopPath(here) + ".work_order_id", Message: "unknown work order " + model.Quote(s.WorkOrderID) + ": give it in work_orders"})
 			case twice:
 				add(model.FieldError{Field: stopPath(here) + ".work_order_id", Message: fmt.Sprintf("%s is also on %s", s.WorkOrderID, stopPath(prev))})
 			default:
@@ -444,7 +444,7 @@ func validateDay(day Day) (dayIDs, error) {
 	posPath := func(i int) string { return fmt.Sprintf("positions[%d]", i) }
 	for i, pos := range day.Positions {
 		if _, known := ids.techs[pos.TechnicianID]; !known {
-			add(model.FieldError{Field: posPath(i) + ".technician_id", Message: "unknown technician "+model.Quote(pos.TechnicianID)})
+			add(model.FieldError{Field: posPath(i) + ".technician_id", Message: "unknown technician " + model.Quote(pos.TechnicianID)})
 		}
 		var pe *model.ValidationError
 		if err := pos.Validate(); errors.As(err, &pe) {
