@@ -191,7 +191,7 @@ func scanJSON(data []byte, limits model.Limits) error {
 			if raw, err = dec.ReadValue(); err == nil {
 				f := &stack[len(stack)-1]
 				if f.count++; f.count > f.bound.Max {
-					return tooMany(dec, f.bound, true)
+					return tooMany(dec, f.name, f.bound, true)
 				}
 				if k := dec.PeekKind(); k == '[' || k == '{' {
 					name = memberName(raw)
@@ -203,14 +203,14 @@ func scanJSON(data []byte, limits model.Limits) error {
 			f := &stack[len(stack)-1]
 			f.count++
 			if f.count > f.bound.Max {
-				return tooMany(dec, f.bound, true)
+				return tooMany(dec, f.name, f.bound, true)
 			}
 			if f.bound.Total > 0 {
 				if totals == nil {
 					totals = map[string]int{}
 				}
 				if totals[f.name]++; totals[f.name] > f.bound.Total {
-					return tooMany(dec, f.bound, false)
+					return tooMany(dec, f.name, f.bound, false)
 				}
 			}
 			if dec.PeekKind() == '[' {
@@ -242,14 +242,18 @@ func memberName(raw jsontext.Value) string {
 }
 
 // tooMany is the error of a list over its bound: one list's (each) or
-// all of its name's together.
-func tooMany(dec *jsontext.Decoder, b model.ListBound, each bool) error {
-	// The pointer names the list's last element read; the list is its
-	// parent.
-	field := fieldPath(dec.StackPointer().Parent())
+// all lists' of its name together.
+func tooMany(dec *jsontext.Decoder, name string, b model.ListBound, each bool) error {
+	// The pointer names the container's last member or element read, if
+	// any; else the container itself.
+	p := dec.StackPointer()
+	if _, n := dec.StackIndex(dec.StackDepth()); n > 0 {
+		p = p.Parent()
+	}
+	field := fieldPath(p)
 	msg := fmt.Sprintf("more than %d %s", b.Max, b.What)
 	if !each {
-		msg = fmt.Sprintf("more than %d %s in all lists of %s together", b.Total, b.What, field[strings.LastIndexAny(field, ".]")+1:])
+		msg = fmt.Sprintf("more than %d %s in all lists of %s together", b.Total, b.What, name)
 	}
 	return &model.ValidationError{Errors: []model.FieldError{{Field: field, Message: msg}}}
 }

@@ -47,7 +47,7 @@ func DefaultLimits() Limits {
 		Routes:        10_000,
 		StopsPerRoute: 500,
 		Stops:         20_000,
-		TimeWindows:   16,
+		TimeWindows:   8,
 		Breaks:        8,
 		Skills:        64,
 		Names:         64,
