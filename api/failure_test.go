@@ -77,6 +77,7 @@ func TestClientGoneIsNotAnOutage(t *testing.T) {
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/technicians/T1/location",
 		strings.NewReader(`{"lat":39.7,"lng":-104.9,"at":"2026-11-23T09:00:00-07:00"}`))
+	req.Header.Set("Content-Type", "application/json")
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatalf("the ping answered %d while Redis was paused", resp.StatusCode)

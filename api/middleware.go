@@ -48,10 +48,12 @@ func printable(s string) bool {
 	return true
 }
 
-// statusRecorder remembers the status a handler wrote.
+// statusRecorder remembers the status a handler wrote, and whether the
+// answer failed to reach the client.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status   int
+	writeErr error
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -65,39 +67,86 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
-	return s.ResponseWriter.Write(b)
+	n, err := s.ResponseWriter.Write(b)
+	if err != nil && s.writeErr == nil {
+		s.writeErr = err
+	}
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer (for
-// flushing server-sent events).
+// flushing server-sent events, and for deadlines).
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// knownMethods are the methods counted under their own name; any other
+// is counted as "other", so that invented methods cannot grow the
+// metrics without bound.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+}
+
+// otherLabel is the metrics label of a method or route the API does not
+// know.
+const otherLabel = "other"
 
 // observe logs one line per request and counts and times it by chi's route
 // pattern, so that /v1/technicians/T1 and /v1/technicians/T2 are one series.
+// Only the API's methods and patterns are labels; the rest are "other". An
+// answer the client did not take — it left, or read too slowly — is
+// recorded as 499, whatever the handler meant to say.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		elapsed := time.Since(start)
-		route := "unmatched"
-		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+		route := otherLabel
+		if rc := chi.RouteContext(r.Context()); rc != nil && s.patterns[rc.RoutePattern()] {
 			route = rc.RoutePattern()
 		}
-		s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-		s.metrics.latency.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+		method := r.Method
+		if !knownMethods[method] {
+			method = otherLabel
+		}
+		status := rec.status
+		switch {
+		case rec.writeErr != nil:
+			status = StatusClientClosedRequest
+		case status == 0 && r.Context().Err() != nil:
+			status = StatusClientClosedRequest
+		case status == 0:
+			status = http.StatusOK
+		}
+		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		s.metrics.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
-		if rec.status >= 500 {
+		if status >= 500 {
 			level = slog.LevelError
 		}
-		s.log.LogAttrs(r.Context(), level, "request",
+		attrs := []slog.Attr{
 			slog.String("request_id", RequestID(r.Context())),
-			slog.String("method", r.Method),
+			slog.String("method", method),
 			slog.String("route", route),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status),
-			slog.Duration("duration", elapsed))
+			slog.String("path", logPath(r.URL.Path)),
+			slog.Int("status", status),
+			slog.Duration("duration", elapsed),
+		}
+		if status == StatusClientClosedRequest && rec.writeErr != nil {
+			attrs = append(attrs, slog.String("err", rec.writeErr.Error()))
+		}
+		s.log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
+}
+
+// logPath cuts a path for the log: a client chooses it, and a 100 kB path
+// must not make a 100 kB line.
+func logPath(p string) string {
+	const most = 256
+	if len(p) > most {
+		return p[:most] + "…"
+	}
+	return p
 }
 
 // recoverPanics turns a handler's panic into a 500 problem: a broken

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -18,7 +19,7 @@ import (
 // it describes.
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
 	s.openapiOnce.Do(func() { s.openapiDoc = document(s.routes) })
-	writeJSON(w, http.StatusOK, s.openapiDoc)
+	s.writeJSON(w, r, http.StatusOK, s.openapiDoc)
 }
 
 var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
@@ -35,7 +36,8 @@ func document(routes []route) map[string]any {
 		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
+				"schema": map[string]any{"type": "string", "pattern": model.IDPattern}})
 		}
 		for _, q := range rt.query {
 			params = append(params, map[string]any{"name": q.name, "in": "query", "required": q.required, "description": q.doc, "schema": map[string]any{"type": q.typ}})
@@ -59,7 +61,9 @@ func document(routes []route) map[string]any {
 			"title":   "dispatchd",
 			"version": "1",
 			"description": "Field-service scheduling: suggest the best technician for a work order, plan a day, keep technicians' state. " +
-				"Errors are application/problem+json naming each bad field.",
+				"Errors are application/problem+json naming each bad field. " +
+				"Bodies are application/json (else 415), valid UTF-8, with no duplicate or case-mismatched names (400). " +
+				"Ids match " + model.IDPattern + ". " + limitsText(),
 		},
 		"paths":      paths,
 		"components": map[string]any{"schemas": g.defs},
@@ -200,4 +204,17 @@ func (g *schemas) structSchema(t reflect.Type) map[string]any {
 		out["required"] = required
 	}
 	return out
+}
+
+// limitsText documents the default list limits and number ranges (the
+// service's flags may change the limits).
+func limitsText() string {
+	l := model.DefaultLimits()
+	return fmt.Sprintf("Default limits per body (serve's --max-… flags): %d technicians, %d work orders, %d positions, %d routes, "+
+		"%d stops per route and %d in all, %d time windows per order, %d breaks per technician, %d skills, %d names per list, "+
+		"%d capacity dimensions, %d matrix locations. Ranges: weights 0–%g; durations 0–%d s (a week); speed_kmh %d–%d; detour 1–%d; "+
+		"skill levels 1–%d; technicians_needed ≤ %d; max_jobs ≤ %d; amounts 0–%g; cost_per_hour 0–%g; radius_m ≤ %d.",
+		l.Technicians, l.WorkOrders, l.Positions, l.Routes, l.StopsPerRoute, l.Stops, l.TimeWindows, l.Breaks, l.Skills, l.Names,
+		l.Dimensions, l.Locations, model.MaxWeight, model.MaxDuration, model.MinSpeedKmh, model.MaxSpeedKmh, model.MaxDetour,
+		model.MaxSkillLevel, model.MaxCrew, model.MaxJobs, model.MaxAmount, model.MaxCostPerHour, model.MaxNearRadius)
 }

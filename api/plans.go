@@ -256,10 +256,22 @@ func (m *planManager) progress(run *planRun, p solver.Progress) {
 	}
 }
 
+// save stores a plan's record. A record that cannot be encoded (a number
+// no JSON can hold) is stored as failed, saying so, rather than not at all:
+// the record in the store would otherwise say "running" until it expired.
 func (m *planManager) save(ctx context.Context, rec planRecord) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
-		return fmt.Errorf("api: encoding plan %s: %w", rec.ID, err)
+		m.s.log.Error("cannot encode a plan record; storing it as failed", "id", rec.ID, "err", err)
+		failed := planRecord{ID: rec.ID, Status: planFailed, Created: rec.Created, Finished: rec.Finished, Seed: rec.Seed, TimeLimit: rec.TimeLimit,
+			Error: "the plan could not be encoded"}
+		if failed.Finished == nil {
+			now := time.Now().UTC()
+			failed.Finished = &now
+		}
+		if data, err = json.Marshal(failed); err != nil {
+			return fmt.Errorf("api: encoding plan %s: %w", rec.ID, err)
+		}
 	}
 	return m.s.store.PutPlan(ctx, rec.ID, data, m.s.opts.PlanTTL)
 }
@@ -362,14 +374,16 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/v1/plans/"+run.rec.ID)
 	if !wait {
-		writeJSON(w, http.StatusAccepted, run.snapshot())
+		s.writeJSON(w, r, http.StatusAccepted, run.snapshot())
 		return
 	}
 	select {
 	case <-run.done:
-		writeJSON(w, http.StatusOK, run.snapshot())
+		s.extendWrite(w)
+		s.writeJSON(w, r, http.StatusOK, run.snapshot())
 	case <-r.Context().Done():
-		run.cancel() // nobody is waiting for it any more
+		run.cancel() // nobody is waiting for it any more; observe counts 499
+		s.log.InfoContext(r.Context(), "client left a plan it waited for; cancelled", "plan", run.rec.ID)
 	}
 }
 
@@ -379,7 +393,7 @@ func (s *Server) getPlan(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rec)
+	s.writeJSON(w, r, http.StatusOK, rec)
 }
 
 // planRecord finds a plan: running here, or in the store.
@@ -396,13 +410,22 @@ func (s *Server) planRecord(r *http.Request) (planRecord, error) {
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return planRecord{}, fmt.Errorf("api: decoding stored plan %s: %w", id, err)
 	}
+	if rec.Status == planRunning && time.Since(rec.Created) > time.Duration(rec.TimeLimit*float64(time.Second))+planGrace {
+		// Its replica stopped reporting before the plan ended (it died, or
+		// could not store the end): the plan will never end.
+		rec.Status, rec.Error = planFailed, "the replica running the plan stopped reporting before it ended"
+	}
 	return rec, nil
 }
 
+// planGrace is how long past its time limit a plan recorded as running
+// elsewhere may still end; after it, the plan is shown as failed.
+const planGrace = 2 * time.Minute
+
 func (s *Server) deletePlan(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
-	if rec, ok := s.plans.cancelLocal(id); ok {
-		writeJSON(w, http.StatusAccepted, rec)
+	if rec, ok := s.plans.cancelLocal(id); ok && rec.Status == planRunning {
+		s.writeJSON(w, r, http.StatusAccepted, rec)
 		return
 	}
 	rec, err := s.planRecord(r)
@@ -418,5 +441,5 @@ func (s *Server) deletePlan(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, rec)
+	s.writeJSON(w, r, http.StatusAccepted, rec)
 }

@@ -58,7 +58,9 @@ func startHeld(t *testing.T, plan map[string]any) (srv *api.Server, st *slowFirs
 	ch := make(chan *httptest.ResponseRecorder, 1)
 	go func() {
 		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1/plans", bytes.NewReader(body)))
+		req := httptest.NewRequest(http.MethodPost, "/v1/plans", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		srv.ServeHTTP(w, req)
 		ch <- w
 	}()
 	<-st.entered

@@ -38,6 +38,9 @@ func do(t *testing.T, method, url string, body any) response {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 	if l, ok := live[id]; ok {
 		body.Live = &l
 	}
-	writeJSON(w, http.StatusOK, body)
+	s.writeJSON(w, r, http.StatusOK, body)
 }
 
 // dayOf lays a technician's orders of a day out in time and names every

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,9 +88,16 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// MaxBodyBytes caps request bodies; zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// RequestTimeout bounds every request but a plan waited for; zero
-	// means 30 s.
+	// Limits bound the lists of a request body (model.Limits); zero
+	// fields take model.DefaultLimits.
+	Limits model.Limits
+	// RequestTimeout bounds every request but a plan waited for, from its
+	// arrival to its answer, reading the body included; zero means 30 s.
 	RequestTimeout time.Duration
+	// WriteTimeout is how long a client has to read an answer once it is
+	// ready (after RequestTimeout, or after a plan waited for ends); a
+	// slower reader is cut off. Zero means 30 s.
+	WriteTimeout time.Duration
 	// MaxPlans bounds the plans this process runs at once; a plan beyond
 	// it is refused with 429. Zero means one per core.
 	MaxPlans int
@@ -127,6 +136,9 @@ type Server struct {
 	opts    Options
 	plans   *planManager
 	routes  []route
+	// patterns are the routes' patterns: the only route labels of the
+	// metrics.
+	patterns map[string]bool
 	// travel is opts.Travel, built once: schedules lay stops out with it.
 	travel geo.Travel
 	// openapi is the OpenAPI document of routes, built on first request.
@@ -158,6 +170,10 @@ func New(opts Options) (*Server, error) {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 30 * time.Second
 	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = 30 * time.Second
+	}
+	opts.Limits = opts.Limits.WithDefaults()
 	if opts.MaxPlans <= 0 {
 		opts.MaxPlans = runtime.GOMAXPROCS(0)
 	}
@@ -187,6 +203,10 @@ func New(opts Options) (*Server, error) {
 	s := &Server{store: opts.Store, log: opts.Logger, metrics: m, opts: opts, travel: travel}
 	s.plans = newPlanManager(s)
 	s.routes = s.table()
+	s.patterns = map[string]bool{}
+	for _, rt := range s.routes {
+		s.patterns[rt.pattern] = true
+	}
 	r := chi.NewRouter()
 	r.Use(requestID, s.observe, s.recoverPanics)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -197,8 +217,13 @@ func New(opts Options) (*Server, error) {
 	})
 	for _, rt := range s.routes {
 		h := http.Handler(rt.handler)
-		if !rt.long {
-			h = deadline(opts.RequestTimeout, h)
+		if strings.Contains(rt.pattern, "{id}") {
+			h = pathID(h)
+		}
+		if rt.long {
+			h = s.deadlines(0, h)
+		} else {
+			h = s.deadlines(opts.RequestTimeout, h)
 		}
 		r.Method(rt.method, rt.pattern, h)
 	}
@@ -206,13 +231,61 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// deadline gives a request a context that ends after d: store calls and
-// suggestions give up with it, and the handler answers 503.
-func deadline(d time.Duration, next http.Handler) http.Handler {
+// deadlines bound a request by d (zero: a plan waited for, bounded by its
+// own time limit): its context ends after d, so that store calls and
+// suggestions give up and the handler answers 503; its body must arrive
+// by then; and its answer must be read within WriteTimeout after that.
+// A waited plan sets its write deadline when the plan ends
+// (extendWrite).
+func (s *Server) deadlines(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
+		rc := http.NewResponseController(w)
+		if d == 0 {
+			// Until the plan ends, nothing is written; its body must still
+			// arrive in time.
+			_ = rc.SetReadDeadline(time.Now().Add(s.opts.RequestTimeout))
+			_ = rc.SetWriteDeadline(time.Time{})
+			next.ServeHTTP(w, r)
+			return
+		}
+		end := time.Now().Add(d)
+		_ = rc.SetReadDeadline(end)
+		_ = rc.SetWriteDeadline(end.Add(s.opts.WriteTimeout))
+		ctx, cancel := context.WithDeadline(r.Context(), end)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// extendWrite gives a client WriteTimeout from now to read an answer
+// that took long to prepare (a plan waited for).
+func (s *Server) extendWrite(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
+}
+
+// pathID decodes the {id} of a route's path and refuses an invalid one
+// (400 naming "id"), so that every handler sees the id the client meant:
+// chi matches the raw path, in which a:b may arrive as a%3Ab.
+func pathID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := chi.RouteContext(r.Context())
+		for i, key := range rc.URLParams.Keys {
+			if key != "id" {
+				continue
+			}
+			id, err := url.PathUnescape(rc.URLParams.Values[i])
+			problem := model.IDProblem(id)
+			if err != nil {
+				problem = "not a valid percent-encoded path segment"
+			}
+			if problem != "" {
+				writeProblemDoc(w, Problem{Type: "urn:dispatchd:problem:invalid", Title: "invalid request", Status: http.StatusBadRequest,
+					Detail: "id: " + problem, Instance: r.URL.Path, Errors: []model.FieldError{{Field: "id", Message: problem}}})
+				return
+			}
+			rc.URLParams.Values[i] = id
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -286,18 +359,17 @@ type statusBody struct {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, statusBody{"ok"})
+	s.writeJSON(w, r, http.StatusOK, statusBody{"ok"})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.ReadyTimeout)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		s.log.WarnContext(ctx, "store not ready", "err", err)
-		writeProblem(w, r, http.StatusServiceUnavailable, "store unavailable", err.Error())
+		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, statusBody{"ready"})
+	s.writeJSON(w, r, http.StatusOK, statusBody{"ready"})
 }
 
 // workOrderList is the answer of GET /v1/workorders.
@@ -311,7 +383,7 @@ func (s *Server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, workOrderList{orders})
+	s.writeJSON(w, r, http.StatusOK, workOrderList{orders})
 }
 
 func (s *Server) getWorkOrder(w http.ResponseWriter, r *http.Request) {
@@ -320,5 +392,5 @@ func (s *Server) getWorkOrder(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wo)
+	s.writeJSON(w, r, http.StatusOK, wo)
 }

@@ -73,7 +73,7 @@ func (s *Server) suggest(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.suggestLatency.Observe(time.Since(began).Seconds())
 	s.metrics.suggestCandidates.Observe(float64(len(out.Candidates)))
-	writeJSON(w, http.StatusOK, out)
+	s.writeJSON(w, r, http.StatusOK, out)
 }
 
 func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
@@ -94,7 +94,7 @@ func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
 		s.invalid(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, slotsBody{out})
+	s.writeJSON(w, r, http.StatusOK, slotsBody{out})
 }
 
 // state validates a suggestion request and compiles its day: the one in

@@ -74,7 +74,7 @@ func (s *Server) putTechnician(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
-	writeJSON(w, status, technicianView{Technician: t})
+	s.writeJSON(w, r, status, technicianView{Technician: t})
 }
 
 func (s *Server) getTechnician(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +93,7 @@ func (s *Server) getTechnician(w http.ResponseWriter, r *http.Request) {
 	if l, ok := live[id]; ok {
 		v.Live = &l
 	}
-	writeJSON(w, http.StatusOK, v)
+	s.writeJSON(w, r, http.StatusOK, v)
 }
 
 func (s *Server) deleteTechnician(w http.ResponseWriter, r *http.Request) {
@@ -129,12 +129,17 @@ func (s *Server) listTechnicians(w http.ResponseWriter, r *http.Request) {
 	}
 	if rs := q.Get("radius_m"); rs != "" {
 		v, err := strconv.ParseFloat(rs, 64)
-		// !(v > 0) rather than v <= 0: ParseFloat accepts "NaN", which
-		// fails every comparison and the store would refuse it.
-		if err != nil || !(v > 0) || math.IsInf(v, 0) {
-			errs = append(errs, model.FieldError{Field: "radius_m", Message: "want a positive number of metres"})
+		if err != nil {
+			v = math.NaN() // refused below, by the model's range
 		}
 		radius = v
+	}
+	if p := model.NearRadiusProblem(radius); p != "" {
+		errs = append(errs, model.FieldError{Field: "radius_m", Message: p})
+	}
+	skill := q.Get("skill")
+	if p := model.NameProblem(skill); skill != "" && p != "" {
+		errs = append(errs, model.FieldError{Field: "skill", Message: p})
 	}
 	if len(errs) > 0 {
 		s.invalid(w, r, &model.ValidationError{Errors: errs})
@@ -170,7 +175,6 @@ func (s *Server) listTechnicians(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	skill := q.Get("skill")
 	out := technicianList{Technicians: []technicianView{}}
 	for _, t := range techs {
 		switch {
@@ -185,7 +189,7 @@ func (s *Server) listTechnicians(w http.ResponseWriter, r *http.Request) {
 			out.Technicians = append(out.Technicians, v)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeJSON(w, r, http.StatusOK, out)
 }
 
 // parseLatLng reads "lat,lng" in degrees, in range.
@@ -232,5 +236,5 @@ func (s *Server) postLocation(w http.ResponseWriter, r *http.Request) {
 	if !applied {
 		res.Detail = "a position at the same time or later is already stored"
 	}
-	writeJSON(w, http.StatusOK, res)
+	s.writeJSON(w, r, http.StatusOK, res)
 }

@@ -159,6 +159,7 @@ func put(ctx context.Context, client *http.Client, url string, v any) error {
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		return err

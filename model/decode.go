@@ -12,35 +12,20 @@ import (
 	"time"
 )
 
-// Decode decodes one JSON document into v strictly: unknown fields are
-// refused, and so is anything after the document. Field names match as in
-// encoding/json: exactly, else ignoring case. On failure it returns a
-// *ValidationError naming every offending field by its path
-// ("work_orders[3].time_windows[0].start: want an RFC 3339 time…"); v may
-// then be partly filled and should be dropped.
-//
-// Valid documents are decoded once by encoding/json; only a failed decode
-// pays for the walk that finds every problem.
+// Decode decodes one trusted JSON document (a file of the project's own,
+// a test's input) into v: unknown fields are refused, and so is anything
+// after the document; on failure it returns a *ValidationError naming
+// every offending field by its path. It is the standard library's
+// decoding, without the service's rules for untrusted input — limits,
+// exact names, duplicate names, UTF-8 — which api.DecodeJSON adds.
 func Decode(data []byte, v any) error {
 	err := decodeStrict(data, v)
 	if err == nil {
 		return nil
 	}
-	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return &ValidationError{Errors: []FieldError{{Message: syntaxMessage(data, err)}}}
+	if ve := FieldErrors(data, reflect.TypeOf(v)); ve != nil {
+		return ve
 	}
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if derr := dec.Decode(&doc); derr == nil {
-		var c checker
-		walk(&c, "", doc, reflect.TypeOf(v))
-		if e := c.err(); e != nil {
-			return e
-		}
-	}
-	// The walk found nothing: report encoding/json's own words.
 	field := ""
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
@@ -49,8 +34,9 @@ func Decode(data []byte, v any) error {
 	return &ValidationError{Errors: []FieldError{{Field: field, Message: strings.TrimPrefix(err.Error(), "json: ")}}}
 }
 
-// DecodeProblem decodes and validates a problem document: it returns nil
-// and a *ValidationError listing every problem if there is any.
+// DecodeProblem decodes a trusted problem document with Decode and
+// validates it: it returns nil and a *ValidationError listing every
+// problem if there is any.
 func DecodeProblem(data []byte) (*Problem, error) {
 	var p Problem
 	if err := Decode(data, &p); err != nil {
@@ -69,25 +55,33 @@ func decodeStrict(data []byte, v any) error {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return &json.SyntaxError{Offset: dec.InputOffset()}
+		return errors.New("invalid JSON: more data after the document")
 	}
 	return nil
 }
 
-// syntaxMessage says where a document stops being JSON, in lines and
-// columns a person can find.
-func syntaxMessage(data []byte, err error) string {
-	var syntax *json.SyntaxError
-	if !errors.As(err, &syntax) {
-		return "invalid JSON: the document ends early"
+// FieldErrors names every field of a JSON document that cannot be
+// decoded into a value of type t (a pointer type is followed): unknown
+// fields (names match exactly), wrong types, numbers out of range, bad
+// times and dates, each by its path ("work_orders[3].time_windows[0].start:
+// want an RFC 3339 time…"). A strict decoder that refuses a document
+// calls it to name every problem rather than the first; it returns nil
+// when it finds none, or when the document is not JSON at all. It reads
+// the whole document into memory as generic values, so the caller must
+// have bounded its size and lists first.
+func FieldErrors(data []byte, t reflect.Type) *ValidationError {
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if dec.Decode(&doc) != nil {
+		return nil
 	}
-	off := min(int(syntax.Offset), len(data))
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - bytes.LastIndexByte(data[:off], '\n')
-	if syntax.Error() == "" || strings.HasPrefix(syntax.Error(), "json:") {
-		return fmt.Sprintf("invalid JSON at line %d, column %d: more data after the document", line, col)
+	var c checker
+	walk(&c, "", doc, t)
+	if e := c.err(); e != nil {
+		return e.(*ValidationError)
 	}
-	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col, syntax.Error())
+	return nil
 }
 
 var (
@@ -137,6 +131,9 @@ func walk(c *checker, path string, x any, t reflect.Type) {
 		for _, key := range sortedKeys(obj) {
 			f, ok := lookupField(fields, key)
 			if !ok {
+				if len(key) > MaxIDLength {
+					key = key[:MaxIDLength] + "…"
+				}
 				c.add(join(path, key), "unknown field"+suggest(key, fields))
 				continue
 			}
@@ -199,7 +196,7 @@ func walk(c *checker, path string, x any, t reflect.Type) {
 }
 
 // jsonFields maps the JSON names of a struct's fields (including those of
-// embedded structs, as encoding/json promotes them) to their types.
+// embedded structs, which are promoted) to their types.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
@@ -234,26 +231,19 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-// lookupField finds a field as encoding/json does: by exact name, else by
-// a name equal under case folding.
+// lookupField finds a field by its exact name: a name that differs
+// only in case is unknown, as the strict decoder has it.
 func lookupField(fields map[string]reflect.Type, key string) (reflect.Type, bool) {
-	if f, ok := fields[key]; ok {
-		return f, true
-	}
-	for _, name := range sortedKeys(fields) {
-		if strings.EqualFold(name, key) {
-			return fields[name], true
-		}
-	}
-	return nil, false
+	f, ok := fields[key]
+	return f, ok
 }
 
-// suggest names a known field that differs from an unknown one by one typo
-// or a missing unit suffix ("time_limit" for "time_limit_s"), the usual
-// reasons a field is unknown.
+// suggest names a known field that differs from an unknown one by case,
+// one typo or a missing unit suffix ("time_limit" for "time_limit_s"),
+// the usual reasons a field is unknown.
 func suggest(key string, fields map[string]reflect.Type) string {
 	for _, name := range sortedKeys(fields) {
-		if editDistance(strings.ToLower(name), strings.ToLower(key)) == 1 || strings.HasPrefix(name, key+"_") {
+		if editDistance(strings.ToLower(name), strings.ToLower(key)) <= 1 || strings.HasPrefix(name, key+"_") {
 			return fmt.Sprintf(" (did you mean %q?)", name)
 		}
 	}

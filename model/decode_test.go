@@ -15,8 +15,8 @@ func TestDecodeNamesEveryField(t *testing.T) {
 	}{
 		{"unknown field deep inside", `{"technicians":[],"work_orders":[{"id":"a","location":{"lat":1,"lng":2}},{"id":"b","locaton":{}}]}`,
 			[]string{`work_orders[1].locaton: unknown field (did you mean "location"?)`}},
-		{"case folded like encoding/json", `{"technicians":[{"ID":"T1","Skils":{}}],"work_orders":[]}`,
-			[]string{`technicians[0].Skils: unknown field (did you mean "skills"?)`}},
+		{"names match exactly", `{"technicians":[{"ID":"T1","Skils":{}}],"work_orders":[]}`,
+			[]string{`technicians[0].ID: unknown field (did you mean "id"?)`, `technicians[0].Skils: unknown field (did you mean "skills"?)`}},
 		{"wrong type with index", `{"technicians":[],"work_orders":[{"id":"a"},{"id":"b","time_windows":[{"start":"x","end":"2026-11-23T10:00:00Z"}]}]}`,
 			[]string{"work_orders[1].time_windows[0].start: want an RFC 3339 time"}},
 		{"several at once", `{"technicians":[{"id":7,"skills":{"hvac":"3"},"certifications":[{"name":"EPA","expires":"1/2/2027"}]}],"work_orders":[{"id":"a","duration_s":12.5,"bogus":true}]}`,
@@ -33,9 +33,6 @@ func TestDecodeNamesEveryField(t *testing.T) {
 			[]string{"technicians: want an array, got an object"}},
 		{"number out of range", `{"technicians":[],"work_orders":[{"id":"a","demand":[1e999]}]}`,
 			[]string{"work_orders[0].demand[0]: number out of range"}},
-		{"syntax", "{\"technicians\": [\n  {\"id\": \"T1\",}\n]}",
-			[]string{"invalid JSON at line 2, column 16"}},
-		{"truncated", `{"technicians": [`, []string{"invalid JSON: the document ends early"}},
 		{"trailing data", `{"technicians":[],"work_orders":[]} {}`, []string{"more data after the document"}},
 		{"not an object", `[1,2]`, []string{": want an object, got an array"}},
 	}

@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 )
 
 // Travel says how travel times and distances are found: from coordinates
@@ -86,7 +85,9 @@ func (p *Problem) Validate() error {
 		} {
 			for j, id := range ref.ids {
 				if _, ok := techIndex[id]; !ok {
-					v.add(fmt.Sprintf("%s[%d]", ref.field, j), fmt.Sprintf("unknown technician %q", id))
+					if IDProblem(id) == "" {
+						v.add(fmt.Sprintf("%s[%d]", ref.field, j), "unknown technician "+Quote(id))
+					}
 				}
 			}
 		}
@@ -109,7 +110,7 @@ func index(v *checker, seen map[string]int, id, list string, i int) {
 	switch j, dup := seen[id]; {
 	case id == "":
 	case dup:
-		v.add("id", fmt.Sprintf("duplicate id %q (also %s[%d])", id, list, j))
+		v.add("id", fmt.Sprintf("duplicate id %s (also %s[%d])", Quote(id), list, j))
 	default:
 		seen[id] = i
 	}
@@ -124,16 +125,20 @@ func (p *Problem) checkTravel(v *checker) {
 		switch t.Model {
 		case "", TravelHaversine, TravelMatrix:
 		default:
-			v.add("travel.model", fmt.Sprintf("unknown model %q: want haversine or matrix", t.Model))
+			v.add("travel.model", fmt.Sprintf("unknown model %s: want haversine or matrix", Quote(t.Model)))
 		}
 		if t.Model == TravelHaversine && len(t.Durations) > 0 {
 			v.add("travel.model", "haversine, but durations_s is given")
 		}
-		if math.IsNaN(t.SpeedKmh) || t.SpeedKmh < 0 {
-			v.add("travel.speed_kmh", "must be positive")
+		// Zero takes geo's default.
+		if t.SpeedKmh != 0 && !(t.SpeedKmh >= MinSpeedKmh && t.SpeedKmh <= MaxSpeedKmh) {
+			v.add("travel.speed_kmh", fmt.Sprintf("must be positive: from %d to %d km/h", MinSpeedKmh, MaxSpeedKmh))
 		}
-		if math.IsNaN(t.Detour) || (t.Detour != 0 && t.Detour < 1) {
+		switch {
+		case t.Detour != 0 && t.Detour < 1:
 			v.add("travel.detour", "below 1: roads are never shorter than the great circle")
+		case t.Detour != 0:
+			checkRange(v, "travel.detour", t.Detour, 1, MaxDetour)
 		}
 		if matrix {
 			checkMatrix(v, t)
@@ -208,7 +213,8 @@ func checkMatrix(v *checker, t *Travel) {
 	for _, m := range []struct {
 		field string
 		rows  [][]float64
-	}{{"durations_s", t.Durations}, {"distances_m", t.Distances}} {
+		most  float64
+	}{{"durations_s", t.Durations, float64(MaxDuration)}, {"distances_m", t.Distances, MaxDistance}} {
 		if m.rows == nil {
 			continue
 		}
@@ -221,8 +227,8 @@ func checkMatrix(v *checker, t *Travel) {
 				v.add(fmt.Sprintf("%s[%d]", path, i), fmt.Sprintf("%d columns for %d locations", len(row), n))
 			}
 			for j, x := range row {
-				if x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
-					v.add(fmt.Sprintf("%s[%d][%d]", path, i, j), "must be a non-negative number")
+				if !(x >= 0 && x <= m.most) {
+					v.add(fmt.Sprintf("%s[%d][%d]", path, i, j), fmt.Sprintf("must be a non-negative number up to %v", m.most))
 				}
 			}
 		}

@@ -23,6 +23,7 @@ func (p Position) Validate() error {
 }
 
 func (p Position) check(v *checker) {
+	checkOptionalID(v, "technician_id", p.TechnicianID)
 	checkCoordinates(v, p.Lat, p.Lng)
 	if p.At.IsZero() {
 		v.add("at", "missing")

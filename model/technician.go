@@ -117,13 +117,14 @@ func (t *Technician) Validate() error {
 }
 
 func (t *Technician) check(v *checker) {
-	if t.ID == "" {
-		v.add("id", "missing")
-	}
+	checkID(v, "id", t.ID)
 	checkSkills(v, "skills", t.Skills)
 	for i, c := range t.Certifications {
-		if c.Name == "" {
+		switch p := NameProblem(c.Name); {
+		case c.Name == "":
 			v.add(fmt.Sprintf("certifications[%d].name", i), "missing")
+		case p != "":
+			v.add(fmt.Sprintf("certifications[%d].name", i), p)
 		}
 	}
 	checkNames(v, "tools", t.Tools)
@@ -138,14 +139,12 @@ func (t *Technician) check(v *checker) {
 	t.checkShift(v)
 	if t.MaxJobs < 0 {
 		v.add("max_jobs", "negative")
+	} else if t.MaxJobs > MaxJobs {
+		v.add("max_jobs", fmt.Sprintf("%d; at most %d", t.MaxJobs, MaxJobs))
 	}
 	checkAmounts(v, "capacity", t.Capacity)
-	if t.CostPerHour < 0 || t.CostPerHour != t.CostPerHour {
-		v.add("cost_per_hour", "negative")
-	}
-	if t.Overtime < 0 {
-		v.add("overtime_s", "negative")
-	}
+	checkRange(v, "cost_per_hour", t.CostPerHour, 0, MaxCostPerHour)
+	checkSeconds(v, "overtime_s", t.Overtime)
 }
 
 func (t *Technician) checkShift(v *checker) {
@@ -177,9 +176,7 @@ func (t *Technician) checkShift(v *checker) {
 // checkBreak checks one break; against the shift too when the shift is
 // valid.
 func (t *Technician) checkBreak(v *checker, b Break, shiftOK bool) {
-	if b.Duration < 0 {
-		v.add("duration_s", "negative")
-	}
+	checkSeconds(v, "duration_s", b.Duration)
 	if b.Earliest.IsZero() {
 		v.add("earliest", "missing")
 		return
@@ -196,6 +193,9 @@ func (t *Technician) checkBreak(v *checker, b Break, shiftOK bool) {
 		return
 	}
 	s := t.Shift
+	if b.Duration > MaxDuration || t.Overtime > MaxDuration {
+		return // reported above
+	}
 	last := s.End.Add(t.Overtime.Duration())
 	switch {
 	case b.Earliest.Before(s.Start):

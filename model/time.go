@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -10,8 +11,19 @@ import (
 // name ends in "_s".
 type Seconds int64
 
-// Duration converts s to a time.Duration.
-func (s Seconds) Duration() time.Duration { return time.Duration(s) * time.Second }
+// Duration converts s to a time.Duration, saturating at the largest
+// (about 292 years) either way rather than wrapping round: a huge number
+// of seconds must stay huge for every check that compares it.
+func (s Seconds) Duration() time.Duration {
+	const most = Seconds(math.MaxInt64 / int64(time.Second))
+	switch {
+	case s > most:
+		return math.MaxInt64
+	case s < -most:
+		return math.MinInt64
+	}
+	return time.Duration(s) * time.Second
+}
 
 // SecondsOf rounds d to the nearest whole second.
 func SecondsOf(d time.Duration) Seconds { return Seconds(d.Round(time.Second) / time.Second) }

@@ -63,9 +63,10 @@ func (e *ValidationError) Prefix(path string) *ValidationError {
 	return out
 }
 
-// maxErrors bounds the problems kept from one document, so that a garbage
-// matrix of a million negative entries cannot turn into a million errors.
-const maxErrors = 1000
+// MaxErrors bounds the problems kept from one document, so that a garbage
+// matrix of a million negative entries cannot turn into a million errors;
+// every validator keeps to it.
+const MaxErrors = 1000
 
 // checker accumulates field errors. It keeps the path of what it is
 // checking as segments and spells a path out only for an error: a valid
@@ -94,7 +95,7 @@ func (v *checker) leave() { v.at = v.at[:len(v.at)-1] }
 // add records a problem with field, a path relative to where the checker
 // is ("" for that place itself).
 func (v *checker) add(field, message string) {
-	if len(v.errs) == maxErrors {
+	if len(v.errs) == MaxErrors {
 		v.dropped++
 		return
 	}
@@ -124,35 +125,54 @@ func (v *checker) path(field string) string {
 	return b.String()
 }
 
-// checkSkills reports empty skill names and levels below 1 of the skills
-// in field, in name order so that the report does not depend on the map's.
+// MaxSkillLevel is the highest skill level.
+const MaxSkillLevel = 100
+
+// checkSkills reports bad skill names and levels outside [1,
+// MaxSkillLevel] of the skills in field, in name order so that the report
+// does not depend on the map's.
 func checkSkills(v *checker, field string, skills Skills) {
 	for _, name := range sortedKeys(skills) {
-		switch {
+		switch level := skills[name]; {
 		case name == "":
 			v.add(field, "empty skill name")
-		case skills[name] < 1:
-			v.add(field+"."+name, fmt.Sprintf("level %d: levels start at 1", skills[name]))
+		case NameProblem(name) != "":
+			v.add(field, "skill "+Quote(name)+": "+NameProblem(name))
+		case level < 1 || level > MaxSkillLevel:
+			v.add(field+"."+name, fmt.Sprintf("level %d: levels start at 1 and end at %d", level, MaxSkillLevel))
 		}
 	}
 }
 
-// checkNames reports the empty names of the list in field.
+// checkNames reports the bad names of the list in field.
 func checkNames(v *checker, field string, names []string) {
 	for i, name := range names {
-		if name == "" {
-			v.add(fmt.Sprintf("%s[%d]", field, i), "empty")
+		if p := NameProblem(name); p != "" {
+			v.add(fmt.Sprintf("%s[%d]", field, i), p)
 		}
 	}
 }
 
-// checkAmounts reports the negative (or NaN) amounts of the list in field.
+// checkAmounts reports the amounts of the list in field outside [0,
+// MaxAmount].
 func checkAmounts(v *checker, field string, amounts []float64) {
 	for i, x := range amounts {
-		if x < 0 || math.IsNaN(x) {
-			v.add(fmt.Sprintf("%s[%d]", field, i), "negative")
-		}
+		checkRange(v, fmt.Sprintf("%s[%d]", field, i), x, 0, MaxAmount)
 	}
+}
+
+// Quote quotes a value for an error message, cut to a readable length:
+// an id or name that is refused may be of any length.
+func Quote(s string) string {
+	const most = 40
+	if len(s) > most {
+		cut := most
+		for cut > 0 && s[cut]&0xc0 == 0x80 {
+			cut-- // not inside a UTF-8 sequence
+		}
+		return strconv.Quote(s[:cut]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // checkCoordinates reports a latitude or longitude out of range, as

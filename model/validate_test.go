@@ -237,10 +237,10 @@ func TestValidationErrorCapsHugeDocuments(t *testing.T) {
 	if !errors.As(p.Validate(), &ve) {
 		t.Fatal("want a *ValidationError")
 	}
-	if len(ve.Errors) != maxErrors+1 {
-		t.Fatalf("%d errors, want %d listed and one summary", len(ve.Errors), maxErrors)
+	if len(ve.Errors) != MaxErrors+1 {
+		t.Fatalf("%d errors, want %d listed and one summary", len(ve.Errors), MaxErrors)
 	}
-	if last := ve.Errors[maxErrors].Message; !strings.Contains(last, "more problems not listed") {
+	if last := ve.Errors[MaxErrors].Message; !strings.Contains(last, "more problems not listed") {
 		t.Errorf("last error = %q, want a count of the rest", last)
 	}
 }

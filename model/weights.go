@@ -1,10 +1,9 @@
 package model
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
+	"slices"
 )
 
 // Weights is a scheduling policy: how much each term of the objective
@@ -72,23 +71,48 @@ func (w Weights) UnassignedCost(p Priority) float64 {
 }
 
 // UnmarshalJSON decodes a policy on top of DefaultWeights and refuses
-// unknown weight names, which are almost always typos.
+// unknown weight names, which are almost always typos; names match
+// exactly ("Lateness" is not "lateness").
 func (w *Weights) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	type plain Weights
-	p := plain(DefaultWeights())
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return fmt.Errorf("decoding weights: %w", err)
+	var named map[string]json.RawMessage
+	if err := json.Unmarshal(b, &named); err != nil {
+		return fmt.Errorf("decoding weights: want an object of named numbers")
 	}
-	*w = Weights(p)
+	p := DefaultWeights()
+	fields := p.fields()
+	for _, name := range sortedKeys(named) {
+		i := slices.IndexFunc(fields, func(f namedWeight) bool { return f.name == name })
+		if i < 0 {
+			return fmt.Errorf("decoding weights: unknown weight %s", Quote(name))
+		}
+		if err := json.Unmarshal(named[name], fields[i].value); err != nil {
+			return fmt.Errorf("decoding weights: %s: want a number", name)
+		}
+	}
+	*w = p
 	return nil
 }
 
-// Validate reports every weight that is negative or not a number.
+// namedWeight is one weight of a policy by its JSON name.
+type namedWeight struct {
+	name  string
+	value *float64
+}
+
+// fields lists w's weights by name, in the order they are documented.
+func (w *Weights) fields() []namedWeight {
+	return []namedWeight{
+		{"unassigned", &w.Unassigned}, {"priority", &w.Priority}, {"lateness", &w.Lateness},
+		{"travel_time", &w.TravelTime}, {"distance", &w.Distance}, {"overtime", &w.Overtime},
+		{"skill_surplus", &w.SkillSurplus}, {"preferred_technician", &w.PreferredTechnician},
+		{"workload_balance", &w.WorkloadBalance}, {"plan_change", &w.PlanChange},
+	}
+}
+
+// Validate reports every weight outside [0, MaxWeight].
 func (w Weights) Validate() error {
 	var v checker
 	w.check(&v)
@@ -96,20 +120,7 @@ func (w Weights) Validate() error {
 }
 
 func (w Weights) check(v *checker) {
-	for _, f := range []struct {
-		name  string
-		value float64
-	}{
-		{"unassigned", w.Unassigned}, {"priority", w.Priority}, {"lateness", w.Lateness},
-		{"travel_time", w.TravelTime}, {"distance", w.Distance}, {"overtime", w.Overtime},
-		{"skill_surplus", w.SkillSurplus}, {"preferred_technician", w.PreferredTechnician},
-		{"workload_balance", w.WorkloadBalance}, {"plan_change", w.PlanChange},
-	} {
-		switch {
-		case math.IsNaN(f.value) || math.IsInf(f.value, 0):
-			v.add(f.name, "not a finite number")
-		case f.value < 0:
-			v.add(f.name, "negative")
-		}
+	for _, f := range w.fields() {
+		checkRange(v, f.name, *f.value, 0, MaxWeight)
 	}
 }

@@ -131,24 +131,28 @@ func (w *WorkOrder) Validate() error {
 }
 
 func (w *WorkOrder) check(v *checker) {
-	if w.ID == "" {
-		v.add("id", "missing")
-	}
+	checkID(v, "id", w.ID)
+	checkOptionalID(v, "customer_id", w.CustomerID)
+	checkOptionalID(v, "site_id", w.SiteID)
+	checkOptionalID(v, "equipment_id", w.EquipmentID)
 	if w.Priority.Rank() < 0 {
 		v.add("priority", fmt.Sprintf("unknown priority %q: want one of emergency, high, normal, low", w.Priority))
 	}
 	v.enter("location")
 	w.Location.check(v)
 	v.leave()
-	if w.Duration < 0 {
-		v.add("duration_s", "negative")
-	}
+	checkSeconds(v, "duration_s", w.Duration)
 	checkSkills(v, "required_skills", w.RequiredSkills)
 	checkNames(v, "required_certifications", w.RequiredCertifications)
 	checkNames(v, "required_tools", w.RequiredTools)
 	if w.TechniciansNeeded < 0 {
 		v.add("technicians_needed", "negative")
+	} else if w.TechniciansNeeded > MaxCrew {
+		v.add("technicians_needed", fmt.Sprintf("%d; at most %d", w.TechniciansNeeded, MaxCrew))
 	}
+	checkIDs(v, "preferred_technicians", w.PreferredTechnicians)
+	checkIDs(v, "excluded_technicians", w.ExcludedTechnicians)
+	checkIDs(v, "technician_ids", w.TechnicianIDs)
 	for i, tw := range w.TimeWindows {
 		v.enterIndex("time_windows", i)
 		tw.check(v)
@@ -172,7 +176,7 @@ func (w *WorkOrder) check(v *checker) {
 	for i, id := range w.TechnicianIDs {
 		for _, prev := range w.TechnicianIDs[:i] {
 			if prev == id {
-				v.add(fmt.Sprintf("technician_ids[%d]", i), fmt.Sprintf("duplicate technician %q", id))
+				v.add(fmt.Sprintf("technician_ids[%d]", i), "duplicate technician "+Quote(id))
 			}
 		}
 	}

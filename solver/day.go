@@ -382,6 +382,17 @@ func validateDay(day Day) (dayIDs, error) {
 	if err := p.Validate(); errors.As(err, &ve) {
 		errs = append(errs, ve.Errors...)
 	}
+	// Like every validator, keep at most model.MaxErrors problems.
+	dropped := 0
+	add := func(fe ...model.FieldError) {
+		for _, e := range fe {
+			if len(errs) >= model.MaxErrors {
+				dropped++
+				continue
+			}
+			errs = append(errs, e)
+		}
+	}
 	ids := dayIDs{
 		techs:  make(map[string]int32, len(day.Technicians)),
 		orders: make(map[string]int, len(day.Orders)),
@@ -402,29 +413,29 @@ func validateDay(day Day) (dayIDs, error) {
 		_, known := ids.techs[r.TechnicianID]
 		switch j, dup := ids.routes[r.TechnicianID]; {
 		case !known:
-			errs = append(errs, model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: fmt.Sprintf("unknown technician %q", r.TechnicianID)})
+			add(model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: "unknown technician " + model.Quote(r.TechnicianID)})
 		case dup:
-			errs = append(errs, model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: fmt.Sprintf("a second route for %s (also routes[%d])", r.TechnicianID, j)})
+			add(model.FieldError{Field: fmt.Sprintf("routes[%d].technician_id", i), Message: fmt.Sprintf("a second route for %s (also routes[%d])", r.TechnicianID, j)})
 		default:
 			ids.routes[r.TechnicianID] = i
 		}
 		for k, s := range r.Stops {
 			here := place{i, k}
 			if s.Start.IsZero() {
-				errs = append(errs, model.FieldError{Field: stopPath(here) + ".start", Message: "missing"})
+				add(model.FieldError{Field: stopPath(here) + ".start", Message: "missing"})
 			}
 			if s.IsBreak() {
 				if s.End.Before(s.Start) {
-					errs = append(errs, model.FieldError{Field: stopPath(here) + ".end", Message: "before start"})
+					add(model.FieldError{Field: stopPath(here) + ".end", Message: "before start"})
 				}
 				continue
 			}
 			_, known := ids.orders[s.WorkOrderID]
 			switch prev, twice := onRoute[s.WorkOrderID]; {
 			case !known:
-				errs = append(errs, model.FieldError{Field: stopPath(here) + ".work_order_id", Message: fmt.Sprintf("unknown work order %q: give it in work_orders", s.WorkOrderID)})
+				add(model.FieldError{Field: stopPath(here) + ".work_order_id", Message: "unknown work order " + model.Quote(s.WorkOrderID) + ": give it in work_orders"})
 			case twice:
-				errs = append(errs, model.FieldError{Field: stopPath(here) + ".work_order_id", Message: fmt.Sprintf("%s is also on %s", s.WorkOrderID, stopPath(prev))})
+				add(model.FieldError{Field: stopPath(here) + ".work_order_id", Message: fmt.Sprintf("%s is also on %s", s.WorkOrderID, stopPath(prev))})
 			default:
 				onRoute[s.WorkOrderID] = here
 			}
@@ -433,12 +444,15 @@ func validateDay(day Day) (dayIDs, error) {
 	posPath := func(i int) string { return fmt.Sprintf("positions[%d]", i) }
 	for i, pos := range day.Positions {
 		if _, known := ids.techs[pos.TechnicianID]; !known {
-			errs = append(errs, model.FieldError{Field: posPath(i) + ".technician_id", Message: fmt.Sprintf("unknown technician %q", pos.TechnicianID)})
+			add(model.FieldError{Field: posPath(i) + ".technician_id", Message: "unknown technician " + model.Quote(pos.TechnicianID)})
 		}
 		var pe *model.ValidationError
 		if err := pos.Validate(); errors.As(err, &pe) {
-			errs = append(errs, pe.Prefix(posPath(i)).Errors...)
+			add(pe.Prefix(posPath(i)).Errors...)
 		}
+	}
+	if dropped > 0 {
+		errs = append(errs, model.FieldError{Field: errs[len(errs)-1].Field, Message: fmt.Sprintf("and %d more problems not listed", dropped)})
 	}
 	if len(errs) > 0 {
 		return dayIDs{}, &model.ValidationError{Errors: errs}

@@ -35,3 +35,11 @@ var ErrNotFound = model.KindError(model.ErrNotFound, "store: not found")
 // ErrUnavailable is returned (wrapped) when the backing service cannot be
 // reached; retrying later may succeed. It is of kind model.ErrUnavailable.
 var ErrUnavailable = model.KindError(model.ErrUnavailable, "store: unavailable")
+
+// ErrStateLost is returned (wrapped) by Ping when the backing service no
+// longer holds the state it held when the store was opened — a Redis
+// restarted without persistence, or one that evicted keys — so that the
+// loss is reported rather than served as empty lists and 404s. It lasts
+// until the process is restarted, which adopts the state as it is then.
+// It is of kind model.ErrUnavailable.
+var ErrStateLost = model.KindError(model.ErrUnavailable, "store: state lost")

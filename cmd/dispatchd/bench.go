@@ -28,6 +28,9 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if len(args) > 0 && args[0] == "http" {
 		return runBenchHTTP(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "hostile" {
+		return runBenchHostile(ctx, args[1:], stdout)
+	}
 	const synopsis = "dispatchd bench --set DIR | dispatchd bench suggest ... | dispatchd bench http ... (see their -h); dispatchd bench --set DIR [--time-limit 10s] [--iterations N] [--seed 1] [--parallel 1] [--only a,b] [--json FILE]"
 	fs := flagSet("bench")
 	set := fs.String("set", "", "directory of instances (Solomon text format) and their bks_distance_only.csv")
@@ -197,4 +200,29 @@ func serveForLoad(ctx context.Context, redisURL string, stderr io.Writer) (strin
 		_ = handler.Shutdown(sctx)
 		purge()
 	}, nil
+}
+
+func runBenchHostile(ctx context.Context, args []string, stdout io.Writer) error {
+	const synopsis = "dispatchd bench hostile --url http://127.0.0.1:PORT [--bodies 6] [--orders 10000] [--time-limit 10s] [--seed 1]"
+	fs := flagSet("bench hostile")
+	opts := bench.HostileOptions{}
+	fs.StringVar(&opts.URL, "url", "", "a running dispatchd on this machine (loopback)")
+	fs.IntVar(&opts.Bodies, "bodies", 6, "3.9 MB hostile bodies posted at once")
+	fs.IntVar(&opts.Orders, "orders", 10_000, "work orders of the planned day")
+	fs.DurationVar(&opts.TimeLimit, "time-limit", 10*time.Second, "time_limit_s of the plan")
+	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed")
+	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
+		return err
+	}
+	if opts.URL == "" || opts.Bodies < 1 || opts.Bodies > 64 || opts.Orders < 1 {
+		return usagef("bench hostile needs --url, 1 to 64 --bodies and a positive --orders")
+	}
+	rep, err := bench.Hostile(ctx, opts)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "hostile bodies: %d at once, answers %v, peak RSS %.0f MB\nplan of %d orders, time_limit_s %v: answered in %v (%s)\ncancel: the plan stopped %v after DELETE (%s)\n",
+		opts.Bodies, rep.Statuses, rep.PeakRSS/1e6, opts.Orders, opts.TimeLimit.Seconds(), rep.PlanTook.Round(time.Millisecond), rep.PlanStatus,
+		rep.CancelTook.Round(time.Millisecond), rep.CancelStatus)
+	return err
 }

@@ -136,6 +136,9 @@ func call(t *testing.T, method, url string, body any, out any) int {
 		rd = bytes.NewReader(data)
 	}
 	req, _ := http.NewRequestWithContext(t.Context(), method, url, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

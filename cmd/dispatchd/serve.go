@@ -37,6 +37,9 @@ type serveConfig struct {
 	maxPlans        int
 	maxBody         int64
 	requestTimeout  time.Duration
+	writeTimeout    time.Duration
+	storeTimeout    time.Duration
+	limits          model.Limits
 	planTTL         time.Duration
 	shutdownTimeout time.Duration
 	// listening, if set, is told the address once the listener is open
@@ -45,7 +48,7 @@ type serveConfig struct {
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd serve [--addr :8080] [--demo] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--max-plans N] [--plan-ttl 24h] [--max-body 4194304] [--request-timeout 30s] [--shutdown-timeout 30s] [--log-level info] [--log-format text|json]"
+	const synopsis = "dispatchd serve [--addr :8080] [--demo] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--max-plans N] [--plan-ttl 24h] [--max-body 4194304] [--max-work-orders N …] [--request-timeout 30s] [--write-timeout 30s] [--store-timeout 2s] [--shutdown-timeout 30s] [--log-level info] [--log-format text|json]"
 	fs := flagSet("serve")
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
@@ -55,6 +58,12 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&cfg.maxPlans, "max-plans", 0, "plans this replica runs at once; more get 429 (default: one per core)")
 	fs.Int64Var(&cfg.maxBody, "max-body", api.DefaultMaxBodyBytes, "largest request body, bytes; larger get 413")
 	fs.DurationVar(&cfg.requestTimeout, "request-timeout", 30*time.Second, "time limit of a request (not of a plan waited for)")
+	fs.DurationVar(&cfg.writeTimeout, "write-timeout", 30*time.Second, "time a client has to read an answer once it is ready; slower readers are cut off")
+	fs.DurationVar(&cfg.storeTimeout, "store-timeout", redisstore.DefaultTimeout, "time limit of one Redis command: a stalled Redis answers 503 after it")
+	cfg.limits = model.DefaultLimits()
+	for _, l := range limitFlags(&cfg.limits) {
+		fs.IntVar(l.v, l.name, *l.v, l.help)
+	}
 	fs.DurationVar(&cfg.planTTL, "plan-ttl", store.DefaultPlanTTL, "how long finished plans are kept")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long requests and plans may take to finish before plans are cancelled")
 	logLevel := fs.String("log-level", "info", "least level logged: debug, info (every request), warn or error")
@@ -85,13 +94,23 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("invalid value %d for flag -max-body: want at least 1024 bytes", cfg.maxBody)
 	case cfg.requestTimeout <= 0:
 		return usagef("invalid value %v for flag -request-timeout: want a positive duration", cfg.requestTimeout)
+	case cfg.writeTimeout <= 0:
+		return usagef("invalid value %v for flag -write-timeout: want a positive duration", cfg.writeTimeout)
+	case cfg.storeTimeout <= 0 || cfg.storeTimeout >= cfg.requestTimeout:
+		return usagef("invalid value %v for flag -store-timeout: want a positive duration under -request-timeout (%v)", cfg.storeTimeout, cfg.requestTimeout)
 	case cfg.planTTL < time.Minute:
 		return usagef("invalid value %v for flag -plan-ttl: want at least a minute", cfg.planTTL)
+	}
+	for _, l := range limitFlags(&cfg.limits) {
+		if *l.v < 1 {
+			return usagef("invalid value %d for flag -%s: want at least 1", *l.v, l.name)
+		}
 	}
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return usagef("invalid value %q for flag -addr: want host:port or :port", cfg.addr)
 	}
 	log := slog.New(handler)
+	redisstore.SetLogger(log)
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(serveGCPercent)
 		log.Info("garbage collector", "gogc", serveGCPercent, "why", "small live heap, large request bodies; set GOGC to override")
@@ -116,7 +135,7 @@ const serveGCPercent = 400
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	st, storeName, closeStore, err := openStore(ctx, cfg, reg)
+	st, storeName, closeStore, err := openStore(ctx, cfg, reg, log)
 	if err != nil {
 		return err
 	}
@@ -127,7 +146,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		}
 	}
 	handler, err := api.New(api.Options{Store: st, Registry: reg, Logger: log, MaxBodyBytes: cfg.maxBody,
-		RequestTimeout: cfg.requestTimeout, MaxPlans: cfg.maxPlans, PlanTTL: cfg.planTTL})
+		RequestTimeout: cfg.requestTimeout, WriteTimeout: cfg.writeTimeout, Limits: cfg.limits, MaxPlans: cfg.maxPlans, PlanTTL: cfg.planTTL})
 	if err != nil {
 		return fmt.Errorf("building the API: %w", err)
 	}
@@ -178,7 +197,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 
 // openStore opens the Redis store when a URL is given, else the memory
 // store.
-func openStore(ctx context.Context, cfg serveConfig, reg prometheus.Registerer) (api.Store, string, func(), error) {
+func openStore(ctx context.Context, cfg serveConfig, reg prometheus.Registerer, log *slog.Logger) (api.Store, string, func(), error) {
 	if cfg.redisURL == "" {
 		return store.NewMemory(), "memory", func() {}, nil
 	}
@@ -188,11 +207,53 @@ func openStore(ctx context.Context, cfg serveConfig, reg prometheus.Registerer) 
 	}
 	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	rs, err := redisstore.Open(octx, cfg.redisURL, redisstore.Options{Prefix: cfg.redisPrefix, Observe: observe})
+	rs, err := redisstore.Open(octx, cfg.redisURL, redisstore.Options{Prefix: cfg.redisPrefix, Observe: observe, Timeout: cfg.storeTimeout})
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("opening the Redis store: %w", err)
 	}
+	warnPersistence(octx, rs, log)
 	return rs, "redis", func() { _ = rs.Close() }, nil
+}
+
+// warnPersistence warns when Redis would lose the state on a restart (no
+// AOF, no RDB) or drop keys when full (a maxmemory-policy other than
+// noeviction): the service would carry on, but with lost state.
+func warnPersistence(ctx context.Context, rs *redisstore.Store, log *slog.Logger) {
+	p, err := rs.Persistence(ctx)
+	switch {
+	case err != nil:
+		log.Warn("cannot read Redis's persistence settings; make sure it keeps its data (appendonly yes or save) and runs with maxmemory-policy noeviction", "err", err)
+		return
+	case !p.AOF && !p.RDB:
+		log.Warn("Redis has neither AOF (appendonly) nor RDB (save) persistence: a restart loses every technician, order, position and plan", "appendonly", p.AOF, "save", p.RDB)
+	}
+	if p.MaxMemoryPolicy != "noeviction" {
+		log.Warn("Redis may evict keys when its memory is full: run it with maxmemory-policy noeviction", "maxmemory_policy", p.MaxMemoryPolicy)
+	}
+}
+
+// limitFlag is one --max-… flag of the list limits.
+type limitFlag struct {
+	name, help string
+	v          *int
+}
+
+// limitFlags lists the flags that set l's fields.
+func limitFlags(l *model.Limits) []limitFlag {
+	return []limitFlag{
+		{"max-technicians", "most technicians in a request body", &l.Technicians},
+		{"max-work-orders", "most work orders in a request body", &l.WorkOrders},
+		{"max-positions", "most positions in a suggestion body", &l.Positions},
+		{"max-routes", "most routes in a suggestion body", &l.Routes},
+		{"max-stops-per-route", "most stops of one route", &l.StopsPerRoute},
+		{"max-stops", "most stops of all routes of a body together", &l.Stops},
+		{"max-time-windows", "most time windows of one work order", &l.TimeWindows},
+		{"max-breaks", "most breaks of one technician", &l.Breaks},
+		{"max-skills", "most skills of one technician or work order", &l.Skills},
+		{"max-names", "most entries of one list of names or ids (tools, certifications, preferred technicians, …)", &l.Names},
+		{"max-dimensions", "most dimensions of a capacity or demand", &l.Dimensions},
+		{"max-locations", "most locations (rows, columns) of a travel matrix", &l.Locations},
+	}
 }
 
 // demoStore is what loading the demo day needs.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
@@ -72,7 +73,7 @@ func readProblem(name, format string, data []byte) (*model.Problem, error) {
 		}
 		return s.Problem(), nil
 	}
-	p, err := model.DecodeProblem(data)
+	p, err := api.DecodeProblem(data, model.DefaultLimits())
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
 		return nil, invalidInput(name, ve)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/model"
 )
 
@@ -25,7 +26,7 @@ func runValidate(_ context.Context, args []string, stdin io.Reader, stdout, _ io
 	if err != nil {
 		return err
 	}
-	p, err := model.DecodeProblem(data)
+	p, err := api.DecodeProblem(data, model.DefaultLimits())
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
 		if *all {

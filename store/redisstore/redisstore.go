@@ -37,6 +37,15 @@
 //	                             milliseconds, to count live plans
 //	cancel              channel  pub/sub: ids of plans whose cancellation was
 //	                             requested
+//	epoch               string   a random value the first store to open the
+//	                             deployment writes; every store remembers it,
+//	                             and Ping reports store.ErrStateLost when it
+//	                             is gone or changed: Redis came back empty
+//
+// Redis must keep what it is given: run it with persistence (appendonly
+// yes, or RDB snapshots with save) and maxmemory-policy noeviction, so
+// that a restart or a full memory loses nothing silently. Open's caller
+// can read what the server runs with (Persistence) and warn.
 //
 // No write is ever half done. A technician, the techs set and its
 // revisions change together in one MULTI/EXEC transaction, as do a plan
@@ -57,10 +66,15 @@ package redisstore
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -86,18 +100,33 @@ type Options struct {
 	// without this package knowing Prometheus. It must be safe for
 	// concurrent use, and quick.
 	Observe func(command string, took time.Duration, err error)
+	// Timeout bounds every command and pipeline (pub/sub aside), so that a
+	// stalled Redis fails a request quickly with store.ErrUnavailable
+	// rather than holding it for the request's whole time. Zero means
+	// DefaultTimeout.
+	Timeout time.Duration
 }
+
+// DefaultTimeout bounds a Redis command when Options names no timeout:
+// far above a healthy round trip, well under a request's time limit.
+const DefaultTimeout = 2 * time.Second
 
 // Store is a dispatchd store in Redis. It is safe for concurrent use.
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	// epoch is the value of the epoch key this store adopted (at its
+	// first Ping), and lost whether it has seen it gone.
+	mu    sync.Mutex
+	epoch string
+	lost  bool
 }
 
 // New returns a store that uses an existing client; the caller closes it.
 // When opts.Observe is set, New adds a hook to the client, which then
 // reports every command sent through it, this store's or not.
 func New(rdb redis.UniversalClient, opts Options) *Store {
+	rdb.AddHook(timeoutHook(cmp.Or(opts.Timeout, DefaultTimeout)))
 	if opts.Observe != nil {
 		rdb.AddHook(observer(opts.Observe))
 	}
@@ -111,6 +140,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: parsing the Redis URL: %w", err)
 	}
+	// Command deadlines come from the context (timeoutHook), so that a
+	// stalled server fails a call in Options.Timeout, retries included.
+	o.ContextTimeoutEnabled = true
 	s := New(redis.NewClient(o), opts)
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
@@ -149,9 +181,107 @@ func (s *Store) Purge(ctx context.Context) error {
 // Close closes the store's client.
 func (s *Store) Close() error { return s.rdb.Close() }
 
-// Ping checks that Redis answers.
+// Ping checks that Redis answers and still holds the deployment's state:
+// the first Ping adopts the epoch key (writing it if no store has), and a
+// later one that finds it gone or changed returns an error wrapping
+// store.ErrStateLost — from then on, until the process restarts.
 func (s *Store) Ping(ctx context.Context) error {
-	return wrap("pinging Redis", s.rdb.Ping(ctx).Err())
+	key := s.key("epoch")
+	s.mu.Lock()
+	epoch, lost := s.epoch, s.lost
+	s.mu.Unlock()
+	if lost {
+		return fmt.Errorf("redisstore: pinging Redis: %w: the epoch key %s was gone or changed", store.ErrStateLost, key)
+	}
+	if epoch == "" {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		if err := s.rdb.SetNX(ctx, key, hex.EncodeToString(b[:]), 0).Err(); err != nil {
+			return wrap("writing the epoch", err)
+		}
+	}
+	got, err := s.rdb.Get(ctx, key).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return wrap("pinging Redis", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.epoch == "" && got != "":
+		s.epoch = got
+	case got != s.epoch:
+		s.lost = true
+		return fmt.Errorf("redisstore: pinging Redis: %w: the epoch key %s was %q, now %q", store.ErrStateLost, key, s.epoch, got)
+	}
+	return nil
+}
+
+// Persistence is how a Redis server keeps its data, as its configuration
+// says.
+type Persistence struct {
+	// AOF is appendonly; RDB says snapshots are scheduled (save is not
+	// empty).
+	AOF, RDB bool
+	// MaxMemoryPolicy is what the server does when full; only
+	// "noeviction" never drops a key.
+	MaxMemoryPolicy string
+}
+
+// Persistence reads the server's persistence settings (CONFIG GET), so
+// that the service can warn at start when a restart would lose the state.
+// It fails on a server that refuses CONFIG, as some managed ones do.
+func (s *Store) Persistence(ctx context.Context) (Persistence, error) {
+	var p Persistence
+	for _, name := range []string{"appendonly", "save", "maxmemory-policy"} {
+		vals, err := s.rdb.ConfigGet(ctx, name).Result()
+		if err != nil {
+			return Persistence{}, wrap("reading the configuration "+name, err)
+		}
+		v := vals[name]
+		switch name {
+		case "appendonly":
+			p.AOF = v == "yes"
+		case "save":
+			p.RDB = strings.TrimSpace(v) != ""
+		case "maxmemory-policy":
+			p.MaxMemoryPolicy = v
+		}
+	}
+	return p, nil
+}
+
+// timeoutHook gives every command and pipeline a deadline of d at most.
+func timeoutHook(d time.Duration) redis.Hook { return timeout(d) }
+
+type timeout time.Duration
+
+func (t timeout) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (t timeout) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		ctx, cancel := context.WithTimeout(ctx, time.Duration(t))
+		defer cancel()
+		return next(ctx, cmd)
+	}
+}
+
+func (t timeout) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		ctx, cancel := context.WithTimeout(ctx, time.Duration(t))
+		defer cancel()
+		return next(ctx, cmds)
+	}
+}
+
+// SetLogger sends go-redis's own log lines (reconnects, pool trouble)
+// to a structured logger at warn level, rather than to stderr as plain
+// text. It is process-wide, as go-redis's logger is.
+func SetLogger(l *slog.Logger) { redis.SetLogger(slogPrinter{l}) }
+
+type slogPrinter struct{ l *slog.Logger }
+
+func (p slogPrinter) Printf(ctx context.Context, format string, v ...any) {
+	p.l.WarnContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
 }
 
 func (s *Store) key(parts ...string) string {

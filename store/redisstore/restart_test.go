@@ -59,12 +59,17 @@ func TestRedisRestart(t *testing.T) {
 	srv.Start()
 	// The pool's connections died with the server; go-redis notices and
 	// dials again. Allow it a moment, then expect every call to work.
+	// It came back empty: Ping says the state is lost, and keeps saying
+	// so, while every call works again.
 	deadline := time.Now().Add(5 * time.Second)
-	for err := s.Ping(ctx); err != nil; err = s.Ping(ctx) {
+	for err = s.Ping(ctx); errors.Is(err, store.ErrUnavailable); err = s.Ping(ctx) {
 		if time.Now().After(deadline) {
 			t.Fatalf("Ping 5 s after Redis came back: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if !errors.Is(err, store.ErrStateLost) {
+		t.Fatalf("Ping after a restart without persistence: %v, want ErrStateLost", err)
 	}
 	// SHUTDOWN NOSAVE kept nothing: the old records went with the server.
 	if _, err := s.GetTechnician(ctx, "T1"); !errors.Is(err, store.ErrNotFound) {
@@ -74,6 +79,40 @@ func TestRedisRestart(t *testing.T) {
 		t.Errorf("GetTechnician(T9), whose write failed: %v, want ErrNotFound", err)
 	}
 	writeAndRead("after the restart")
+	if err := s.Ping(ctx); !errors.Is(err, store.ErrStateLost) {
+		t.Errorf("Ping after writing again: %v, want ErrStateLost still", err)
+	}
+	// A store opened now adopts the state as it is.
+	fresh, err := redisstore.Open(ctx, srv.URL(), redisstore.Options{})
+	if err != nil {
+		t.Fatalf("opening a store after the loss: %v", err)
+	}
+	defer fresh.Close()
+}
+
+// TestPersistentRestartKeepsTheEpoch restarts a Redis that keeps an
+// append-only file: nothing is lost, and Ping says so.
+func TestPersistentRestartKeepsTheEpoch(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{Persist: true})
+	ctx := t.Context()
+	s, err := redisstore.Open(ctx, srv.URL(), redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := s.Persistence(ctx)
+	if err != nil || !p.AOF || p.RDB {
+		t.Errorf("Persistence = %+v, %v; want AOF only", p, err)
+	}
+	srv.Kill()
+	srv.Start()
+	deadline := time.Now().Add(5 * time.Second)
+	for err = s.Ping(ctx); err != nil; err = s.Ping(ctx) {
+		if errors.Is(err, store.ErrStateLost) || time.Now().After(deadline) {
+			t.Fatalf("Ping after a persistent restart: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // TestCancelRequestsSurviveRestart subscribes, loses Redis, and brings it
