@@ -354,10 +354,22 @@ func (m *planRunner) progress(run *PlanRun, p solver.Progress) {
 	}
 }
 
+// save stores a plan's record. A record that cannot be encoded (a number
+// no JSON can hold) is stored as failed, saying so, rather than not at all:
+// the record in the store would otherwise say "running" until it expired.
 func (m *planRunner) save(ctx context.Context, rec PlanRecord) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
-		return fmt.Errorf("dispatch: encoding plan %s: %w", rec.ID, err)
+		m.s.log.Error("cannot encode a plan record; storing it as failed", "id", rec.ID, "err", err)
+		failed := PlanRecord{ID: rec.ID, Status: PlanFailed, Created: rec.Created, Finished: rec.Finished, Seed: rec.Seed,
+			TimeLimit: rec.TimeLimit, Error: "the plan could not be encoded"}
+		if failed.Finished == nil {
+			now := time.Now().UTC()
+			failed.Finished = &now
+		}
+		if data, err = json.Marshal(failed); err != nil {
+			return fmt.Errorf("dispatch: encoding plan %s: %w", rec.ID, err)
+		}
 	}
 	return m.s.store.PutPlan(ctx, rec.ID, data, m.opts.TTL)
 }
@@ -380,14 +392,23 @@ func (s *Service) Plan(ctx context.Context, id string) (PlanRecord, error) {
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return PlanRecord{}, fmt.Errorf("dispatch: decoding stored plan %s: %w", id, err)
 	}
+	if rec.Status == PlanRunning && time.Since(rec.Created) > time.Duration(rec.TimeLimit*float64(time.Second))+PlanGrace {
+		// Its replica stopped reporting before the plan ended (it died, or
+		// could not store the end): the plan will never end.
+		rec.Status, rec.Error = PlanFailed, "the replica running the plan stopped reporting before it ended"
+	}
 	return rec, nil
 }
+
+// PlanGrace is how long past its time limit a plan recorded as running
+// elsewhere may still end; after it, the plan is shown as failed.
+const PlanGrace = 2 * time.Minute
 
 // CancelPlan asks a running plan to stop, on whichever replica runs it,
 // and returns its record as it stands. A plan that already ended is a
 // conflict.
 func (s *Service) CancelPlan(ctx context.Context, id string) (PlanRecord, error) {
-	if rec, ok := s.plans.cancelLocal(id); ok {
+	if rec, ok := s.plans.cancelLocal(id); ok && rec.Status == PlanRunning {
 		return rec, nil
 	}
 	rec, err := s.Plan(ctx, id)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -83,9 +82,15 @@ func (s *Service) Technicians(ctx context.Context, f TechnicianFilter) ([]Techni
 	if radius == 0 {
 		radius = DefaultNearRadius
 	}
-	// !(radius > 0) rather than radius <= 0 also refuses NaN.
-	if !(radius > 0) || math.IsInf(radius, 0) {
-		return nil, invalid("radius_m", "want a positive number of metres")
+	var errs []model.FieldError
+	if p := model.NearRadiusProblem(radius); p != "" {
+		errs = append(errs, model.FieldError{Field: "radius_m", Message: p})
+	}
+	if p := model.NameProblem(f.Skill); f.Skill != "" && p != "" {
+		errs = append(errs, model.FieldError{Field: "skill", Message: p})
+	}
+	if len(errs) > 0 {
+		return nil, &model.ValidationError{Errors: errs}
 	}
 	techs, err := s.store.ListTechnicians(ctx)
 	if err != nil {
