@@ -127,8 +127,6 @@ func NewState(day Day) (*State, error) {
 		r.seq = b.seqs[v]
 		if !r.update(in) {
 			st.broken[v] = "the day as planned already misses a window or the shift end"
-		} else if len(r.seq) > 0 && len(in.vehicles[v].breaks) > 0 {
-			in.placeBreaks(r)
 		}
 		st.routes = append(st.routes, r)
 		ve := &in.vehicles[v]
@@ -138,7 +136,7 @@ func NewState(day Day) (*State, error) {
 		}
 		st.slots = append(st.slots, left)
 		st.origin = append(st.origin, r.loc[0])
-		st.free = append(st.free, r.dep[0])
+		st.free = append(st.free, r.free[0])
 		st.legs = append(st.legs, int32(len(r.seq)+1))
 	}
 	if st.matrix == nil {

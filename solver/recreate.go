@@ -68,16 +68,10 @@ func (s *solution) tryVehicles(rng *rand.Rand, j int32, vehicles []int32, mean, 
 			continue
 		}
 		extra := s.workloadDelta(v, jb.dur, mean)
-		if len(r.seq) == 0 {
-			if !sc.firstOfClass(in.vehicles[v].class) {
-				continue
-			}
-			if ins, ok := r.tryEmpty(in, j, sc.seq); ok && ins.delta+extra < best.cost {
-				*best = bestInsertion{v, 0, ins.delta + extra}
-			}
+		if r.jobs == 0 && !sc.firstOfClass(in.vehicles[v].class) {
 			continue
 		}
-		for g := 0; g <= r.lastJob; g++ {
+		for g := 0; g <= r.jobs; g++ {
 			if *gap == 0 {
 				*gap = blinkGap(rng, blink)
 				continue
@@ -135,7 +129,6 @@ func blinkGap(rng *rand.Rand, p float64) int {
 
 // scratch holds buffers reused across iterations.
 type scratch struct {
-	seq      []int32
 	seen     []bool
 	seenList []int32
 	removed  []int32
