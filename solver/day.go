@@ -87,7 +87,12 @@ const cellResolution = 7
 
 // NewState validates a day and compiles it for suggestions. An invalid
 // day gives a *model.ValidationError naming every bad field.
-func NewState(day Day) (*State, error) {
+func NewState(day Day) (*State, error) { return newState(day, nil) }
+
+// newState is NewState that also gives the travel table the places of
+// orders not on any route (Check's proposals), which must be valid for
+// the day's travel model.
+func newState(day Day, places []model.Location) (*State, error) {
 	ids, err := validateDay(day)
 	if err != nil {
 		return nil, err
@@ -115,6 +120,9 @@ func NewState(day Day) (*State, error) {
 	b.index()
 	for i := range day.Technicians {
 		b.technician(i)
+	}
+	for _, l := range places {
+		locs.index(l)
 	}
 	st.prof = newProfiles(day.Technicians)
 	st.techIDs = ids.techs

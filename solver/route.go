@@ -16,10 +16,11 @@ import "slices"
 // a dimension of the state).
 type route struct {
 	v   int32
-	seq []int32 // jobs; -1 is extra, a job that is not in the instance
+	seq []int32 // jobs; -(i+1) is extra[i], a job that is not in the instance
 
-	// extra is the job -1 stands for (a suggested order on a trial route).
-	extra *job
+	// extra holds the jobs of a trial route that are not in the instance:
+	// an order suggested or checked.
+	extra []*job
 	// ve, when set, is the vehicle instead of the instance's vehicle v: a
 	// technician on a later day of Slots.
 	ve *vehicle
@@ -105,7 +106,7 @@ func (r *route) job(in *instance, p int) *job {
 	if x := r.seq[p-1]; x >= 0 {
 		return &in.jobs[x]
 	}
-	return r.extra
+	return r.extra[-r.seq[p-1]-1]
 }
 
 // at returns the state vector of place p in a per-place array.
@@ -372,11 +373,11 @@ func (r *route) follow(in *instance, jb *job, g int, legIn, legOut int64) (late,
 }
 
 // trial returns a copy of the route, owned by nobody, with job jb put
-// into gap g as its extra job, updated: the full schedule of an insertion
+// into gap g as an extra job, updated: the full schedule of an insertion
 // that Suggest, Slots and Check describe.
 func (r *route) trial(in *instance, jb *job, g int) (*route, bool) {
-	t := &route{v: r.v, extra: jb, ve: r.ve}
-	t.seq = slices.Insert(slices.Clone(r.seq), g, -1)
+	t := &route{v: r.v, extra: append(slices.Clone(r.extra), jb), ve: r.ve}
+	t.seq = slices.Insert(slices.Clone(r.seq), g, -int32(len(t.extra)))
 	ok := t.update(in)
 	return t, ok
 }
