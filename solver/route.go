@@ -40,6 +40,11 @@ type route struct {
 	links  []stepLink
 	latest []int64
 	rdy    []int64
+	// soon and rmax are, per place, the earliest free time and the latest
+	// ready time over all states: bounds that rule most insertions out
+	// before any break is followed.
+	soon []int64
+	rmax []int64
 	// path is the state at each place of the schedule the route keeps:
 	// the cheapest of the end states, followed back.
 	path []int8
@@ -76,6 +81,8 @@ func (r *route) clone(s *solution) *route {
 	c.latest = slices.Clone(r.latest)
 	c.rdy = slices.Clone(r.rdy)
 	c.path = slices.Clone(r.path)
+	c.soon = slices.Clone(r.soon)
+	c.rmax = slices.Clone(r.rmax)
 	c.start = slices.Clone(r.start)
 	c.load = slices.Clone(r.load)
 	c.owner = s
@@ -99,7 +106,7 @@ func (r *route) vehicle(in *instance) *vehicle {
 
 // soonest returns the earliest time the technician can be free at place
 // p, whatever breaks they have taken by then.
-func (r *route) soonest(p int) int64 { return slices.Min(r.at(r.free, p)) }
+func (r *route) soonest(p int) int64 { return r.soon[p] }
 
 // job returns the job at place p (1 … n).
 func (r *route) job(in *instance, p int) *job {
@@ -124,6 +131,7 @@ func (r *route) update(in *instance) bool {
 	r.free, r.late, r.links = grow(r.free, places*nk), grow(r.late, places*nk), grow(r.links, places*nk)
 	r.latest, r.rdy = grow(r.latest, places*nk), grow(r.rdy, places*nk)
 	r.path, r.start = grow(r.path, places), grow(r.start, places)
+	r.soon, r.rmax = grow(r.soon, places), grow(r.rmax, places)
 	r.load = grow(r.load, in.dims)
 	clear(r.load)
 	tt := in.tt
@@ -178,6 +186,10 @@ func (r *route) update(in *instance) bool {
 		}
 	}
 
+	for p := range places {
+		r.soon[p] = slices.Min(r.at(r.free, p))
+		r.rmax[p] = slices.Max(r.at(r.rdy, p))
+	}
 	if n == 0 {
 		// An unused technician takes no breaks and costs nothing.
 		r.back, r.lateness, r.soft = ve.shiftStart, 0, 0
@@ -276,13 +288,23 @@ const stateBuf = 8
 // reaches bound, since later schedules only ever add cost.
 func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, bool) {
 	jb := &in.jobs[j]
-	tt := in.tt
-	legIn := tt.dur(r.loc[g], jb.loc)
-	if r.free[g*r.nk]+legIn > jb.windows[len(jb.windows)-1].end && r.nk == 1 {
+	if !r.mayFit(jb, g) {
+		return insertion{}, false
+	}
+	legIn := in.tt.dur(r.loc[g], jb.loc)
+	if r.soonest(g)+legIn > jb.windows[len(jb.windows)-1].end {
 		return insertion{}, false // too late for every window: spare the second lookup
 	}
+	return r.tryGapLegs(in, j, g, legIn, in.tt.dur(jb.loc, r.loc[g+1]), bound)
+}
+
+// tryGapLegs is tryGap given the travel into the job from place g and out
+// of it to place g+1.
+func (r *route) tryGapLegs(in *instance, j int32, g int, legIn, legOut int64, bound float64) (insertion, bool) {
+	jb := &in.jobs[j]
+	tt := in.tt
 	nx := r.loc[g+1]
-	at, ok := r.tryAt(in, jb, g, legIn, tt.dur(jb.loc, nx))
+	at, ok := r.tryAt(in, jb, g, legIn, legOut)
 	if !ok {
 		return insertion{}, false
 	}
@@ -295,6 +317,17 @@ func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, 
 		delta += r.softCost(in, late, back) - r.soft
 	}
 	return insertion{gap: g, delta: delta, start: at.start}, true
+}
+
+// mayFit is a test of gap g for job jb without travel, which costs
+// lookups: the technician must be free at place g by the job's last
+// window's end, and be ready at place g+1 no sooner than the job's first
+// window can end.
+func (r *route) mayFit(jb *job, g int) bool {
+	if r.soonest(g) > jb.windows[len(jb.windows)-1].end {
+		return false
+	}
+	return r.rmax[g+1] >= jb.windows[0].start+jb.dur
 }
 
 // placement is a feasible position of a job in a gap: its earliest start
@@ -318,6 +351,12 @@ func (r *route) tryAt(in *instance, jb *job, g int, legIn, legOut int64) (placem
 			return placement{}, false
 		}
 		return placement{start: s, legOut: legOut}, true
+	}
+	// Without the breaks, which only add time, the job must fit between
+	// the soonest the technician is free and the latest they may be ready.
+	s0, ok := jb.firstStart(r.soon[g] + legIn)
+	if !ok || r.soon[g] >= never || s0+jb.dur+legOut > r.rmax[g+1] {
+		return placement{}, false
 	}
 	var fb, lb, zb [stateBuf]int64
 	f, l, z := fb[:], lb[:], zb[:]
