@@ -1,12 +1,8 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
-	"strings"
-	"time"
 
-	"github.com/dispatchd/dispatchd/geo"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/solver"
 	"github.com/dispatchd/dispatchd/store"
@@ -20,29 +16,16 @@ type scheduleBody struct {
 	Shift        model.Shift       `json:"shift"`
 	Stops        []scheduleStop    `json:"stops"`
 	WorkOrders   []model.WorkOrder `json:"work_orders"`
-	Conflicts    []conflict        `json:"conflicts"`
+	Conflicts    []model.Conflict  `json:"conflicts"`
 	Live         *store.Live       `json:"live,omitempty"`
 }
 
-// scheduleStop is one order of the day, with the earliest arrival the
-// previous stop allows.
+// scheduleStop is one stop of the day — an order at its planned start,
+// with the earliest arrival the previous stop allows, or a break where the
+// technician takes it — and the order's status.
 type scheduleStop struct {
-	WorkOrderID string         `json:"work_order_id"`
-	Status      model.Status   `json:"status"`
-	Arrival     time.Time      `json:"arrival"`
-	Start       time.Time      `json:"start"`
-	End         time.Time      `json:"end"`
-	Travel      model.Seconds  `json:"travel_s"`
-	Distance    float64        `json:"distance_m"`
-	Location    model.Location `json:"location"`
-}
-
-// conflict is a rule a technician's day breaks, for the stop that breaks
-// it.
-type conflict struct {
-	WorkOrderID string `json:"work_order_id"`
-	Kind        string `json:"kind"`
-	Message     string `json:"message"`
+	model.Stop
+	Status model.Status `json:"status,omitempty"`
 }
 
 func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
@@ -70,78 +53,42 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	body := dayOf(&t, day, orders, s.travel)
+	body, err := s.dayOf(&t, day, orders)
+	if err != nil {
+		s.invalid(w, r, err)
+		return
+	}
 	if l, ok := live[id]; ok {
 		body.Live = &l
 	}
 	s.writeJSON(w, r, http.StatusOK, body)
 }
 
-// dayOf lays a technician's orders of a day out in time and names every
-// conflict: overlapping stops, travel that does not fit, starts outside a
-// window or the shift, and technicians who may not do the order.
-func dayOf(t *model.Technician, day model.Date, orders []model.WorkOrder, travel geo.Travel) scheduleBody {
-	b := scheduleBody{TechnicianID: t.ID, Date: day, Shift: t.Shift, Stops: []scheduleStop{}, WorkOrders: []model.WorkOrder{}, Conflicts: []conflict{}}
-	zone := t.Shift.Start.Location()
-	here, free := t.Start, t.Shift.Start
-	first := true
-	for i := range orders {
-		w := &orders[i]
+// dayOf lays a technician's orders of a day out in time with the solver's
+// conflict kernel, which names every conflict.
+func (s *Server) dayOf(t *model.Technician, day model.Date, orders []model.WorkOrder) (scheduleBody, error) {
+	b := scheduleBody{TechnicianID: t.ID, Date: day, Shift: t.Shift, Stops: []scheduleStop{}, WorkOrders: []model.WorkOrder{}}
+	route := model.Route{TechnicianID: t.ID}
+	var scheduled []model.WorkOrder
+	status := map[string]model.Status{}
+	for _, w := range orders {
 		if w.Status == model.StatusCancelled || w.ScheduledStart == nil {
 			continue
 		}
 		if w.Status.Open() {
-			b.WorkOrders = append(b.WorkOrders, *w)
+			b.WorkOrders = append(b.WorkOrders, w)
 		}
-		leg, err := travel.Leg(here, w.Location)
-		if err != nil {
-			b.Conflicts = append(b.Conflicts, conflict{w.ID, "location", "its location cannot be placed: " + err.Error()})
-		}
-		start := w.ScheduledStart.In(zone)
-		stop := scheduleStop{WorkOrderID: w.ID, Status: w.Status, Arrival: free.Add(leg.Duration).In(zone), Start: start,
-			End: start.Add(w.Duration.Duration()), Travel: model.SecondsOf(leg.Duration), Distance: leg.Meters, Location: w.Location}
-		add := func(kind, format string, args ...any) {
-			b.Conflicts = append(b.Conflicts, conflict{w.ID, kind, fmt.Sprintf(format, args...)})
-		}
-		switch {
-		case !first && start.Before(free):
-			add("overlap", "starts %s, before the previous stop ends at %s", clock(start), clock(free))
-		case start.Before(stop.Arrival):
-			from := "the previous stop"
-			if first {
-				from = "the shift start"
-			}
-			add("travel", "starts %s, but the drive from %s (%v) arrives %s", clock(start), from, leg.Duration.Round(time.Minute), clock(stop.Arrival))
-		}
-		if len(w.TimeWindows) > 0 && !inWindows(start, w.TimeWindows) {
-			add("window", "starts %s, outside its time windows", clock(start))
-		}
-		if limit := t.Shift.End.Add(t.Overtime.Duration()); stop.End.After(limit) {
-			add("shift", "ends %s, after the shift (with overtime) ends at %s", clock(stop.End), clock(limit.In(zone)))
-		}
-		if reasons := solver.Qualify(t, w); len(reasons) > 0 {
-			var texts []string
-			for _, rs := range reasons {
-				texts = append(texts, rs.Text)
-			}
-			add("qualification", "%s", strings.Join(texts, "; "))
-		}
-		b.Stops = append(b.Stops, stop)
-		here, first = w.Location, false
-		if stop.End.After(free) {
-			free = stop.End
-		}
+		scheduled = append(scheduled, w)
+		status[w.ID] = w.Status
+		route.Stops = append(route.Stops, model.Stop{WorkOrderID: w.ID, Start: *w.ScheduledStart})
 	}
-	return b
-}
-
-func inWindows(t time.Time, ws []model.TimeWindow) bool {
-	for _, w := range ws {
-		if w.Contains(t) {
-			return true
-		}
+	sched, err := solver.Schedule(solver.Day{Technicians: []model.Technician{*t}, Orders: scheduled, Routes: []model.Route{route}, Travel: s.opts.Travel}, t.ID)
+	if err != nil {
+		return scheduleBody{}, err
 	}
-	return false
+	for _, st := range sched.Stops {
+		b.Stops = append(b.Stops, scheduleStop{Stop: st, Status: status[st.WorkOrderID]})
+	}
+	b.Conflicts = sched.Conflicts
+	return b, nil
 }
-
-func clock(t time.Time) string { return t.Format("15:04") }

@@ -127,12 +127,13 @@ const slack = time.Second
 // the solver uses — so times must agree to the second.
 //
 // A route's timeline: the technician is free at shift start at the start
-// location; each break shown before a job is taken where the technician
-// is, before leaving; then they travel to the job, which starts no earlier
-// than their arrival and lasts duration_s. After the last job, a break is
-// taken before the drive to the end location unless it starts once the
-// technician could already be there. A route with no job stops leaves the
-// technician unused: its breaks are not checked.
+// location; they travel to each job, which starts no earlier than their
+// arrival and lasts duration_s, and then to the end location. A break is
+// taken where the technician is — at the place before, once free and
+// before leaving, or at the next, once arrived and before its work (or,
+// after the last job, at the end location once back): it overlaps neither
+// work nor travel. A route with no job stops leaves the technician
+// unused: its breaks are not checked.
 //
 // p must be valid (Problem.Validate).
 func Plan(p *model.Problem, plan model.Plan) PlanReport {
@@ -386,8 +387,8 @@ func (c *planChecker) timeline(r *timedRoute, trailing []*model.Stop) {
 	for i := range r.jobs {
 		j := &r.jobs[i]
 		shown = append(shown, j.breaks...)
-		free = c.breaksBefore(t, free, j.breaks)
 		j.leg = c.leg(t, place, j.order.Location, j.order.ID)
+		free = c.breaksAround(t, free, j.breaks, j.leg.Duration)
 		if i == 0 {
 			r.depart = free
 		}
@@ -395,7 +396,7 @@ func (c *planChecker) timeline(r *timedRoute, trailing []*model.Stop) {
 		free, place = j.end, j.order.Location
 	}
 	r.home = c.leg(t, place, t.EndLocation(), "the end location")
-	r.back = c.trailingBreaks(t, free, trailing, r.home)
+	r.back = c.breaksAround(t, free, trailing, r.home.Duration).Add(r.home.Duration)
 	shown = append(shown, trailing...)
 	if limit := t.Shift.End.Add(t.Overtime.Duration()); r.back.Sub(limit) > slack {
 		c.add(KindShiftEnd, "%s: back at the end location %s, after shift end + overtime %s", t.ID, clock(r.back), clock(limit))
@@ -404,7 +405,7 @@ func (c *planChecker) timeline(r *timedRoute, trailing []*model.Stop) {
 }
 
 // reach checks that job i can be reached: free is when the technician can
-// leave for it (after the previous job and the breaks between).
+// leave for it (after the previous job and the breaks taken there).
 func (c *planChecker) reach(t *model.Technician, jobs []job, i int, free time.Time) {
 	j := &jobs[i]
 	earliest := free.Add(j.leg.Duration)
@@ -421,36 +422,29 @@ func (c *planChecker) reach(t *model.Technician, jobs []job, i int, free time.Ti
 	}
 }
 
-// breaksBefore checks the breaks shown before a job, taken where the
-// technician is before leaving, and returns when the technician is free.
-func (c *planChecker) breaksBefore(t *model.Technician, free time.Time, breaks []*model.Stop) time.Time {
+// breaksAround checks the breaks shown between two places, the
+// technician free at the first at free, and returns when they leave it. A
+// break is taken where the technician is — at the first place before
+// leaving or at the next once arrived — so the breaks follow one another
+// from free on and the travel fits whole before one of them, else it
+// comes after the last (and reach judges whether the next stop can then
+// be reached); the earliest such departure counts.
+func (c *planChecker) breaksAround(t *model.Technician, free time.Time, breaks []*model.Stop, travel time.Duration) time.Time {
+	depart, found := free, false
+	fits := func(from, to time.Time) bool { return to.Sub(from.Add(travel)) >= -slack }
 	for _, b := range breaks {
 		if free.Sub(b.Start) > slack {
 			c.add(KindBreak, "%s: break at %s starts before %s, when the previous stop (or the shift) lets it", t.ID, clock(b.Start), clock(free))
 		}
-		free = maxTime(free, b.End)
-	}
-	return free
-}
-
-// trailingBreaks checks the breaks shown after the last job and returns
-// when the technician is back at the end location: a break that starts
-// once they could be there is taken there, else before they leave.
-func (c *planChecker) trailingBreaks(t *model.Technician, free time.Time, breaks []*model.Stop, home geo.Leg) time.Time {
-	var back time.Time
-	for _, b := range breaks {
-		if back.IsZero() && !b.Start.Before(free.Add(home.Duration)) {
-			back = free.Add(home.Duration)
-		}
-		if free.Sub(b.Start) > slack {
-			c.add(KindBreak, "%s: break at %s starts before %s, when the previous stop lets it", t.ID, clock(b.Start), clock(free))
+		if !found && fits(free, b.Start) {
+			depart, found = free, true
 		}
 		free = maxTime(free, b.End)
 	}
-	if back.IsZero() {
-		back = free.Add(home.Duration)
+	if !found {
+		depart = free
 	}
-	return back
+	return depart
 }
 
 // matchBreaks pairs the breaks shown, in route order, with the required

@@ -266,9 +266,16 @@ func TestCheckPlanRules(t *testing.T) {
 			stop(plan, "WO-C").Arrival = at(13, 5)
 		}, KindTravel},
 		{"a break leaving no time to travel", func(p *model.Problem, plan *model.Plan) {
+			moveStop(plan, "WO-B", at(11, 0), 30*time.Minute)
+			order(p, "WO-B").TimeWindows = nil
 			moveStop(plan, "WO-C", at(12, 10), 45*time.Minute)
 			order(p, "WO-C").TimeWindows = nil
 		}, KindTravel},
+		{"a break at the next job's site, after the drive", func(p *model.Problem, plan *model.Plan) {
+			moveStop(plan, "WO-C", at(12, 10), 45*time.Minute)
+			order(p, "WO-C").TimeWindows = nil
+			stop(plan, "WO-C").Arrival = at(10, 55)
+		}, ""},
 		{"a break just before leaving", func(p *model.Problem, plan *model.Plan) {
 			moveStop(plan, "WO-C", at(12, 15), 45*time.Minute)
 			order(p, "WO-C").TimeWindows = nil

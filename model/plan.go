@@ -16,9 +16,11 @@ const (
 // Plans write durations ("_s") rounded to whole seconds, distances ("_m")
 // rounded to 0.1 m and utilisation to four decimals; the objective and its
 // terms are computed from the unrounded figures. A job stop ends at its
-// start plus the order's duration; a break is taken where the technician
-// is, after the previous stop ends and before they leave for the next job,
-// and a break after the last job is taken at the end location, once back.
+// start plus the order's duration. A break is taken where the technician
+// is, and Location says where: at the previous stop once it ends and
+// before leaving, or at the next job once arrived and before its work
+// (typically while waiting for its window), or after the last job at the
+// end location, once back. It overlaps neither work nor travel.
 type Stop struct {
 	Type        StopType `json:"type,omitempty"`
 	WorkOrderID string   `json:"work_order_id,omitempty"`
@@ -30,7 +32,8 @@ type Stop struct {
 	// Travel and Distance are of the leg that leads to this stop.
 	Travel   Seconds `json:"travel_s"`
 	Distance float64 `json:"distance_m"`
-	// Wait is idle time between Arrival and Start.
+	// Wait is the time between Arrival and Start: waiting for the window,
+	// and any break taken there before the work.
 	Wait Seconds `json:"wait_s,omitempty"`
 	// Lateness is how far the end of service is past the SLA deadline.
 	Lateness Seconds `json:"lateness_s,omitempty"`

@@ -1,156 +1,224 @@
 package solver
 
-import "slices"
+// Breaks are taken where the technician is. Between two places of a day —
+// the start location, the jobs, the end location — a technician who has
+// to take breaks there takes some at the first place, once its work is
+// done and before leaving, and the rest at the second, once arrived and
+// before its work starts (typically while waiting for its window); a break
+// after the last job is taken at that job's site or at the end location,
+// once home. Nobody drives somewhere only to take a break, and a break
+// never overlaps work or travel.
+//
+// So a route holds only its jobs, and where each break goes is worked out
+// with the route: the earliest schedule is a small dynamic programme over
+// (place, breaks taken so far). Every step in it is monotone in time —
+// a later departure never gives an earlier start — so the earliest time of
+// each state decides feasibility exactly, and the latest times, worked
+// backwards the same way, make an insertion check constant in the route's
+// length (polynomial in its few breaks). step and stepBack are that
+// programme's one move forward and backward; Plan, Suggest, Slots and
+// Check all follow routes with them.
 
-// schedule is the outcome of following a sequence's earliest schedule.
-type schedule struct {
-	ok   bool
-	soft float64 // weighted lateness and overtime
-	back int64   // arrival at the end location
+// takeBreaks takes breaks bs in turn from t, each as soon as its window
+// allows, and returns when the last ends; false if one would start after
+// its latest start.
+func takeBreaks(bs []breakSpec, t int64) (int64, bool) {
+	for i := range bs {
+		b := &bs[i]
+		s := max(t, b.earliest)
+		if s > b.latest {
+			return 0, false
+		}
+		t = s + b.dur
+	}
+	return t, true
 }
 
-// better orders schedules: feasible first, then cheaper, then back sooner.
-func (a schedule) better(b schedule) bool {
-	if a.ok != b.ok {
-		return a.ok
+// latestBefore returns the latest time from which breaks bs can be taken
+// in turn and all end by t; false if even their earliest starts are too
+// late.
+func latestBefore(bs []breakSpec, t int64) (int64, bool) {
+	for i := len(bs) - 1; i >= 0; i-- {
+		b := &bs[i]
+		s := min(b.latest, t-b.dur)
+		if s < b.earliest {
+			return 0, false
+		}
+		t = s
 	}
-	if a.soft != b.soft {
-		return a.soft < b.soft
-	}
-	return a.back < b.back
+	return t, true
 }
 
-// simulate follows the earliest schedule of a whole sequence of vehicle v;
-// breaks after the last job are taken at the end location.
-func (in *instance) simulate(v int32, seq []int32) schedule {
-	ve := &in.vehicles[v]
-	last := -1
-	for i, x := range seq {
-		if x >= 0 {
-			last = i
+// ready returns the earliest time the technician, free at the place
+// before at t, is ready at the next place having taken breaks bs on the
+// way (split between the two places as is best), travel leg between; and
+// how many were taken before leaving. With atEnd the next place is the end
+// location and every break is taken before leaving: those after the
+// arrival home are its own state (see endLatest).
+func ready(bs []breakSpec, t, leg int64, atEnd bool) (int64, int, bool) {
+	if len(bs) == 0 {
+		return t + leg, 0, true
+	}
+	if atEnd {
+		t, ok := takeBreaks(bs, t)
+		return t + leg, len(bs), ok
+	}
+	best, split, found := int64(never), 0, false
+	tp := t
+	for c := 0; c <= len(bs); c++ {
+		if c > 0 {
+			var ok bool
+			if tp, ok = takeBreaks(bs[c-1:c], tp); !ok {
+				break // a longer prefix before leaving cannot fit either
+			}
+		}
+		// On a tie, the break is taken where the technician already is.
+		if tq, ok := takeBreaks(bs[c:], tp+leg); ok && tq <= best {
+			best, split, found = tq, c, true
 		}
 	}
-	t, loc := ve.shiftStart, ve.startLoc
-	late := int64(0)
-	back, home := int64(0), false
-	for i, x := range seq {
-		if x < 0 {
-			if last >= 0 && i > last && !home {
-				t += in.tt.dur(loc, ve.endLoc)
-				back, home = t, true
-			}
-			b := &ve.breaks[-x-1]
-			s := max(t, b.earliest)
-			if s > b.latest {
-				return schedule{}
-			}
-			t = s + b.dur
-			continue
-		}
-		jb := &in.jobs[x]
-		s, ok := jb.firstStart(t + in.tt.dur(loc, jb.loc))
+	return best, split, found
+}
+
+// readyLatest is ready backwards: the latest time the technician can be
+// free at the place before and still be ready at the next by r.
+func readyLatest(bs []breakSpec, r, leg int64, atEnd bool) (int64, bool) {
+	if len(bs) == 0 {
+		return r - leg, true
+	}
+	if atEnd {
+		return latestBefore(bs, r-leg)
+	}
+	best, found := int64(always), false
+	for c := 0; c <= len(bs); c++ {
+		rq, ok := latestBefore(bs[c:], r)
 		if !ok {
-			return schedule{}
-		}
-		t, loc = s+jb.dur, jb.loc
-		if jb.deadline != never {
-			late += max(0, t-jb.deadline)
-		}
-	}
-	if !home {
-		t += in.tt.dur(loc, ve.endLoc)
-		back = t
-	}
-	if t > ve.latestEnd {
-		return schedule{}
-	}
-	sc := schedule{ok: true, back: back}
-	if in.timeSoft {
-		over := max(0, back-ve.shiftEnd)
-		sc.soft = in.w.Lateness*float64(late)/msPerMi + in.w.Overtime*float64(over)/msPerMi
-	}
-	return sc
-}
-
-// withBreaks returns the best sequence of a route that holds job j alone
-// with all of vehicle v's breaks: the first k breaks before the job and
-// the rest after it, for the best k. It appends to dst.
-func (in *instance) withBreaks(dst []int32, v, j int32) []int32 {
-	seq, _ := in.soloSequence(dst, v, j)
-	return seq
-}
-
-// soloSequence is withBreaks that also reports the schedule.
-func (in *instance) soloSequence(dst []int32, v, j int32) ([]int32, schedule) {
-	nb := len(in.vehicles[v].breaks)
-	var best []int32
-	var bestSc schedule
-	for k := 0; k <= nb; k++ {
-		seq := dst[:0]
-		for b := range k {
-			seq = append(seq, int32(-b-1))
-		}
-		seq = append(seq, j)
-		for b := k; b < nb; b++ {
-			seq = append(seq, int32(-b-1))
-		}
-		if sc := in.simulate(v, seq); best == nil || sc.better(bestSc) {
-			best, bestSc = slices.Clone(seq), sc
-		}
-		dst = seq
-	}
-	return append(dst[:0], best...), bestSc
-}
-
-// placeBreaks moves each break of a feasible route, one at a time, to the
-// gap that makes the route cheapest and back soonest; the break's current
-// gap is a candidate, so the route stays feasible.
-func (in *instance) placeBreaks(r *route) {
-	ve := &in.vehicles[r.v]
-	changed := false
-	trial := make([]int32, 0, len(r.seq))
-	for b := range ve.breaks {
-		id := int32(-b - 1)
-		at := slices.Index(r.seq, id)
-		if at < 0 {
 			continue
 		}
-		rest := slices.Delete(slices.Clone(r.seq), at, at+1)
-		bestAt, bestSc := at, in.simulate(r.v, r.seq)
-		for g := 0; g <= len(rest); g++ {
-			if g == at {
+		if rp, ok := latestBefore(bs[:c], rq-leg); ok && rp > best {
+			best, found = rp, true
+		}
+	}
+	return best, found
+}
+
+// endLatest returns, for each number k of breaks taken before arriving at
+// the end location, the latest arrival that leaves time for the rest there
+// and for the shift's end (always when none does).
+func (ve *vehicle) endLatest(out []int64) {
+	for k := range out {
+		out[k] = always
+		if t, ok := latestBefore(ve.breaks[k:], ve.latestEnd); ok {
+			out[k] = min(t, ve.latestEnd)
+		}
+	}
+}
+
+// A state vector holds, for k = 0 … len(breaks), a time of the day's
+// schedule at one place with the first k breaks taken: never (forward) or
+// always (backward) when that state cannot be reached or kept.
+
+// stepLink is how step reached a state: the state at the place before and
+// how many of the breaks in between were taken there before leaving.
+type stepLink struct{ from, split int8 }
+
+// step moves the earliest schedule one place on: from the state vector
+// free (when the technician is free to leave the place before, with its
+// lateness so far in late) over leg to job jb, or to the end location when
+// jb is nil (then the vector is of arrivals). It writes the new vectors
+// and, if links is not nil, how each state was reached. Ties go to fewer
+// breaks before, so that the schedule does not depend on lateness.
+func (ve *vehicle) step(free, late []int64, leg int64, jb *job, outFree, outLate []int64, links []stepLink) {
+	bs := ve.breaks
+	if len(bs) == 0 {
+		outFree[0], outLate[0] = never, late[0]
+		if free[0] >= never {
+			return
+		}
+		t := free[0] + leg
+		if jb == nil {
+			outFree[0] = t
+			return
+		}
+		s, ok := jb.firstStart(t)
+		if !ok {
+			return
+		}
+		end := s + jb.dur
+		outFree[0] = end
+		if jb.deadline != never {
+			outLate[0] += max(0, end-jb.deadline)
+		}
+		return
+	}
+	for b := range outFree {
+		best, bestLate, link := int64(never), int64(0), stepLink{-1, 0}
+		for a := 0; a <= b; a++ {
+			if free[a] >= never {
 				continue
 			}
-			trial = append(append(append(trial[:0], rest[:g]...), id), rest[g:]...)
-			if sc := in.simulate(r.v, trial); sc.better(bestSc) {
-				bestAt, bestSc = g, sc
+			r, split, ok := ready(bs[a:b], free[a], leg, jb == nil)
+			if !ok {
+				continue
+			}
+			if jb != nil {
+				s, ok := jb.firstStart(r)
+				if !ok {
+					continue
+				}
+				r = s + jb.dur
+			}
+			if r < best {
+				best, bestLate, link = r, late[a], stepLink{int8(a), int8(a + split)}
 			}
 		}
-		if bestAt != at {
-			r.seq = slices.Insert(rest, bestAt, id)
-			changed = true
+		if jb != nil && jb.deadline != never && best < never {
+			bestLate += max(0, best-jb.deadline)
 		}
-	}
-	if changed {
-		r.update(in)
+		outFree[b], outLate[b] = best, bestLate
+		if links != nil {
+			links[b] = link
+		}
 	}
 }
 
-// tryEmpty checks starting vehicle v's empty route with job j, breaks
-// placed, and returns the objective's change.
-func (r *route) tryEmpty(in *instance, j int32, scratch []int32) (insertion, bool) {
-	jb := &in.jobs[j]
-	ve := &in.vehicles[r.v]
-	var sc schedule
-	if len(ve.breaks) == 0 {
-		sc = in.simulate(r.v, append(scratch[:0], j))
-	} else {
-		_, sc = in.soloSequence(scratch, r.v, j)
+// stepBack moves the latest schedule one place back: from the latest
+// ready times next at the next place (the latest arrivals, when it is the
+// end location: atEnd) over leg, to the latest times the technician may
+// be free at the place before.
+func (ve *vehicle) stepBack(next []int64, leg int64, atEnd bool, out []int64) {
+	bs := ve.breaks
+	if len(bs) == 0 {
+		out[0] = always
+		if next[0] > always {
+			out[0] = next[0] - leg
+		}
+		return
 	}
-	if !sc.ok {
-		return insertion{}, false
+	for a := range out {
+		best := int64(always)
+		for c := a; c < len(next); c++ {
+			if next[c] <= always {
+				continue
+			}
+			if t, ok := readyLatest(bs[a:c], next[c], leg, atEnd); ok && t > best {
+				best = t
+			}
+		}
+		out[a] = best
 	}
-	delta := in.tt.cost(ve.startLoc, jb.loc) + in.tt.cost(jb.loc, ve.endLoc) +
-		in.pair[int(r.v)*len(in.jobs)+int(j)] + sc.soft
-	return insertion{gap: 0, delta: delta}, true
+}
+
+// latestReady turns the latest end of service at a job into the latest
+// time the technician may be ready there: its latest allowed start.
+func (jb *job) latestReady(end []int64, out []int64) {
+	for k, e := range end {
+		out[k] = always
+		if e <= always {
+			continue
+		}
+		if s, ok := jb.lastStart(e - jb.dur); ok {
+			out[k] = s
+		}
+	}
 }

@@ -87,7 +87,12 @@ const cellResolution = 7
 
 // NewState validates a day and compiles it for suggestions. An invalid
 // day gives a *model.ValidationError naming every bad field.
-func NewState(day Day) (*State, error) {
+func NewState(day Day) (*State, error) { return newState(day, nil) }
+
+// newState is NewState that also gives the travel table the places of
+// orders not on any route (Check's proposals), which must be valid for
+// the day's travel model.
+func newState(day Day, places []model.Location) (*State, error) {
 	ids, err := validateDay(day)
 	if err != nil {
 		return nil, err
@@ -116,6 +121,9 @@ func NewState(day Day) (*State, error) {
 	for i := range day.Technicians {
 		b.technician(i)
 	}
+	for _, l := range places {
+		locs.index(l)
+	}
 	st.prof = newProfiles(day.Technicians)
 	st.techIDs = ids.techs
 	in.tt = newLazyTravelTable(locs, tr, in.w)
@@ -127,8 +135,6 @@ func NewState(day Day) (*State, error) {
 		r.seq = b.seqs[v]
 		if !r.update(in) {
 			st.broken[v] = "the day as planned already misses a window or the shift end"
-		} else if len(r.seq) > 0 && len(in.vehicles[v].breaks) > 0 {
-			in.placeBreaks(r)
 		}
 		st.routes = append(st.routes, r)
 		ve := &in.vehicles[v]
@@ -138,7 +144,7 @@ func NewState(day Day) (*State, error) {
 		}
 		st.slots = append(st.slots, left)
 		st.origin = append(st.origin, r.loc[0])
-		st.free = append(st.free, r.dep[0])
+		st.free = append(st.free, r.free[0])
 		st.legs = append(st.legs, int32(len(r.seq)+1))
 	}
 	if st.matrix == nil {

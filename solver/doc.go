@@ -49,18 +49,25 @@
 //
 // # Constant-time insertion checks
 //
-// Every route keeps, per position, the earliest start and departure of the
-// visit and the latest start that keeps every later visit feasible
-// (forward and backward time slack, as in Savelsbergh 1992 and Vidal et
-// al. 2013). Inserting a job between two visits is feasible exactly when
-// it can start in one of its windows and the next visit is then reached by
-// its latest start: several windows per order keep this exact because a
-// later arrival never gives an earlier start. Breaks are visits without a
-// place — taken where the technician is, or at the end location after the
-// last job — so they fit the same arrays. Capacity (per dimension) and
-// max_jobs are per-route totals. Soft time costs (lateness past the SLA
-// deadline, overtime) follow a delay down the route through the waiting
-// slack when that is exact, and walk the route's rest otherwise.
+// A route holds its jobs only. Breaks are taken where the technician is —
+// at the job before, once it is done, or at the next, once arrived (while
+// waiting for its window, typically), or at the end location once home —
+// never on a trip of their own; where each goes follows from the route's
+// schedule, a small dynamic programme over (place, breaks taken so far)
+// whose every step is monotone in time (breaks.go). For every place and
+// state the route keeps the earliest time the technician is free and the
+// latest that keeps every later visit feasible (forward and backward time
+// slack, as in Savelsbergh 1992 and Vidal et al. 2013, with the breaks a
+// dimension of the state): inserting a job is feasible exactly when some
+// state reached at the job's end is within its latest time, which costs
+// nothing in the route's length and a few steps per break. Several windows
+// per order keep this exact because a later arrival never gives an earlier
+// start. Capacity (per dimension) and max_jobs are per-route totals. Soft
+// time costs (lateness past the SLA deadline, overtime) follow the change
+// down the route only until the schedule is the route's own again, and
+// only for an insertion cheap enough without them to be the best. Plan,
+// Suggest, Slots and Check follow routes with the same steps, so they
+// cannot disagree.
 //
 // # Suggest and Slots
 //

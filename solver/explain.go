@@ -163,7 +163,7 @@ func (e *explainer) noRoom(j int32) []string {
 	mean := e.s.meanWork()
 	for _, v := range jb.vehicles {
 		t := &in.p.Technicians[in.vehicles[v].idx]
-		if _, ok := newRoute(v).tryEmpty(in, j, nil); !ok {
+		if !in.fitsAlone(v, j) {
 			never = append(never, fmt.Sprintf("%s (%s)", t.ID, e.timeConflict(jb, w, v)))
 			continue
 		}
@@ -207,12 +207,9 @@ func (e *explainer) noRoom(j int32) []string {
 
 // cheapest finds the cheapest feasible insertion of job j into route r.
 func (e *explainer) cheapest(r *route, j int32) (insertion, bool) {
-	if len(r.seq) == 0 {
-		return r.tryEmpty(e.in, j, nil)
-	}
 	var best insertion
 	found := false
-	for g := 0; g <= r.lastJob; g++ {
+	for g := 0; g <= r.jobs; g++ {
 		if ins, ok := r.tryGap(e.in, j, g, math.Inf(1)); ok && (!found || ins.delta < best.delta) {
 			best, found = ins, true
 		}
@@ -222,12 +219,10 @@ func (e *explainer) cheapest(r *route, j int32) (insertion, bool) {
 
 // after names the stop an insertion into gap g follows.
 func (e *explainer) after(r *route, g int) string {
-	for p := g; p >= 1; p-- {
-		if x := r.seq[p-1]; x >= 0 {
-			return "after " + e.in.p.WorkOrders[e.in.jobs[x].idx].ID
-		}
+	if g == 0 {
+		return "as the first job of the day"
 	}
-	return "as the first job of the day"
+	return "after " + e.in.p.WorkOrders[e.in.jobs[r.seq[g-1]].idx].ID
 }
 
 // limitReached says which of the route's limits the job would exceed.

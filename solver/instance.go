@@ -48,9 +48,6 @@ type job struct {
 	fixed int32
 	// vehicles lists the vehicles that qualify for the job, ascending.
 	vehicles []int32
-	// multiWindow marks a job of several windows: a delay before it may
-	// jump to a later window rather than shrink by the waiting.
-	multiWindow bool
 }
 
 // breakSpec is a technician's break: it starts in [earliest, latest].
@@ -200,7 +197,6 @@ func compileJob(i int, w *model.WorkOrder, locs *locator, weights model.Weights,
 	if len(j.windows) == 0 {
 		j.windows = []window{{always, never}}
 	}
-	j.multiWindow = len(j.windows) > 1
 	if w.IsFixed() {
 		v, ok := techIndex[w.TechnicianIDs[0]]
 		if !ok {
@@ -209,7 +205,6 @@ func compileJob(i int, w *model.WorkOrder, locs *locator, weights model.Weights,
 		j.fixed = v
 		s := toMS(*w.ScheduledStart)
 		j.windows = []window{{s, s}}
-		j.multiWindow = false
 	}
 	return j, nil
 }

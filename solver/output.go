@@ -38,17 +38,15 @@ func (in *instance) plan(s *solution) model.Plan {
 		work[v] = float64(r.work) / msPerMi
 		terms.Distance += in.w.Distance * st.meters / 1000
 		for _, x := range r.seq {
-			if x >= 0 {
-				k.Assigned++
-				t := &in.p.Technicians[ve.idx]
-				wo := &in.p.WorkOrders[in.jobs[x].idx]
-				terms.SkillSurplus += in.w.SkillSurplus * float64(SkillSurplus(t, wo))
-				if len(wo.PreferredTechnicians) > 0 && !wo.Prefers(t.ID) {
-					terms.PreferredTechnician += in.w.PreferredTechnician
-				}
-				if len(wo.TechnicianIDs) > 0 && !slices.Contains(wo.TechnicianIDs, t.ID) {
-					terms.PlanChange += in.w.PlanChange
-				}
+			k.Assigned++
+			t := &in.p.Technicians[ve.idx]
+			wo := &in.p.WorkOrders[in.jobs[x].idx]
+			terms.SkillSurplus += in.w.SkillSurplus * float64(SkillSurplus(t, wo))
+			if len(wo.PreferredTechnicians) > 0 && !wo.Prefers(t.ID) {
+				terms.PreferredTechnician += in.w.PreferredTechnician
+			}
+			if len(wo.TechnicianIDs) > 0 && !slices.Contains(wo.TechnicianIDs, t.ID) {
+				terms.PlanChange += in.w.PlanChange
 			}
 		}
 	}
@@ -106,67 +104,76 @@ type routeStats struct {
 
 func msSeconds(ms int64) model.Seconds { return model.SecondsOf(time.Duration(ms) * time.Millisecond) }
 
-// routeOut writes one route's stops with the earliest schedule, except
-// that the technician leaves home no earlier than needed to start the
-// first job on time.
+// routeOut writes one route's stops with the earliest schedule, breaks
+// where they are taken, except that the technician leaves home no earlier
+// than needed to start the first job on time.
 func (in *instance) routeOut(v int32, r *route) (model.Route, routeStats) {
 	ve := &in.vehicles[v]
 	t := &in.p.Technicians[ve.idx]
 	zone := t.Shift.Start.Location()
 	at := func(ms int64) time.Time { return fromMS(ms, zone) }
 	start, end := t.Start, t.EndLocation()
-	rt := model.Route{TechnicianID: t.ID, Stops: make([]model.Stop, 0, len(r.seq)), StartLocation: &start, EndLocation: &end}
+	rt := model.Route{TechnicianID: t.ID, Stops: make([]model.Stop, 0, len(r.seq)+len(ve.breaks)), StartLocation: &start, EndLocation: &end}
 	if in.dims > 0 {
 		rt.Load = slices.Clone(r.load)
 	}
-	prev := t.Start
-	// The technician leaves after any breaks taken at home, and no earlier
-	// than needed to start the first job on time.
-	first := 1
-	for first <= len(r.seq) && r.seq[first-1] < 0 {
-		first++
+	place := func(p int) model.Location { // a copy: the plan does not alias the problem
+		switch {
+		case p == 0:
+			return t.Start
+		case p > len(r.seq):
+			return t.EndLocation()
+		}
+		return in.p.WorkOrders[r.job(in, p).idx].Location
 	}
-	leave := r.dep[first-1]
-	if first <= len(r.seq) {
-		leave = max(leave, r.est[first]-r.leg[first])
-	}
-	rt.Start = at(leave)
-	depart := leave
 	var st routeStats
-	for p := 1; p <= len(r.seq); p++ {
-		x := r.seq[p-1]
-		if x < 0 {
-			rt.Stops = append(rt.Stops, model.Stop{Type: model.StopBreak, Start: at(r.est[p]), End: at(r.dep[p])})
-			depart = r.dep[p]
+	prev := t.Start
+	// rest says a break was taken at the job being reached, after arriving:
+	// the technician then leaves as early as they can.
+	rest := false
+	for _, vs := range r.timeline(in, nil) {
+		if vs.brk >= 0 {
+			where := place(vs.p)
+			rt.Stops = append(rt.Stops, model.Stop{Type: model.StopBreak, Start: at(vs.start), End: at(vs.end), Location: &where})
+			rest = rest || vs.arrived
 			continue
 		}
-		wo := &in.p.WorkOrders[in.jobs[x].idx]
+		wo := &in.p.WorkOrders[r.job(in, vs.p).idx]
 		leg := in.leg(prev, wo.Location)
-		legMS := in.tt.dur(r.loc[p-1], r.loc[p])
-		place := wo.Location // a copy: the plan does not alias the problem
-		arrival := depart + legMS
+		departed, arrival := vs.departed, vs.arrival
+		if vs.p == 1 && !rest {
+			// Nothing to do at the first job before it starts: leave home
+			// no earlier than needed.
+			departed = max(departed, vs.start-vs.leg)
+			arrival = departed + vs.leg
+		}
+		if vs.p == 1 {
+			rt.Start = at(departed)
+		}
+		where := wo.Location
 		stop := model.Stop{
 			WorkOrderID: wo.ID,
 			Arrival:     at(arrival),
-			Start:       at(r.est[p]),
-			End:         at(r.dep[p]),
-			Travel:      msSeconds(legMS),
+			Start:       at(vs.start),
+			End:         at(vs.end),
+			Travel:      msSeconds(vs.leg),
 			Distance:    roundDecimeter(leg.Meters),
-			Wait:        msSeconds(r.est[p] - arrival),
-			Location:    &place,
+			Wait:        msSeconds(vs.start - arrival),
+			Location:    &where,
 		}
-		if d := in.jobs[x].deadline; d != never && r.dep[p] > d {
-			stop.Lateness = msSeconds(r.dep[p] - d)
-			st.late += r.dep[p] - d
+		if d := r.job(in, vs.p).deadline; d != never && vs.end > d {
+			stop.Lateness = msSeconds(vs.end - d)
+			st.late += vs.end - d
 		}
 		rt.Stops = append(rt.Stops, stop)
 		st.meters += leg.Meters
-		st.travel += legMS
+		st.travel += vs.leg
 		rt.Work += wo.Duration
-		prev, depart = wo.Location, r.dep[p]
+		prev = wo.Location
+		rest = false
 	}
 	st.meters += in.leg(prev, t.EndLocation()).Meters
-	st.travel += in.tt.dur(r.loc[r.lastJob], ve.endLoc)
+	st.travel += r.leg[len(r.seq)+1]
 	st.over = max(0, r.back-ve.shiftEnd)
 	rt.Distance = roundDecimeter(st.meters)
 	rt.End = at(r.back)

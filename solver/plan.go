@@ -227,17 +227,10 @@ func (s *solution) placeFixed() error {
 		v := in.jobs[j].fixed
 		r := s.routes[v]
 		placed := false
-		if len(r.seq) == 0 {
-			if _, ok := r.tryEmpty(in, j, nil); ok {
-				s.insert(j, v, 0)
+		for g := r.jobs; g >= 0 && !placed; g-- {
+			if _, ok := r.tryGap(in, j, g, math.Inf(1)); ok {
+				s.insert(j, v, g)
 				placed = true
-			}
-		} else {
-			for g := r.lastJob; g >= 0 && !placed; g-- {
-				if _, ok := r.tryGap(in, j, g, math.Inf(1)); ok {
-					s.insert(j, v, g)
-					placed = true
-				}
 			}
 		}
 		if !placed {

@@ -68,22 +68,36 @@ func (s *solution) tryVehicles(rng *rand.Rand, j int32, vehicles []int32, mean, 
 			continue
 		}
 		extra := s.workloadDelta(v, jb.dur, mean)
-		if len(r.seq) == 0 {
-			if !sc.firstOfClass(in.vehicles[v].class) {
-				continue
-			}
-			if ins, ok := r.tryEmpty(in, j, sc.seq); ok && ins.delta+extra < best.cost {
-				*best = bestInsertion{v, 0, ins.delta + extra}
-			}
+		if r.jobs == 0 && !sc.firstOfClass(in.vehicles[v].class) {
 			continue
 		}
-		for g := 0; g <= r.lastJob; g++ {
+		last := jb.windows[len(jb.windows)-1].end
+		// With symmetric travel the leg out of the job to place g+1 is the
+		// leg into it from there, for gap g+1.
+		outAt, out := -2, int64(0) // no gap looked up yet
+		for g := 0; g <= r.jobs; g++ {
+			if r.soonest(g) > last {
+				break // the technician is free only later at every later place
+			}
+			if !r.mayFit(jb, g) {
+				continue
+			}
 			if *gap == 0 {
 				*gap = blinkGap(rng, blink)
 				continue
 			}
 			*gap--
-			if ins, ok := r.tryGap(in, j, g, best.cost-extra); ok && ins.delta+extra < best.cost {
+			var legIn int64
+			if outAt == g-1 && in.tt.symmetric {
+				legIn = out
+			} else {
+				legIn = in.tt.dur(r.loc[g], jb.loc)
+			}
+			if r.soonest(g)+legIn > last {
+				continue
+			}
+			outAt, out = g, in.tt.dur(jb.loc, r.loc[g+1])
+			if ins, ok := r.tryGapLegs(in, j, g, legIn, out, best.cost-extra); ok && ins.delta+extra < best.cost {
 				*best = bestInsertion{v, g, ins.delta + extra}
 			}
 		}
@@ -135,7 +149,6 @@ func blinkGap(rng *rand.Rand, p float64) int {
 
 // scratch holds buffers reused across iterations.
 type scratch struct {
-	seq      []int32
 	seen     []bool
 	seenList []int32
 	removed  []int32

@@ -2,48 +2,65 @@ package solver
 
 import "slices"
 
-// A route is one technician's day as a sequence of visits: a job index
-// (≥ 0) or a break, written -(b+1) for the vehicle's break b. A break has
-// no place of its own: the technician takes it where they are — after the
-// previous stop, before leaving for the next job; a break after the last
-// job is taken at the end location, once back.
+// A route is one technician's day: the jobs in the order they are done.
+// Its places are numbered 0 (the start location), 1 … n (the jobs) and
+// n+1 (the end location). Breaks are not in the sequence: where each is
+// taken follows from the schedule (see breaks.go).
 //
-// For every position p in [0, len(seq)+1] — 0 is the start location and
-// len(seq)+1 the end location — update keeps the earliest schedule and
-// the latest start that keeps everything after p feasible, so that an
-// insertion is checked in constant time (forward/backward time slack, as
-// in Savelsbergh's and Vidal's work, extended to several windows per job:
-// with start times monotone in arrival, arriving by lst[p] is enough).
+// For every place and every number k of breaks taken by then, update
+// keeps the earliest time the technician is free there and the latest
+// that keeps everything after it feasible, so that an insertion is
+// checked in constant time (forward/backward time slack, as in
+// Savelsbergh's and Vidal's work, extended to several windows per job —
+// start times are monotone in arrival — and to breaks, whose placement is
+// a dimension of the state).
 type route struct {
 	v   int32
-	seq []int32
+	seq []int32 // jobs; -(i+1) is extra[i], a job that is not in the instance
 
-	loc  []int32 // where the technician is at p
-	leg  []int64 // travel time into p (zero into a break)
-	est  []int64 // earliest start at p (at the depots: departure, arrival)
-	dep  []int64 // earliest departure from p
-	lst  []int64 // latest start at p that keeps the rest feasible
-	next []int32 // place of the first job after p, or the end location
-	// slack[p] is the waiting after p: a delay at p shrinks by it before it
-	// reaches the end (exact while no multi-window job lies after p).
-	slack []int64
-	// late[p] is the SLA lateness (ms) of the jobs at p and after.
-	late []int64
+	// extra holds the jobs of a trial route that are not in the instance:
+	// an order suggested or checked.
+	extra []*job
+	// ve, when set, is the vehicle instead of the instance's vehicle v: a
+	// technician on a later day of Slots.
+	ve *vehicle
+	// nk is the number of break states: the vehicle's breaks plus one.
+	nk int
+
+	loc []int32 // place p
+	leg []int64 // travel time into place p
+	// Per place p and state k, at index p*nk+k: the earliest time the
+	// technician is free to leave p having taken k breaks (at the end
+	// location: arrives), the SLA lateness so far, how that state was
+	// reached, the latest time they may be free to leave p with the rest
+	// still feasible, and the latest time they may be ready at p (for a
+	// job, its latest start).
+	free   []int64
+	late   []int64
+	links  []stepLink
+	latest []int64
+	rdy    []int64
+	// soon and rmax are, per place, the earliest free time and the latest
+	// ready time over all states: bounds that rule most insertions out
+	// before any break is followed.
+	soon []int64
+	rmax []int64
+	// path is the state at each place of the schedule the route keeps:
+	// the cheapest of the end states, followed back.
+	path []int8
+	// start is when service starts at each job of that schedule.
+	start []int64
 
 	jobs int
-	// lastJob is the position of the last job (0 when there is none);
-	// breaks after it are taken at the end location.
-	lastJob int
-	// back is when the technician reaches the end location.
-	back int64
-	load []float64
-	work int64   // service time of the jobs, ms
-	arcs float64 // Σ arc costs
-	soft float64 // weighted lateness and overtime
-	pair float64 // Σ static pair costs
-	// lastTimed is the last position holding a job whose push does not
-	// simply shrink by waiting (several windows) or that has a deadline.
-	lastTimed int
+	// back is when the technician reaches the end location; lateness the
+	// schedule's SLA lateness, ms.
+	back     int64
+	lateness int64
+	load     []float64
+	work     int64   // service time of the jobs, ms
+	arcs     float64 // Σ arc costs
+	soft     float64 // weighted lateness and overtime
+	pair     float64 // Σ static pair costs
 
 	// owner is the solution allowed to change the route in place; any other
 	// copies it first.
@@ -58,12 +75,15 @@ func (r *route) clone(s *solution) *route {
 	c.seq = slices.Clone(r.seq)
 	c.loc = slices.Clone(r.loc)
 	c.leg = slices.Clone(r.leg)
-	c.est = slices.Clone(r.est)
-	c.dep = slices.Clone(r.dep)
-	c.lst = slices.Clone(r.lst)
-	c.next = slices.Clone(r.next)
-	c.slack = slices.Clone(r.slack)
+	c.free = slices.Clone(r.free)
 	c.late = slices.Clone(r.late)
+	c.links = slices.Clone(r.links)
+	c.latest = slices.Clone(r.latest)
+	c.rdy = slices.Clone(r.rdy)
+	c.path = slices.Clone(r.path)
+	c.soon = slices.Clone(r.soon)
+	c.rmax = slices.Clone(r.rmax)
+	c.start = slices.Clone(r.start)
 	c.load = slices.Clone(r.load)
 	c.owner = s
 	return &c
@@ -76,126 +96,156 @@ func grow[T any](s []T, n int) []T {
 	return make([]T, n, n+n/2+4)
 }
 
+// vehicle returns the technician the route is for.
+func (r *route) vehicle(in *instance) *vehicle {
+	if r.ve != nil {
+		return r.ve
+	}
+	return &in.vehicles[r.v]
+}
+
+// soonest returns the earliest time the technician can be free at place
+// p, whatever breaks they have taken by then.
+func (r *route) soonest(p int) int64 { return r.soon[p] }
+
+// job returns the job at place p (1 … n).
+func (r *route) job(in *instance, p int) *job {
+	if x := r.seq[p-1]; x >= 0 {
+		return &in.jobs[x]
+	}
+	return r.extra[-r.seq[p-1]-1]
+}
+
+// at returns the state vector of place p in a per-place array.
+func (r *route) at(a []int64, p int) []int64 { return a[p*r.nk : (p+1)*r.nk] }
+
 // update recomputes the schedule, bounds and costs of the route and
 // reports whether it is feasible.
 func (r *route) update(in *instance) bool {
-	m := len(r.seq)
-	n := m + 2
-	r.loc, r.est, r.dep, r.lst = grow(r.loc, n), grow(r.est, n), grow(r.dep, n), grow(r.lst, n)
-	r.leg = grow(r.leg, n)
-	r.next, r.slack, r.late = grow(r.next, n), grow(r.slack, n), grow(r.late, n)
+	ve := r.vehicle(in)
+	n := len(r.seq)
+	nk := len(ve.breaks) + 1
+	r.nk = nk
+	places := n + 2
+	r.loc, r.leg = grow(r.loc, places), grow(r.leg, places)
+	r.free, r.late, r.links = grow(r.free, places*nk), grow(r.late, places*nk), grow(r.links, places*nk)
+	r.latest, r.rdy = grow(r.latest, places*nk), grow(r.rdy, places*nk)
+	r.path, r.start = grow(r.path, places), grow(r.start, places)
+	r.soon, r.rmax = grow(r.soon, places), grow(r.rmax, places)
 	r.load = grow(r.load, in.dims)
 	clear(r.load)
-	ve := &in.vehicles[r.v]
 	tt := in.tt
-	feasible := true
-	r.jobs, r.work, r.arcs, r.pair, r.lastTimed, r.lastJob = 0, 0, 0, 0, 0, 0
-	for p := m; p >= 1; p-- {
-		if r.seq[p-1] >= 0 {
-			r.lastJob = p
-			break
-		}
-	}
 	nj := len(in.jobs)
+	r.jobs, r.work, r.arcs, r.pair = n, 0, 0, 0
 
-	r.loc[0], r.est[0], r.dep[0], r.leg[0] = ve.startLoc, ve.shiftStart, ve.shiftStart, 0
-	for p := 1; p <= m; p++ {
-		x := r.seq[p-1]
-		if x < 0 {
-			// A break stays where the technician is; after the last job,
-			// they first go to the end location.
-			r.loc[p], r.leg[p] = r.loc[p-1], 0
-			if r.lastJob > 0 && p > r.lastJob {
-				r.loc[p] = ve.endLoc
-				r.leg[p] = tt.dur(r.loc[p-1], ve.endLoc)
-			}
-			b := &ve.breaks[-x-1]
-			s := max(r.dep[p-1]+r.leg[p], b.earliest)
-			feasible = feasible && s <= b.latest
-			r.est[p], r.dep[p] = s, s+b.dur
-			continue
-		}
-		jb := &in.jobs[x]
+	r.loc[0], r.leg[0] = ve.startLoc, 0
+	for p := 1; p <= n; p++ {
+		jb := r.job(in, p)
+		r.loc[p] = jb.loc
 		leg, cost := tt.arc(r.loc[p-1], jb.loc)
 		r.leg[p] = leg
-		arr := r.dep[p-1] + r.leg[p]
-		s, ok := jb.firstStart(arr)
-		if !ok {
-			feasible, s = false, arr
-		}
-		r.loc[p], r.est[p], r.dep[p] = jb.loc, s, s+jb.dur
 		r.arcs += cost
-		r.jobs++
 		r.work += jb.dur
-		if in.pair != nil {
+		if x := r.seq[p-1]; x >= 0 && in.pair != nil {
 			r.pair += in.pair[int(r.v)*nj+int(x)]
 		}
 		for k, d := range jb.demand {
-			r.load[k] += d
-		}
-		if jb.multiWindow || jb.deadline != never {
-			r.lastTimed = p
+			if k < len(r.load) {
+				r.load[k] += d
+			}
 		}
 	}
-	e := m + 1
+	e := n + 1
 	r.loc[e] = ve.endLoc
-	r.leg[e] = tt.dur(r.loc[m], ve.endLoc) // zero after breaks taken there
-	r.est[e] = r.dep[m] + r.leg[e]
-	r.dep[e] = r.est[e]
-	r.back = r.est[e]
-	if r.lastJob > 0 {
-		leg, cost := tt.arc(r.loc[r.lastJob], ve.endLoc)
+	leg, cost := tt.arc(r.loc[n], ve.endLoc)
+	r.leg[e] = leg
+	if n > 0 {
 		r.arcs += cost
-		r.back = r.dep[r.lastJob] + leg
 	}
-	feasible = feasible && r.est[e] <= ve.latestEnd
 
-	// Backward: latest starts, next job's place, waiting and lateness.
-	r.lst[e], r.next[e], r.slack[e], r.late[e] = ve.latestEnd, ve.endLoc, 0, 0
-	nextLoc := ve.endLoc
-	for p := m; p >= 0; p-- {
-		r.next[p] = nextLoc
-		bound := r.lst[p+1] - r.leg[p+1]
-		r.slack[p] = r.slack[p+1] + r.est[p+1] - r.dep[p] - r.leg[p+1]
-		r.late[p] = r.late[p+1]
-		if p == 0 {
-			r.lst[0] = bound
-			break
+	// Forward: the earliest schedule of every state.
+	f0, l0 := r.at(r.free, 0), r.at(r.late, 0)
+	for k := range f0 {
+		f0[k], l0[k] = never, 0
+	}
+	f0[0] = ve.shiftStart
+	for p := 1; p <= e; p++ {
+		var jb *job
+		if p <= n {
+			jb = r.job(in, p)
 		}
-		x := r.seq[p-1]
-		if x < 0 {
-			b := &ve.breaks[-x-1]
-			r.lst[p] = min(b.latest, bound-b.dur)
+		ve.step(r.at(r.free, p-1), r.at(r.late, p-1), r.leg[p], jb, r.at(r.free, p), r.at(r.late, p), r.links[p*nk:(p+1)*nk])
+	}
+	// Backward: the latest times that keep the rest feasible.
+	ve.endLatest(r.at(r.rdy, e))
+	copy(r.at(r.latest, e), r.at(r.rdy, e))
+	for p := n; p >= 0; p-- {
+		ve.stepBack(r.at(r.rdy, p+1), r.leg[p+1], p+1 == e, r.at(r.latest, p))
+		if p >= 1 {
+			r.job(in, p).latestReady(r.at(r.latest, p), r.at(r.rdy, p))
+		}
+	}
+
+	for p := range places {
+		r.soon[p] = slices.Min(r.at(r.free, p))
+		r.rmax[p] = slices.Max(r.at(r.rdy, p))
+	}
+	if n == 0 {
+		// An unused technician takes no breaks and costs nothing.
+		r.back, r.lateness, r.soft = ve.shiftStart, 0, 0
+		clear(r.path)
+		return true
+	}
+	k, ok := r.endState(in, r.at(r.free, e), r.at(r.late, e))
+	if !ok {
+		r.back, r.lateness, r.soft = never, 0, 0
+		return false
+	}
+	r.path[e] = int8(k)
+	for p := e; p >= 1; p-- {
+		r.path[p-1] = r.links[p*nk+int(r.path[p])].from
+	}
+	for p := 1; p <= n; p++ {
+		r.start[p] = r.free[p*nk+int(r.path[p])] - r.job(in, p).dur
+	}
+	r.back = r.free[e*nk+k]
+	r.lateness = r.late[e*nk+k]
+	r.soft = r.softCost(in, r.lateness, r.back)
+	return true
+}
+
+// endState chooses the schedule a route keeps among its end states
+// (arrivals and lateness per number of breaks taken before arriving):
+// the cheapest feasible one, then the soonest back, then the one with the
+// fewest breaks before arriving.
+func (r *route) endState(in *instance, arrive, late []int64) (int, bool) {
+	rdy := r.at(r.rdy, len(r.seq)+1)
+	best, bestCost, found := 0, 0.0, false
+	for k, a := range arrive {
+		if a > rdy[k] {
 			continue
 		}
-		jb := &in.jobs[x]
-		l, ok := jb.lastStart(bound - jb.dur)
-		if !ok {
-			l, feasible = always, false
-		}
-		r.lst[p] = l
-		nextLoc = jb.loc
-		if jb.deadline != never {
-			r.late[p] += max(0, r.dep[p]-jb.deadline)
+		c := r.softCost(in, late[k], a)
+		if !found || c < bestCost || (c == bestCost && a < arrive[best]) {
+			best, bestCost, found = k, c, true
 		}
 	}
-	r.soft = r.softCost(in, r.late[0], r.back)
-	return feasible
+	return best, found
 }
 
 // softCost weighs lateness (ms) and the return time into the objective.
 func (r *route) softCost(in *instance, late, back int64) float64 {
-	if !in.timeSoft || len(r.seq) == 0 {
+	if !in.timeSoft {
 		return 0
 	}
-	over := max(0, back-in.vehicles[r.v].shiftEnd)
+	over := max(0, back-r.vehicle(in).shiftEnd)
 	return in.w.Lateness*float64(late)/msPerMi + in.w.Overtime*float64(over)/msPerMi
 }
 
 // fits reports whether the route has room for one more job of the given
 // demand: job count and capacity.
 func (r *route) fits(in *instance, jb *job) bool {
-	ve := &in.vehicles[r.v]
+	ve := r.vehicle(in)
 	if ve.maxJobs > 0 && r.jobs+ve.doneJobs >= ve.maxJobs {
 		return false
 	}
@@ -223,168 +273,213 @@ func (r *route) fits(in *instance, jb *job) bool {
 
 // insertion is the effect of putting a job into a gap of a route.
 type insertion struct {
-	gap   int     // the job goes between positions gap and gap+1
+	gap   int     // the job goes between places gap and gap+1
 	delta float64 // change of the objective, workload balance aside
 	start int64   // the job's start
 }
 
-// tryGap checks putting job j into gap g (between positions g and g+1,
-// at most the last job's position) of a non-empty route and returns the
-// objective's change. It runs in constant time unless soft time costs must
-// follow the schedule down the route; that walk is skipped when the rest
-// of the cost already reaches bound, since later schedules only ever add
-// cost.
+// stateBuf holds a state vector on the stack for the usual few breaks.
+const stateBuf = 8
+
+// tryGap checks putting job j into gap g (between places g and g+1) of
+// the route and returns the objective's change. Feasibility is checked in
+// constant time; soft time costs follow the schedule down the route until
+// the change dies out, which is skipped when the rest of the cost already
+// reaches bound, since later schedules only ever add cost.
 func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, bool) {
 	jb := &in.jobs[j]
-	tt := in.tt
-	legIn := tt.dur(r.loc[g], jb.loc)
-	if r.dep[g]+legIn > jb.windows[len(jb.windows)-1].end {
+	if !r.mayFit(jb, g) {
+		return insertion{}, false
+	}
+	legIn := in.tt.dur(r.loc[g], jb.loc)
+	if r.soonest(g)+legIn > jb.windows[len(jb.windows)-1].end {
 		return insertion{}, false // too late for every window: spare the second lookup
 	}
-	nx := r.next[g]
-	at, ok := r.tryAt(in, jb, g, legIn, tt.dur(jb.loc, nx))
+	return r.tryGapLegs(in, j, g, legIn, in.tt.dur(jb.loc, r.loc[g+1]), bound)
+}
+
+// tryGapLegs is tryGap given the travel into the job from place g and out
+// of it to place g+1.
+func (r *route) tryGapLegs(in *instance, j int32, g int, legIn, legOut int64, bound float64) (insertion, bool) {
+	jb := &in.jobs[j]
+	tt := in.tt
+	nx := r.loc[g+1]
+	at, ok := r.tryAt(in, jb, g, legIn, legOut)
 	if !ok {
 		return insertion{}, false
 	}
-	delta := tt.cost(r.loc[g], jb.loc) + tt.cost(jb.loc, nx) - tt.cost(r.loc[g], nx) +
-		in.pair[int(r.v)*len(in.jobs)+int(j)]
+	delta := tt.cost(r.loc[g], jb.loc) + tt.cost(jb.loc, nx) + in.pair[int(r.v)*len(in.jobs)+int(j)]
+	if r.jobs > 0 {
+		delta -= tt.cost(r.loc[g], nx)
+	}
 	if in.timeSoft && delta < bound {
-		delta += r.softDelta(in, jb, g, at)
+		late, back := r.follow(in, jb, g, legIn, at.legOut)
+		delta += r.softCost(in, late, back) - r.soft
 	}
 	return insertion{gap: g, delta: delta, start: at.start}, true
 }
 
-// placement is a feasible position of a job in a gap: when it starts, and
-// the first visit after it (q, past any breaks) with when that visit is
-// reached (for the end location after breaks taken there: when they end).
+// mayFit is a test of gap g for job jb without travel, which costs
+// lookups: the technician must be free at place g by the job's last
+// window's end, and be ready at place g+1 no sooner than the job's first
+// window can end.
+func (r *route) mayFit(jb *job, g int) bool {
+	if r.soonest(g) > jb.windows[len(jb.windows)-1].end {
+		return false
+	}
+	return r.rmax[g+1] >= jb.windows[0].start+jb.dur
+}
+
+// placement is a feasible position of a job in a gap: its earliest start
+// there, and the travel from it to the next place.
 type placement struct {
 	start  int64
-	q      int
-	arrQ   int64
-	legOut int64 // travel from the job to the next job's place or the end
+	legOut int64
 }
 
 // tryAt checks putting job jb into gap g, given the travel into it from
-// the place at g and out of it to the next job's place (or the end
-// location). Time alone is checked: in a tight schedule most positions
+// place g and out of it to place g+1: feasible exactly when some number of
+// breaks taken by the job's end is reached in time and leaves the rest
+// feasible. Time alone is checked: in a tight schedule most positions
 // fail it, and it needs fewer lookups than the cost.
 func (r *route) tryAt(in *instance, jb *job, g int, legIn, legOut int64) (placement, bool) {
-	s, ok := jb.firstStart(r.dep[g] + legIn)
+	ve := r.vehicle(in)
+	nk := r.nk
+	if nk == 1 {
+		s, ok := jb.firstStart(r.free[g] + legIn)
+		if !ok || r.free[g] >= never || s+jb.dur+legOut > r.rdy[g+1] {
+			return placement{}, false
+		}
+		return placement{start: s, legOut: legOut}, true
+	}
+	// Without the breaks, which only add time, the job must fit between
+	// the soonest the technician is free and the latest they may be ready.
+	s0, ok := jb.firstStart(r.soon[g] + legIn)
+	if !ok || r.soon[g] >= never || s0+jb.dur+legOut > r.rmax[g+1] {
+		return placement{}, false
+	}
+	var fb, lb, zb [stateBuf]int64
+	f, l, z := fb[:], lb[:], zb[:]
+	if nk > stateBuf {
+		f, l, z = make([]int64, nk), make([]int64, nk), make([]int64, nk)
+	}
+	f, l, z = f[:nk], l[:nk], z[:nk]
+	ve.step(r.at(r.free, g), r.at(r.late, g), legIn, jb, f, l, nil)
+	ve.stepBack(r.at(r.rdy, g+1), legOut, g+1 == len(r.seq)+1, z)
+	start, ok := int64(never), false
+	for k := range f {
+		if f[k] <= z[k] && f[k]-jb.dur < start {
+			start, ok = f[k]-jb.dur, true
+		}
+	}
+	return placement{start: start, legOut: legOut}, ok
+}
+
+// follow returns the SLA lateness and the return time of the route with
+// job jb put into gap g (which must be feasible), following the schedule
+// from the job on until it is the route's own again.
+func (r *route) follow(in *instance, jb *job, g int, legIn, legOut int64) (late, back int64) {
+	ve := r.vehicle(in)
+	nk := r.nk
+	var b1, b2, b3, b4 [stateBuf]int64
+	f, l, nf, nl := b1[:], b2[:], b3[:], b4[:]
+	if nk > stateBuf {
+		f, l, nf, nl = make([]int64, nk), make([]int64, nk), make([]int64, nk), make([]int64, nk)
+	}
+	f, l, nf, nl = f[:nk], l[:nk], nf[:nk], nl[:nk]
+	ve.step(r.at(r.free, g), r.at(r.late, g), legIn, jb, f, l, nil)
+	n := len(r.seq)
+	for p := g + 1; p <= n+1; p++ {
+		leg := r.leg[p]
+		if p == g+1 {
+			leg = legOut
+		}
+		var next *job
+		if p <= n {
+			next = r.job(in, p)
+		}
+		ve.step(f, l, leg, next, nf, nl, nil)
+		if p <= n && slices.Equal(nf, r.at(r.free, p)) && slices.Equal(nl, r.at(r.late, p)) {
+			return r.lateness, r.back // from here on, the route's own schedule
+		}
+		f, nf, l, nl = nf, f, nl, l
+	}
+	k, ok := r.endState(in, f, l)
 	if !ok {
-		return placement{}, false
+		return 0, never
 	}
-	t := s + jb.dur
-	q := g + 1
-	var arrQ int64
-	switch {
-	case q <= len(r.seq) && r.seq[q-1] < 0 && g >= r.lastJob:
-		// The job becomes the last: home first, then the breaks there.
-		if t, q, ok = r.throughBreaks(in, t+legOut, q); !ok {
-			return placement{}, false
+	return l[k], f[k]
+}
+
+// trial returns a copy of the route, owned by nobody, with job jb put
+// into gap g as an extra job, updated: the full schedule of an insertion
+// that Suggest, Slots and Check describe.
+func (r *route) trial(in *instance, jb *job, g int) (*route, bool) {
+	t := &route{v: r.v, extra: append(slices.Clone(r.extra), jb), ve: r.ve}
+	t.seq = slices.Insert(slices.Clone(r.seq), g, -int32(len(t.extra)))
+	ok := t.update(in)
+	return t, ok
+}
+
+// fitsAlone reports whether vehicle v could do job j alone in its day,
+// breaks and all.
+func (in *instance) fitsAlone(v, j int32) bool {
+	r := newRoute(v)
+	r.update(in)
+	_, ok := r.tryGap(in, j, 0, 0)
+	return ok
+}
+
+// visit is one event of a route's schedule: a job at place p, or break b
+// taken at place p; arrival is when the technician got to p (for a job).
+type visit struct {
+	p        int
+	brk      int  // -1 for the job
+	arrived  bool // a break taken at p after arriving there
+	arrival  int64
+	start    int64
+	end      int64
+	leg      int64 // travel into p, for a job
+	departed int64 // when the technician left the place before, for a job
+}
+
+// timeline lays out the schedule the route keeps, in time order: each
+// job with the breaks taken before leaving the place before it and after
+// arriving, and the breaks at the end location. The route must be
+// feasible and not empty.
+func (r *route) timeline(in *instance, dst []visit) []visit {
+	ve := r.vehicle(in)
+	n := len(r.seq)
+	for p := 1; p <= n+1; p++ {
+		a, b := int(r.path[p-1]), int(r.path[p])
+		split := int(r.links[p*r.nk+b].split)
+		t := r.free[(p-1)*r.nk+a]
+		for k := a; k < split; k++ {
+			bs := &ve.breaks[k]
+			s := max(t, bs.earliest)
+			dst = append(dst, visit{p: p - 1, brk: k, start: s, end: s + bs.dur})
+			t = s + bs.dur
 		}
-		arrQ = t
-	case q <= len(r.seq) && r.seq[q-1] < 0:
-		if t, q, ok = r.throughBreaks(in, t, q); !ok {
-			return placement{}, false
-		}
-		arrQ = t + legOut
-	default:
-		arrQ = t + legOut
-	}
-	if arrQ > r.lst[q] {
-		return placement{}, false
-	}
-	return placement{start: s, q: q, arrQ: arrQ, legOut: legOut}, true
-}
-
-// throughBreaks follows the breaks from position q on, which now come
-// after a job that ends at t, and returns when the last ends and the
-// position after them.
-func (r *route) throughBreaks(in *instance, t int64, q int) (int64, int, bool) {
-	ve := &in.vehicles[r.v]
-	m := len(r.seq)
-	for q <= m && r.seq[q-1] < 0 {
-		b := &ve.breaks[-r.seq[q-1]-1]
-		bs := max(t, b.earliest)
-		if bs > b.latest {
-			return 0, 0, false
-		}
-		t = bs + b.dur
-		q++
-	}
-	return t, q, true
-}
-
-// softDelta is the change of lateness and overtime cost of putting job jb
-// into gap g at the placement found for it.
-func (r *route) softDelta(in *instance, jb *job, g int, at placement) float64 {
-	own := int64(0)
-	if jb.deadline != never {
-		own = max(0, at.start+jb.dur-jb.deadline)
-	}
-	if r.pushOnly(in, at.q) {
-		return r.softCost(in, r.late[0]+own, r.back+r.push(in, at)) - r.soft
-	}
-	late, back := r.walkFrom(in, g, at.start+jb.dur, at.legOut)
-	return r.softCost(in, r.late[0]-r.late[g+1]+own+late, back) - r.soft
-}
-
-// pushOnly reports whether a delay at position q reaches the end simply
-// shrunk by the waiting after q: no job from q on has a deadline or
-// several windows, and no break moves the return.
-func (r *route) pushOnly(in *instance, q int) bool {
-	return r.lastTimed < q && r.lastJob == len(r.seq) && len(in.vehicles[r.v].breaks) == 0
-}
-
-// push returns how much later the technician is back when a job goes in
-// at the placement, for a route where pushOnly holds at its q.
-func (r *route) push(in *instance, at placement) int64 {
-	newQ := at.arrQ
-	if at.q <= len(r.seq) {
-		newQ, _ = in.jobs[r.seq[at.q-1]].firstStart(at.arrQ)
-	}
-	return max(0, newQ-r.est[at.q]-r.slack[at.q])
-}
-
-// walkFrom follows the earliest schedule after a job inserted after
-// position g that ends at t, legOut from the next job's place (or the end
-// location), and returns the lateness of the jobs after it and the time
-// the technician is back. A break after the route's last job (whether or
-// not the new job joins before it) is taken at the end location, once
-// back.
-func (r *route) walkFrom(in *instance, g int, t, legOut int64) (late, back int64) {
-	ve := &in.vehicles[r.v]
-	// Once past the first job after the new one, every leg into p (a job,
-	// the end location before the breaks there, or the end) leaves from
-	// the place the route had at p-1: it is r.leg[p], already looked up.
-	moved := false
-	leg := func(p int) int64 {
-		if !moved {
-			return legOut
-		}
-		return r.leg[p]
-	}
-	home := false
-	for p := g + 1; p <= len(r.seq); p++ {
-		x := r.seq[p-1]
-		if x < 0 {
-			if p > r.lastJob && !home {
-				t += leg(p)
-				back, home = t, true
+		departed := t
+		t += r.leg[p]
+		arrival := t
+		if p == n+1 {
+			for k := b; k < len(ve.breaks); k++ {
+				bs := &ve.breaks[k]
+				s := max(t, bs.earliest)
+				dst = append(dst, visit{p: p, brk: k, arrived: true, start: s, end: s + bs.dur})
+				t = s + bs.dur
 			}
-			b := &ve.breaks[-x-1]
-			t = max(t, b.earliest) + b.dur
-			continue
+			break
 		}
-		next := &in.jobs[x]
-		st, _ := next.firstStart(t + leg(p))
-		t, moved = st+next.dur, true
-		if next.deadline != never {
-			late += max(0, t-next.deadline)
+		for k := split; k < b; k++ {
+			bs := &ve.breaks[k]
+			s := max(t, bs.earliest)
+			dst = append(dst, visit{p: p, brk: k, arrived: true, start: s, end: s + bs.dur})
+			t = s + bs.dur
 		}
+		jb := r.job(in, p)
+		dst = append(dst, visit{p: p, brk: -1, arrival: arrival, start: r.start[p], end: r.start[p] + jb.dur, leg: r.leg[p], departed: departed})
 	}
-	if !home {
-		back = t + leg(len(r.seq)+1)
-	}
-	return late, back
+	return dst
 }

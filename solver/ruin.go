@@ -124,12 +124,7 @@ func (s *solution) avgRouteJobs() float64 {
 // middle — skipping pinned jobs.
 func (s *solution) removeString(rng *rand.Rand, j int32, l int, removed []int32) []int32 {
 	r := s.routes[s.where[j]]
-	jobsAt := make([]int32, 0, r.jobs)
-	for _, x := range r.seq {
-		if x >= 0 {
-			jobsAt = append(jobsAt, x)
-		}
-	}
+	jobsAt := slices.Clone(r.seq)
 	n := len(jobsAt)
 	at := slices.Index(jobsAt, j)
 	keepFrom, keepTo := 0, 0 // the preserved block, [keepFrom, keepTo)

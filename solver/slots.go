@@ -118,9 +118,9 @@ type offer struct {
 type slotDay struct {
 	d     int
 	techs []slotTech
-	// fresh holds, on a later day, each technician's vehicle: at home, on
-	// that day's shift and breaks, nothing done yet.
-	fresh []vehicle
+	// fresh holds, on a later day, each technician's empty route: at home,
+	// on that day's shift and breaks, nothing done yet.
+	fresh []freshRoute
 	// in and out hold every technician's legs, from techs[i].legs on: to
 	// the order from the place at each gap g of the remaining route and
 	// from it to the next job's place or the end location; for an empty
@@ -153,7 +153,7 @@ func (q *query) slotDay(d int) *slotDay {
 			if !ok {
 				continue
 			}
-			day.fresh = append(day.fresh, ve)
+			day.fresh = append(day.fresh, freshRoute{ve: ve})
 			t.base = q.base(v)
 			tech := &in.p.Technicians[v]
 			if span := toMS(tech.Shift.End) - toMS(tech.Shift.Start); span > 0 {
@@ -165,18 +165,15 @@ func (q *query) slotDay(d int) *slotDay {
 				continue
 			}
 			t.base = q.base(v)
-			n += r.lastJob // gaps 0 to lastJob; an empty day has one pair
+			n += r.jobs // gaps 0 to jobs
 		}
 		n++
 		day.techs = append(day.techs, t)
 	}
 	day.in, day.out = make([]int64, 0, n), make([]int64, 0, n)
 	for i, t := range day.techs {
-		if d > 0 || st.routes[t.v].jobs == 0 {
-			ve := &in.vehicles[t.v]
-			if d > 0 {
-				ve = &day.fresh[i]
-			}
+		if d > 0 {
+			ve := &day.fresh[i].ve
 			legIn, _ := q.legs(ve.startLoc)
 			_, legOut := q.legs(ve.endLoc)
 			day.in, day.out = append(day.in, legIn), append(day.out, legOut)
@@ -184,7 +181,7 @@ func (q *query) slotDay(d int) *slotDay {
 		}
 		r := st.routes[t.v]
 		gl := q.gapLegs()
-		for g := 0; g <= r.lastJob; g++ {
+		for g := 0; g <= r.jobs; g++ {
 			legIn, legOut := gl.around(r, g)
 			day.in, day.out = append(day.in, legIn), append(day.out, legOut)
 		}
@@ -225,49 +222,47 @@ func (q *query) offersIn(day *slotDay, w window, jb *job, out []offer) []offer {
 			continue
 		}
 		r := st.routes[v]
-		if r.jobs == 0 {
-			if c, ok := q.alone(v, t.base, jb, legIn[0], legOut[0]); ok {
-				out = append(out, offer{win: w, c: c, after: st.after[v]})
-			}
-			continue
-		}
-		for g := 0; g <= r.lastJob; g++ {
+		for g := 0; g <= r.jobs; g++ {
 			at, ok := r.tryAt(in, jb, g, legIn[g], legOut[g])
 			if !ok {
 				continue
 			}
-			m := q.measure(t.base, r, g, at, legIn[g], legOut[g])
+			m := q.measure(t.base, r, jb, g, at, legIn[g], legOut[g])
 			gr := q.sc.grades(m)
-			out = append(out, offer{win: w, c: candidate{v: v, score: q.sc.score(gr), eta: r.dep[g] + legIn[g], g: g, at: at, legIn: legIn[g], m: m, grades: gr}})
+			c := candidate{v: v, score: q.sc.score(gr), eta: r.soonest(g) + legIn[g], g: g, at: at, legIn: legIn[g], m: m, grades: gr, emptyOK: r.jobs == 0}
+			out = append(out, offer{win: w, c: c, after: st.after[v]})
 		}
 	}
 	return out
 }
 
-// freshDay scores technician v's later day, on vehicle ve, empty but for
-// this order: legIn and legOut are the legs from home and to the end
-// location.
-func (q *query) freshDay(v int32, ve *vehicle, base measures, jb *job, legIn, legOut int64) (candidate, bool) {
-	st := q.st
-	best := candidate{v: v, score: -1}
-	for k := 0; k <= len(ve.breaks); k++ {
-		arrival, start, ok := soloSchedule(ve, jb, k, legIn, legOut)
-		if !ok {
-			continue
-		}
-		m := base
-		m.addedTravel = float64(legIn+legOut) / msPerS
-		m.wait = float64(start-st.now) / msPerS
-		if jb.deadline != never {
-			m.margin = float64(jb.deadline-start-jb.dur) / msPerS
-		}
-		m.late = float64(max(0, start+jb.dur-jb.deadline)) / msPerS
-		gr := q.sc.grades(m)
-		if s := q.sc.score(gr); s > best.score {
-			best = candidate{v: v, score: s, eta: arrival, at: placement{start: start}, legIn: legIn, m: m, grades: gr, emptyOK: true}
-		}
+// freshRoute is a technician's empty route on a later day.
+type freshRoute struct {
+	ve vehicle
+	r  *route
+}
+
+// freshDay scores technician v's later day, empty but for this order:
+// legIn and legOut are the legs from home and to the end location.
+func (q *query) freshDay(v int32, fr *freshRoute, base measures, jb *job, legIn, legOut int64) (candidate, bool) {
+	st, in := q.st, q.st.in
+	if fr.r == nil {
+		fr.r = &route{v: v, ve: &fr.ve}
+		fr.r.update(in)
 	}
-	return best, best.score >= 0
+	at, ok := fr.r.tryAt(in, jb, 0, legIn, legOut)
+	if !ok {
+		return candidate{}, false
+	}
+	m := base
+	m.addedTravel = float64(legIn+legOut) / msPerS
+	m.wait = float64(at.start-st.now) / msPerS
+	if jb.deadline != never {
+		m.margin = float64(jb.deadline-at.start-jb.dur) / msPerS
+	}
+	m.late = float64(max(0, at.start+jb.dur-jb.deadline)) / msPerS
+	gr := q.sc.grades(m)
+	return candidate{v: v, score: q.sc.score(gr), eta: fr.ve.shiftStart + legIn, at: at, legIn: legIn, m: m, grades: gr, emptyOK: true}, true
 }
 
 // pick chooses windows best first, each served by a gap no better window

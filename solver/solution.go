@@ -156,19 +156,12 @@ func (s *solution) markFree(j int32) {
 	s.missed += s.in.jobs[j].missed
 }
 
-// insert puts job j into gap g of route v (which must have been checked
-// feasible), then re-places the route's breaks.
+// insert puts job j into gap g of route v, which must have been checked
+// feasible; the breaks follow.
 func (s *solution) insert(j, v int32, g int) {
 	r := s.own(v)
-	if len(r.seq) == 0 {
-		r.seq = s.in.withBreaks(r.seq[:0], v, j)
-	} else {
-		r.seq = slices.Insert(r.seq, g, j)
-	}
+	r.seq = slices.Insert(r.seq, g, j)
 	r.update(s.in)
-	if len(s.in.vehicles[v].breaks) > 0 {
-		s.in.placeBreaks(r)
-	}
 	s.markAssigned(j, v)
 }
 
@@ -179,18 +172,11 @@ func (s *solution) remove(j int32) bool {
 	v := s.where[j]
 	r := s.own(v)
 	p := slices.Index(r.seq, j)
-	old := slices.Clone(r.seq)
 	r.seq = slices.Delete(r.seq, p, p+1)
-	if r.jobs == 1 {
-		r.seq = r.seq[:0] // the last job goes: so do the breaks
-	}
 	if !r.update(s.in) {
-		r.seq = old
+		r.seq = slices.Insert(r.seq, p, j)
 		r.update(s.in)
 		return false
-	}
-	if len(r.seq) > 0 && len(s.in.vehicles[v].breaks) > 0 {
-		s.in.placeBreaks(r)
 	}
 	s.markFree(j)
 	return true
@@ -206,12 +192,9 @@ func (s *solution) removeAll(v int32, jobs, removed []int32) []int32 {
 	}
 	r := s.own(v)
 	old := slices.Clone(r.seq)
-	r.seq = slices.DeleteFunc(r.seq, func(x int32) bool { return x >= 0 && slices.Contains(jobs, x) })
-	if r.jobs == len(jobs) {
-		r.seq = r.seq[:0]
-	}
+	r.seq = slices.DeleteFunc(r.seq, func(x int32) bool { return slices.Contains(jobs, x) })
 	if !r.update(s.in) {
-		r.seq = old
+		r.seq = append(r.seq[:0], old...)
 		r.update(s.in)
 		for _, j := range jobs {
 			if s.remove(j) {
@@ -219,9 +202,6 @@ func (s *solution) removeAll(v int32, jobs, removed []int32) []int32 {
 			}
 		}
 		return removed
-	}
-	if len(r.seq) > 0 && len(s.in.vehicles[v].breaks) > 0 {
-		s.in.placeBreaks(r)
 	}
 	for _, j := range jobs {
 		s.markFree(j)

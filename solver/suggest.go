@@ -174,8 +174,7 @@ func (q *query) legs(place int32) (in, out int64) {
 
 // gapLegs looks up the legs between the order and the places around the
 // gaps of a route, taken in order, remembering the last two places: the
-// place at gap g is the one at g-1 (after a break) or the next job's place,
-// which gap g-1 looked up already.
+// place at gap g is the next place of gap g-1, which it looked up already.
 type gapLegs struct {
 	q          *query
 	at, nextAt int32 // -1: none yet
@@ -185,8 +184,8 @@ type gapLegs struct {
 
 func (q *query) gapLegs() gapLegs { return gapLegs{q: q, at: -1, nextAt: -1} }
 
-// around returns the travel from the place at gap g of route r to the
-// order and from the order to the next job's place (or the end location).
+// around returns the travel from place g of route r to the order and from
+// the order to place g+1.
 func (l *gapLegs) around(r *route, g int) (legIn, legOut int64) {
 	switch p := r.loc[g]; p {
 	case l.at:
@@ -196,7 +195,7 @@ func (l *gapLegs) around(r *route, g int) (legIn, legOut int64) {
 		l.at = p
 		l.in, _ = l.q.legs(p)
 	}
-	if p := r.next[g]; p != l.nextAt {
+	if p := r.loc[g+1]; p != l.nextAt {
 		l.nextAt = p
 		l.nextIn, l.nextOut = l.q.legs(p)
 	}
@@ -366,16 +365,11 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 		return candidate{}, false, true
 	}
 	best := candidate{v: v, score: -1}
-	if r.jobs == 0 {
-		_, legOut := q.legs(in.vehicles[v].endLoc)
-		c, ok := q.alone(v, base, &q.jb, legIn0, legOut)
-		return c, ok, false
-	}
 	last := q.jb.windows[len(q.jb.windows)-1].end
 	gl := q.gapLegs()
 	gl.at, gl.in = st.origin[v], legIn0 // the route starts at the origin
-	for g := 0; g <= r.lastJob; g++ {
-		if r.dep[g] > last {
+	for g := 0; g <= r.jobs; g++ {
+		if r.soonest(g) > last {
 			break // departures only get later along the route
 		}
 		legIn, legOut := gl.around(r, g)
@@ -383,10 +377,10 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 		if !ok {
 			continue
 		}
-		m := q.measure(base, r, g, at, legIn, legOut)
+		m := q.measure(base, r, &q.jb, g, at, legIn, legOut)
 		gr := q.sc.grades(m)
 		if s := q.sc.score(gr); s > best.score {
-			best = candidate{v: v, score: s, eta: r.dep[g] + legIn, g: g, at: at, legIn: legIn, m: m, grades: gr}
+			best = candidate{v: v, score: s, eta: r.soonest(g) + legIn, g: g, at: at, legIn: legIn, m: m, grades: gr, emptyOK: r.jobs == 0}
 		}
 	}
 	return best, best.score >= 0, false
@@ -407,95 +401,23 @@ func (q *query) base(v int32) measures {
 	return m
 }
 
-// measure completes base with what the order's placement in gap g of
-// route r gives: the detour, the wait, its SLA margin and the lateness it
+// measure completes base with what job jb's placement in gap g of route
+// r gives: the detour, the wait, its SLA margin and the lateness it
 // creates, its own and that of the stops it delays.
-func (q *query) measure(base measures, r *route, g int, at placement, legIn, legOut int64) measures {
-	in := q.st.in
+func (q *query) measure(base measures, r *route, jb *job, g int, at placement, legIn, legOut int64) measures {
 	m := base
-	m.addedTravel = float64(legIn+legOut-r.legsAfter(g)) / msPerS
+	replaced := int64(0)
+	if r.jobs > 0 {
+		replaced = r.leg[g+1]
+	}
+	m.addedTravel = float64(legIn+legOut-replaced) / msPerS
 	m.wait = float64(at.start-q.st.now) / msPerS
-	end := at.start + q.jb.dur
-	if q.jb.deadline != never {
-		m.margin = float64(q.jb.deadline-end) / msPerS
+	if jb.deadline != never {
+		m.margin = float64(jb.deadline-at.start-jb.dur) / msPerS
 	}
-	m.late = float64(max(0, end-q.jb.deadline)) / msPerS
-	if !r.pushOnly(in, at.q) {
-		after, _ := r.walkFrom(in, g, end, legOut)
-		m.late += float64(max(0, after-r.late[g+1])) / msPerS
-	}
+	late, _ := r.follow(q.st.in, jb, g, legIn, legOut)
+	m.late = float64(max(0, late-r.lateness)) / msPerS
 	return m
-}
-
-// legsAfter is the travel of a route from the place at position g to the
-// next job's place or the end location, which an insertion at g replaces.
-func (r *route) legsAfter(g int) int64 {
-	sum := int64(0)
-	for p := g + 1; p <= len(r.seq)+1; p++ {
-		sum += r.leg[p]
-		if p == len(r.seq)+1 || r.seq[p-1] >= 0 {
-			break
-		}
-	}
-	return sum
-}
-
-// alone scores job jb, the order or the order in one window of Slots,
-// as the only job left in technician v's day, with their breaks placed
-// around it: legIn and legOut are the legs from the day's start location
-// and to its end location.
-func (q *query) alone(v int32, base measures, jb *job, legIn, legOut int64) (candidate, bool) {
-	st, in := q.st, q.st.in
-	r := st.routes[v]
-	ve := &in.vehicles[v]
-	best := candidate{v: v, score: -1}
-	for k := 0; k <= len(ve.breaks); k++ {
-		arrival, start, ok := soloSchedule(ve, jb, k, legIn, legOut)
-		if !ok {
-			continue
-		}
-		m := base
-		m.addedTravel = float64(legIn+legOut-r.legsAfter(0)) / msPerS
-		m.wait = float64(start-st.now) / msPerS
-		end := start + jb.dur
-		if jb.deadline != never {
-			m.margin = float64(jb.deadline-end) / msPerS
-		}
-		m.late = float64(max(0, end-jb.deadline)) / msPerS
-		gr := q.sc.grades(m)
-		if s := q.sc.score(gr); s > best.score {
-			best = candidate{v: v, score: s, eta: arrival, g: 0, at: placement{start: start}, legIn: legIn, m: m, grades: gr, emptyOK: true}
-		}
-	}
-	return best, best.score >= 0
-}
-
-// soloSchedule follows a day of one job with the first k breaks before it
-// and the rest after it (taken at the end location): when the technician
-// arrives and the job starts, if it all fits.
-func soloSchedule(ve *vehicle, jb *job, k int, legIn, legOut int64) (arrival, start int64, ok bool) {
-	t := ve.shiftStart
-	for _, b := range ve.breaks[:k] {
-		s := max(t, b.earliest)
-		if s > b.latest {
-			return 0, 0, false
-		}
-		t = s + b.dur
-	}
-	arrival = t + legIn
-	start, ok = jb.firstStart(arrival)
-	if !ok {
-		return 0, 0, false
-	}
-	t = start + jb.dur + legOut
-	for _, b := range ve.breaks[k:] {
-		s := max(t, b.earliest)
-		if s > b.latest {
-			return 0, 0, false
-		}
-		t = s + b.dur
-	}
-	return arrival, start, t <= ve.latestEnd
 }
 
 // answer ranks the candidates and writes the response.
@@ -529,62 +451,39 @@ func (q *query) candidateOut(c candidate, rank int) model.Candidate {
 	}
 	if !c.emptyOK {
 		out.InsertAfter, out.InsertBefore = q.around(c.v, c.g)
-		delay, n := r.knockOn(in, c.g, c.at.start+q.jb.dur, c.at.legOut)
+		delay, n := r.knockOn(in, &q.jb, c.g)
 		out.Delay, out.DelayedStops = msSeconds(delay), n
 	}
 	return out
 }
 
 // around names the stops a gap of technician v's remaining route lies
-// between: the last job before it (or the fixed stop the route follows)
-// and the first job after it; "" for the start or the end of the day.
+// between: the job before it (or the fixed stop the route follows) and
+// the job after it; "" for the start or the end of the day.
 func (q *query) around(v int32, g int) (after, before string) {
 	in, r := q.st.in, q.st.routes[v]
 	after = q.st.after[v]
-	for p := g; p >= 1; p-- {
-		if x := r.seq[p-1]; x >= 0 {
-			after = in.p.WorkOrders[in.jobs[x].idx].ID
-			break
-		}
+	if g > 0 {
+		after = in.p.WorkOrders[in.jobs[r.seq[g-1]].idx].ID
 	}
-	for p := g + 1; p <= len(r.seq); p++ {
-		if x := r.seq[p-1]; x >= 0 {
-			before = in.p.WorkOrders[in.jobs[x].idx].ID
-			break
-		}
+	if g < len(r.seq) {
+		before = in.p.WorkOrders[in.jobs[r.seq[g]].idx].ID
 	}
 	return after, before
 }
 
-// knockOn follows the schedule after a job inserted after position g that
-// ends at t and returns the largest delay to a later job's start and how
-// many later jobs start later.
-func (r *route) knockOn(in *instance, g int, t, legOut int64) (int64, int) {
-	ve := &in.vehicles[r.v]
-	// Past the first job after the new one, the legs are the route's own,
-	// already in r.leg: a break before the last job stays where it is.
-	moved := false
+// knockOn returns the largest delay that putting job jb into gap g gives
+// a later job's start, and how many later jobs start later.
+func (r *route) knockOn(in *instance, jb *job, g int) (int64, int) {
+	t, ok := r.trial(in, jb, g)
+	if !ok {
+		return 0, 0
+	}
 	delay, n := int64(0), 0
 	for p := g + 1; p <= len(r.seq); p++ {
-		x := r.seq[p-1]
-		if x < 0 {
-			if p > r.lastJob {
-				break
-			}
-			b := &ve.breaks[-x-1]
-			t = max(t, b.earliest) + b.dur
-			continue
-		}
-		jb := &in.jobs[x]
-		leg := legOut
-		if moved {
-			leg = r.leg[p]
-		}
-		s, _ := jb.firstStart(t + leg)
-		if d := s - r.est[p]; d > 0 {
+		if d := t.start[p+1] - r.start[p]; d > 0 {
 			delay, n = max(delay, d), n+1
 		}
-		t, moved = s+jb.dur, true
 	}
 	return delay, n
 }

@@ -71,6 +71,9 @@ type travelTable struct {
 	// same to the last bit.
 	hav    geo.Haversine
 	places []geo.Prepared
+	// symmetric says every leg takes as long both ways (known only of a
+	// dense table), so that an insertion scan looks each leg up once.
+	symmetric bool
 }
 
 // newLazyTravelTable returns a table that computes every leg when asked:
@@ -97,6 +100,15 @@ func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable,
 				return nil, err
 			}
 			t.durs[a*n+b], t.costs[a*n+b] = d, c
+		}
+	}
+	t.symmetric = true
+	for a := 0; a < n && t.symmetric; a++ {
+		for b := a + 1; b < n; b++ {
+			if t.durs[a*n+b] != t.durs[b*n+a] {
+				t.symmetric = false
+				break
+			}
 		}
 	}
 	return t, nil
