@@ -154,10 +154,7 @@ func (s *Service) readDay(ctx context.Context) (*dayEntry, error) {
 				if td, ok := shiftDay[tech]; !ok || td != d {
 					continue
 				}
-				o := w
-				if w.Crew() > 1 {
-					o = crewCopy(w, tech)
-				}
+				o := onRoute(w, tech)
 				e.orders = append(e.orders, o)
 				stops[tech] = append(stops[tech], stopOf(&o))
 			}
@@ -183,6 +180,21 @@ func stopOf(w *model.WorkOrder) model.Stop {
 		end = *w.CompletedAt
 	}
 	return model.Stop{WorkOrderID: w.ID, Start: start, End: end}
+}
+
+// onRoute is an order as it stands on one technician's route for the
+// solver: a crew order's copy of its own, and, once a window of arrival
+// has been promised to the customer, that window as the only one — a
+// later dispatch may push the order within what was promised, not within
+// what the customer first asked for.
+func onRoute(w model.WorkOrder, tech string) model.WorkOrder {
+	if w.Crew() > 1 {
+		w = crewCopy(w, tech)
+	}
+	if w.ArrivalWindow != nil {
+		w.TimeWindows = []model.TimeWindow{*w.ArrivalWindow}
+	}
+	return w
 }
 
 // crewMark joins an order's id and a technician's in the copy of a crew

@@ -43,9 +43,10 @@ func openRedis(t *testing.T) *redisstore.Store {
 
 // env is a service on a store, with its clock at 07:00 on the test day.
 type env struct {
-	svc   *dispatch.Service
-	store dispatch.Store
-	now   time.Time
+	svc    *dispatch.Service
+	store  dispatch.Store
+	now    time.Time
+	placed int // orders placed by order(), each further north
 }
 
 // stores runs a test on the memory store and on a real Redis.

@@ -48,8 +48,11 @@ type HistoryEntry struct {
 	ToTechnicians   []string   `json:"to_technicians,omitempty"`
 	FromStart       *time.Time `json:"from_start,omitempty"`
 	ToStart         *time.Time `json:"to_start,omitempty"`
-	// Overridden lists exactly the conflicts a dispatcher overrode.
+	// Overridden lists exactly the conflicts a dispatcher overrode;
+	// Conflicts those an update left the order's day with (reported, not
+	// refused).
 	Overridden []Conflict `json:"overridden,omitempty"`
+	Conflicts  []Conflict `json:"conflicts,omitempty"`
 	// DuplicateOf lists the likely duplicates a creation was allowed over.
 	DuplicateOf []string `json:"duplicate_of,omitempty"`
 	// Changes lists the fields an update changed.

@@ -70,6 +70,7 @@ func cloneHistory(h model.HistoryEntry) model.HistoryEntry {
 	h.FromStart = clonePtr(h.FromStart)
 	h.ToStart = clonePtr(h.ToStart)
 	h.Overridden = slices.Clone(h.Overridden)
+	h.Conflicts = slices.Clone(h.Conflicts)
 	h.DuplicateOf = slices.Clone(h.DuplicateOf)
 	if src := h.Changes; src != nil {
 		h.Changes = make([]model.FieldChange, len(src))

@@ -1,0 +1,298 @@
+package dispatch_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dispatchd/dispatchd/dispatch"
+	"github.com/dispatchd/dispatchd/model"
+)
+
+// order creates an order at a site of its own, a short drive from the
+// depot, wanted in the window from..to.
+func (e *env) order(t *testing.T, id string, from, to time.Time) model.WorkOrder {
+	t.Helper()
+	in := intake()
+	in.ID, in.SiteID = id, "site-"+id
+	in.TimeWindows = []model.TimeWindow{{Start: from, End: to}}
+	// Each order a few hundred metres from the last: a drive between any
+	// two of them.
+	e.placed++
+	in.Location = model.LatLng(39.75+0.004*float64(e.placed), -104.98)
+	return e.create(t, in)
+}
+
+func kinds(cs []model.Conflict) []model.ConflictKind {
+	var out []model.ConflictKind
+	for _, c := range cs {
+		out = append(out, c.Kind)
+	}
+	return out
+}
+
+func TestDispatchConflictsAndOverride(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"), technician("T2"))
+		a := e.order(t, "A", at(10, 0), at(12, 0))
+		b := e.order(t, "B", at(10, 0), at(12, 0))
+		if _, err := e.svc.Dispatch(ctx, a.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0),
+			ArrivalWindow: &model.TimeWindow{Start: at(9, 45), End: at(10, 15)}, Notes: "bring the long ladder"}, "desk 3"); err != nil {
+			t.Fatalf("dispatching A: %v", err)
+		}
+		got, _ := e.svc.WorkOrder(ctx, a.ID)
+		if got.Status != model.StatusDispatched || !slices.Equal(got.TechnicianIDs, []string{"T1"}) || got.DispatchNotes != "bring the long ladder" ||
+			got.ArrivalWindow == nil || !got.ArrivalWindow.Start.Equal(at(9, 45)) {
+			t.Errorf("dispatched A: %+v", got)
+		}
+
+		// B on T1 at 10:30 overlaps A (10:00–11:00).
+		before := e.snapshot(t)
+		_, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 30)}, "desk 3")
+		var ce *dispatch.ConflictError
+		if !errors.As(err, &ce) || model.KindOf(err) != model.ErrConflict {
+			t.Fatalf("dispatching B over A: %v, want a ConflictError", err)
+		}
+		overlap := slices.IndexFunc(ce.Conflicts, func(c model.Conflict) bool { return c.Kind == model.ConflictOverlap && c.Other == "A" })
+		if overlap < 0 {
+			t.Fatalf("conflicts %v, want an overlap naming A", ce.Conflicts)
+		}
+		if c := ce.Conflicts[overlap]; c.OtherStart.IsZero() || c.Start.IsZero() || c.TechnicianID != "T1" {
+			t.Errorf("the overlap should name both times and the technician: %+v", c)
+		}
+		if e.snapshot(t) != before {
+			t.Error("a refused dispatch changed the store")
+		}
+
+		// Overridden: dispatched, and the history says exactly what was
+		// overridden.
+		if _, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 30), Override: true}, "desk 4"); err != nil {
+			t.Fatalf("override: %v", err)
+		}
+		h, _ := e.svc.History(ctx, b.ID)
+		last := h[len(h)-1]
+		if last.Action != model.HistoryDispatched || last.By != "desk 4" || len(last.Overridden) != len(ce.Conflicts) {
+			t.Errorf("history of an override: %+v, want the %d conflicts overridden", last, len(ce.Conflicts))
+		}
+		for i := range ce.Conflicts {
+			if !last.Overridden[i].Same(ce.Conflicts[i]) {
+				t.Errorf("overridden %v, refused with %v", last.Overridden[i], ce.Conflicts[i])
+			}
+		}
+
+		// Dispatching again is refused, naming the status.
+		_, err = e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T2"}, ScheduledStart: at(13, 0)}, "desk 3")
+		var te *model.TransitionError
+		if !errors.As(err, &te) || te.From != model.StatusDispatched {
+			t.Errorf("dispatching a dispatched order: %v, want a TransitionError from dispatched", err)
+		}
+
+		// Reassign B to T2 with a reason: from -> to in the history.
+		if _, err := e.svc.Reassign(ctx, b.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T2"}, Reason: "T1 is double-booked"}, "desk 3"); err != nil {
+			t.Fatalf("reassign: %v", err)
+		}
+		h, _ = e.svc.History(ctx, b.ID)
+		last = h[len(h)-1]
+		if last.Action != model.HistoryReassigned || !slices.Equal(last.FromTechnicians, []string{"T1"}) ||
+			!slices.Equal(last.ToTechnicians, []string{"T2"}) || last.Reason != "T1 is double-booked" {
+			t.Errorf("history of a reassignment: %+v", last)
+		}
+		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sched.Conflicts) != 0 {
+			t.Errorf("T1's day after B left: conflicts %v, want none", sched.Conflicts)
+		}
+	})
+}
+
+func TestDispatchQualifications(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		lapsed := technician("T3")
+		lapsed.Certifications = []model.Certification{{Name: "EPA-608", Expires: model.Date{Year: 2026, Month: 10, Day: 31}}}
+		lapsed.Skills = model.Skills{"hvac": 1}
+		e.putTechnicians(t, lapsed)
+		in := intake()
+		in.RequiredCertifications = []string{"EPA-608"}
+		in.RequiredTools = []string{"lift"}
+		w := e.create(t, in)
+		_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T3"}, ScheduledStart: at(10, 0)}, "desk")
+		var ce *dispatch.ConflictError
+		if !errors.As(err, &ce) {
+			t.Fatalf("dispatching to a lapsed, under-skilled technician without the tool: %v", err)
+		}
+		got := kinds(ce.Conflicts)
+		for _, want := range []model.ConflictKind{model.ConflictCertification, model.ConflictSkill, model.ConflictTool} {
+			if !slices.Contains(got, want) {
+				t.Errorf("conflicts %v, want %s among them", got, want)
+			}
+		}
+		for _, c := range ce.Conflicts {
+			if c.Kind == model.ConflictCertification && c.Expires != (model.Date{Year: 2026, Month: 10, Day: 31}) {
+				t.Errorf("the certification conflict should carry the expiry: %+v", c)
+			}
+		}
+		// Unknown technicians and bad starts are invalid, not conflicts.
+		for _, bad := range []struct {
+			req  dispatch.DispatchRequest
+			want string
+		}{
+			{dispatch.DispatchRequest{TechnicianIDs: []string{"nobody"}, ScheduledStart: at(10, 0)}, "technician_ids[0]"},
+			{dispatch.DispatchRequest{TechnicianIDs: []string{"T3", "T1"}, ScheduledStart: at(10, 0)}, "technician_ids"},
+			{dispatch.DispatchRequest{TechnicianIDs: []string{"T3"}}, "scheduled_start"},
+			{dispatch.DispatchRequest{ScheduledStart: at(10, 0)}, "technician_ids"},
+			{dispatch.DispatchRequest{TechnicianIDs: []string{"T3", "T3"}, ScheduledStart: at(10, 0)}, "technician_ids[1]"},
+		} {
+			before := e.snapshot(t)
+			_, err := e.svc.Dispatch(ctx, w.ID, bad.req, "desk")
+			if f := fields(err); !slices.Contains(f, bad.want) {
+				t.Errorf("%+v: %v, want an error naming %s", bad.req, err, bad.want)
+			}
+			if e.snapshot(t) != before {
+				t.Errorf("%+v changed the store", bad.req)
+			}
+		}
+	})
+}
+
+// TestDispatchRetimesLaterStops puts an order before one with room in its
+// window: the later one moves within its window, with a history entry
+// naming the cause.
+func TestDispatchRetimesLaterStops(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"))
+		later := e.order(t, "LATER", at(10, 0), at(13, 0))
+		if _, err := e.svc.Dispatch(ctx, later.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(11, 0)}, "desk"); err != nil {
+			t.Fatal(err)
+		}
+		first := e.order(t, "FIRST", at(10, 0), at(10, 30))
+		if _, err := e.svc.Dispatch(ctx, first.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0)}, "desk"); err != nil {
+			t.Fatalf("dispatching FIRST before LATER: %v", err)
+		}
+		got, _ := e.svc.WorkOrder(ctx, later.ID)
+		if !got.ScheduledStart.After(at(11, 0)) || got.ScheduledStart.After(at(13, 0)) {
+			t.Errorf("LATER starts %v; want it pushed past 11:00 by the drive from FIRST, inside its window", got.ScheduledStart)
+		}
+		h, _ := e.svc.History(ctx, later.ID)
+		last := h[len(h)-1]
+		if last.Action != model.HistoryRetimed || last.Cause != "FIRST" || !last.ToStart.Equal(*got.ScheduledStart) {
+			t.Errorf("LATER's last history entry %+v, want a retiming caused by FIRST", last)
+		}
+	})
+}
+
+// TestConcurrentDispatchesOneWins dispatches 50 orders into the same hour
+// of one technician at once: exactly one wins, the others are conflicts.
+func TestConcurrentDispatchesOneWins(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"))
+		var orders []model.WorkOrder
+		for i := range 50 {
+			orders = append(orders, e.order(t, fmt.Sprintf("R%02d", i), at(10, 0), at(10, 0)))
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won, conflicts := 0, 0
+		for _, w := range orders {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0)}, "desk "+w.ID)
+				mu.Lock()
+				defer mu.Unlock()
+				var ce *dispatch.ConflictError
+				switch {
+				case err == nil:
+					won++
+				case errors.As(err, &ce):
+					conflicts++
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if won != 1 || conflicts != 49 {
+			t.Errorf("%d dispatched, %d conflicts; want 1 and 49", won, conflicts)
+		}
+		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs := slices.DeleteFunc(slices.Clone(sched.Stops), func(s dispatch.ScheduleStop) bool { return s.IsBreak() })
+		if len(jobs) != 1 || len(sched.Conflicts) != 0 {
+			t.Errorf("T1's day: %d jobs, conflicts %v; want one job and none", len(jobs), sched.Conflicts)
+		}
+	})
+}
+
+func TestUpdateWorkOrder(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"))
+		w := e.order(t, "U1", at(10, 0), at(12, 0))
+		if _, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0)}, "desk"); err != nil {
+			t.Fatal(err)
+		}
+		// The customer moves the window away from the dispatched start.
+		res, err := e.svc.UpdateWorkOrder(ctx, w.ID, dispatch.Update{Patch: patchOf(map[string][]byte{
+			"time_windows":    []byte(`[{"start":"2026-11-23T14:00:00-07:00","end":"2026-11-23T16:00:00-07:00"}]`),
+			"required_skills": []byte(`{"electrical":1}`),
+			"notes":           []byte(`null`),
+		}), Reason: "customer rescheduled"}, "desk 5")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(kinds(res.Conflicts), model.ConflictWindow) {
+			t.Errorf("conflicts %v, want the window the dispatched start now misses", res.Conflicts)
+		}
+		if res.WorkOrder.Notes != "" || res.WorkOrder.RequiredSkills["hvac"] != 2 || res.WorkOrder.RequiredSkills["electrical"] != 1 {
+			t.Errorf("merged order: notes %q, skills %v; want notes cleared and skills merged", res.WorkOrder.Notes, res.WorkOrder.RequiredSkills)
+		}
+		h, _ := e.svc.History(ctx, w.ID)
+		last := h[len(h)-1]
+		var changed []string
+		for _, c := range last.Changes {
+			changed = append(changed, c.Field)
+		}
+		if last.Action != model.HistoryUpdated || last.By != "desk 5" || !slices.Equal(changed, []string{"required_skills", "time_windows", "notes"}) {
+			t.Errorf("history of an update: %+v, changed %v", last, changed)
+		}
+		before := e.snapshot(t)
+		for _, bad := range []struct {
+			patch map[string][]byte
+			want  string
+		}{
+			{map[string][]byte{"status": []byte(`"complete"`)}, "status"},
+			{map[string][]byte{"scheduled_start": []byte(`"2026-11-23T09:00:00-07:00"`)}, "scheduled_start"},
+			{map[string][]byte{"colour": []byte(`"red"`)}, "colour"},
+			{map[string][]byte{"duration_s": []byte(`-5`)}, "duration_s"},
+			{map[string][]byte{"priority": []byte(`"whenever"`)}, "priority"},
+		} {
+			_, err := e.svc.UpdateWorkOrder(ctx, w.ID, dispatch.Update{Patch: patchOf(bad.patch)}, "desk")
+			if f := fields(err); !slices.Contains(f, bad.want) {
+				t.Errorf("patch %s: %v, want an error naming %s", bad.patch, err, bad.want)
+			}
+		}
+		if e.snapshot(t) != before {
+			t.Error("refused updates changed the store")
+		}
+	})
+}
+
+func patchOf(m map[string][]byte) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
