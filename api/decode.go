@@ -43,7 +43,7 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) bool 
 		return false
 	}
 	if err := DecodeJSON(data, v, s.opts.Limits); err != nil {
-		s.invalid(w, r, err)
+		s.fail(w, r, err)
 		return false
 	}
 	return true
@@ -296,17 +296,4 @@ func fieldPath(p jsontext.Pointer) string {
 		b.WriteString(tok)
 	}
 	return b.String()
-}
-
-// invalid answers 400 for a *model.ValidationError, naming every field,
-// and 500 for anything else.
-func (s *Server) invalid(w http.ResponseWriter, r *http.Request, err error) {
-	var ve *model.ValidationError
-	if errors.As(err, &ve) {
-		writeProblemDoc(w, Problem{Type: "urn:dispatchd:problem:invalid", Title: "invalid request",
-			Status: http.StatusBadRequest, Detail: ve.Summary(), Instance: r.URL.Path, Errors: ve.Errors})
-		return
-	}
-	s.log.ErrorContext(r.Context(), "request failed", "err", err)
-	writeProblem(w, r, http.StatusInternalServerError, "internal error", "the request failed inside the service")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 )
 
@@ -45,7 +46,7 @@ func TestDecodeJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var req planRequest
+			var req dispatch.PlanRequest
 			err := DecodeJSON([]byte(tt.body), &req, small)
 			checkFieldErrors(t, err, tt.want)
 		})
@@ -93,7 +94,7 @@ func TestTypicalBodiesDecode(t *testing.T) {
 	for _, tt := range []struct {
 		file string
 		v    any
-	}{{"../testdata/api_example.json", &planRequest{}}, {"testdata/suggest.json", &slotsRequest{}}} {
+	}{{"../testdata/api_example.json", &dispatch.PlanRequest{}}, {"testdata/suggest.json", &slotsRequest{}}} {
 		data, err := os.ReadFile(tt.file)
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/solver"
 )
@@ -30,19 +31,19 @@ func FuzzDecodeRequests(f *testing.F) {
 	f.Add([]byte(`{"technicians":[],"work_orders":[],"time_limit_s":1}`))
 	f.Add([]byte(`{"lat":39.7,"lng":-104.9,"at":"2026-11-23T09:00:00-07:00"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		stricter[planRequest](t, data)
+		stricter[dispatch.PlanRequest](t, data)
 		stricter[model.Technician](t, data)
 		stricter[locationBody](t, data)
 		stricter[slotsRequest](t, data)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		var plan planRequest
+		var plan dispatch.PlanRequest
 		if DecodeJSON(data, &plan, model.Limits{}) == nil && plan.Problem.Validate() == nil {
-			stable(t, &plan, func() any { return &planRequest{} })
+			stable(t, &plan, func() any { return &dispatch.PlanRequest{} })
 			if len(plan.WorkOrders) <= 20 && len(plan.Technicians) <= 10 {
 				p, err := solver.Plan(ctx, &plan.Problem, solver.Options{Iterations: 5, Seed: 1})
 				if err == nil {
-					encodes(t, planRecord{ID: "p", Status: planDone, Plan: &p})
+					encodes(t, dispatch.PlanRecord{ID: "p", Status: dispatch.PlanDone, Plan: &p})
 				}
 			}
 		}

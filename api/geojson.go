@@ -7,14 +7,15 @@ import (
 
 	"github.com/dispatchd/dispatchd/geo"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/go-chi/chi/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
 func (s *Server) planGeoJSON(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.planRecord(r)
+	rec, err := s.svc.Plan(r.Context(), chi.URLParam(r, "id"))
 	if err != nil {
-		s.storeError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	if rec.Plan == nil {
@@ -28,7 +29,7 @@ func (s *Server) planGeoJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := json.Marshal(fc)
 	if err != nil {
-		s.invalid(w, r, err)
+		s.fail(w, r, fmt.Errorf("api: encoding the routes of plan %s: %w", rec.ID, err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/geo+json")

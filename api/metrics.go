@@ -120,3 +120,19 @@ func RedisMetrics(reg prometheus.Registerer) (func(command string, took time.Dur
 		}
 	}, nil
 }
+
+// planObserver counts the plans the dispatch service runs.
+type planObserver struct{ m *metrics }
+
+// PlanStarted counts a plan as running.
+func (o planObserver) PlanStarted() { o.m.plansRunning.Inc() }
+
+// PlanEnded counts a plan by how it ended.
+func (o planObserver) PlanEnded(status string, took time.Duration, objective float64, kept bool) {
+	o.m.plansRunning.Dec()
+	o.m.plansFinished.WithLabelValues(status).Inc()
+	o.m.planDuration.Observe(took.Seconds())
+	if kept {
+		o.m.planObjective.Set(objective)
+	}
+}

@@ -5,24 +5,34 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
 	"github.com/go-chi/chi/v5"
 )
 
 // Problem is an RFC 9457 problem document; Errors names each offending
-// field.
+// field. A conflict carries what it conflicts with: the scheduling
+// conflicts of an assignment, the likely duplicates of an intake, or the
+// order's status and the moves it allows.
 type Problem struct {
-	Type     string             `json:"type"`
-	Title    string             `json:"title"`
-	Status   int                `json:"status"`
-	Detail   string             `json:"detail,omitempty"`
-	Instance string             `json:"instance,omitempty"`
-	Errors   []model.FieldError `json:"errors,omitempty"`
+	Type       string             `json:"type"`
+	Title      string             `json:"title"`
+	Status     int                `json:"status"`
+	Detail     string             `json:"detail,omitempty"`
+	Instance   string             `json:"instance,omitempty"`
+	Errors     []model.FieldError `json:"errors,omitempty"`
+	Conflicts  []model.Conflict   `json:"conflicts,omitempty"`
+	Duplicates []string           `json:"duplicates,omitempty"`
+	// CurrentStatus and Allowed describe a move the lifecycle refused.
+	CurrentStatus model.Status   `json:"current_status,omitempty"`
+	Allowed       []model.Status `json:"allowed,omitempty"`
 }
 
 // problemType is the type URI of a problem with no more specific type.
@@ -47,12 +57,13 @@ func writeProblemDoc(w http.ResponseWriter, p Problem) {
 // client went away before the answer, as nginx records it.
 const StatusClientClosedRequest = 499
 
-// storeError answers a failed store call: 404 for a missing record (naming
-// the path's id), 503 when the store is unreachable or has lost its state,
-// 500 otherwise, and 499 when the client hung up, whatever the store said.
-// The store's own words, which name hosts and internals, go to the log
-// only.
-func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
+// fail answers an error by its kind (model.KindOf) — the one place where
+// errors become statuses: 400 naming every field, 404 naming the id, 409
+// with what the request conflicts with, 429 and 503 with Retry-After, 499
+// when the client hung up (whatever failed after it), 500 otherwise. The
+// words of stores and solvers, which name hosts and internals, go to the
+// log only.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
 	if errors.Is(err, store.ErrNotFound) {
 		// A store that lost its state answers every read with "not found":
@@ -63,31 +74,92 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		cancel()
 	}
-	switch {
-	case errors.Is(ctx.Err(), context.Canceled):
-		// The client hung up mid-request: nobody reads the answer, and the
-		// store is not to blame. 499 (as nginx logs it) keeps it out of
-		// the 5xx a dashboard alerts on.
+	kind := model.KindOf(err)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		kind = model.ErrCanceled
+	}
+	switch kind {
+	case model.ErrCanceled:
+		// The client hung up mid-request: nobody reads the answer, and
+		// nothing behind it is to blame. 499 (as nginx logs it) keeps it
+		// out of the 5xx a dashboard alerts on.
 		s.log.InfoContext(ctx, "client went away", "err", err)
 		writeProblem(w, r, StatusClientClosedRequest, "client closed request", "the client went away before the answer")
-	case errors.Is(err, store.ErrStateLost):
-		s.log.ErrorContext(ctx, "the store lost its state", "err", err)
-		w.Header().Set("Retry-After", "60")
-		writeProblem(w, r, http.StatusServiceUnavailable, "store state lost",
-			"the state store no longer holds the state this replica started with (technicians, work orders, positions, plans): "+
-				"it restarted without persistence or evicted keys; restore it, or restart the replicas to accept the loss")
-	case errors.Is(err, store.ErrNotFound):
+	case model.ErrInvalid:
+		var ve *model.ValidationError
+		if !errors.As(err, &ve) {
+			ve = &model.ValidationError{Errors: []model.FieldError{{Message: "invalid request"}}}
+		}
+		writeProblemDoc(w, Problem{Type: "urn:dispatchd:problem:invalid", Title: "invalid request",
+			Status: http.StatusBadRequest, Detail: ve.Summary(), Instance: r.URL.Path, Errors: ve.Errors})
+	case model.ErrNotFound:
 		id := chi.URLParam(r, "id")
 		writeProblem(w, r, http.StatusNotFound, "not found", "nothing has the id "+quoted(id, "given")+" at "+r.URL.Path,
 			model.FieldError{Field: "id", Message: "no record with id " + quoted(id, "\"\"")})
-	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		s.log.ErrorContext(ctx, "store unavailable", "err", err)
-		w.Header().Set("Retry-After", "1")
-		writeProblem(w, r, http.StatusServiceUnavailable, "store unavailable", "the state store cannot be reached; retry shortly")
+	case model.ErrConflict:
+		writeProblemDoc(w, conflictProblem(r, err))
+	case model.ErrBusy:
+		running, wait := s.svc.PlanLimits()
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()/2))))
+		writeProblem(w, r, http.StatusTooManyRequests, "too many plans",
+			fmt.Sprintf("%d plans are running, the most this replica runs at once; retry later", running))
+	case model.ErrUnavailable, model.ErrTimedOut:
+		switch {
+		case errors.Is(err, store.ErrStateLost):
+			s.log.ErrorContext(ctx, "the store lost its state", "err", err)
+			w.Header().Set("Retry-After", "60")
+			writeProblem(w, r, http.StatusServiceUnavailable, "store state lost",
+				"the state store no longer holds the state this replica started with (technicians, work orders, positions, plans): "+
+					"it restarted without persistence or evicted keys; restore it, or restart the replicas to accept the loss")
+		case errors.Is(err, dispatch.ErrClosed):
+			writeProblem(w, r, http.StatusServiceUnavailable, "shutting down", "this replica takes no new plans")
+		case kind == model.ErrTimedOut:
+			s.log.WarnContext(ctx, "request timed out", "err", err)
+			w.Header().Set("Retry-After", "1")
+			writeProblem(w, r, http.StatusServiceUnavailable, "timed out", "the request ran out of time; retry shortly")
+		default:
+			s.log.ErrorContext(ctx, "store unavailable", "err", err)
+			w.Header().Set("Retry-After", "1")
+			writeProblem(w, r, http.StatusServiceUnavailable, "store unavailable", "the state store cannot be reached; retry shortly")
+		}
 	default:
-		s.log.ErrorContext(ctx, "store error", "err", err)
+		s.log.ErrorContext(ctx, "request failed", "err", err)
 		writeProblem(w, r, http.StatusInternalServerError, "internal error", "the request failed inside the service")
 	}
+}
+
+// conflictProblem is the 409 of a conflict, with what it conflicts with.
+func conflictProblem(r *http.Request, err error) Problem {
+	p := Problem{Type: "urn:dispatchd:problem:conflict", Title: "conflict", Status: http.StatusConflict, Instance: r.URL.Path}
+	var ce *dispatch.ConflictError
+	var de *dispatch.DuplicateError
+	var te *model.TransitionError
+	var xe *dispatch.ExistsError
+	switch {
+	case errors.As(err, &ce):
+		p.Type, p.Title = "urn:dispatchd:problem:scheduling-conflict", "scheduling conflict"
+		p.Detail = fmt.Sprintf("%d conflict(s) with the technicians' days; send override: true to dispatch anyway", len(ce.Conflicts))
+		p.Conflicts = ce.Conflicts
+	case errors.As(err, &de):
+		p.Type, p.Title = "urn:dispatchd:problem:duplicate", "likely duplicate"
+		p.Duplicates = make([]string, len(de.Existing))
+		for i, w := range de.Existing {
+			p.Duplicates[i] = w.ID
+		}
+		p.Detail = "an open order for the same site and equipment (or job type) at an overlapping time exists: " +
+			strings.Join(p.Duplicates, ", ") + "; send allow_duplicate: true to create it anyway"
+	case errors.As(err, &te):
+		p.Type, p.Title = "urn:dispatchd:problem:lifecycle", "not allowed in this status"
+		p.CurrentStatus, p.Allowed = te.From, te.Allowed
+		p.Detail = strings.TrimPrefix(te.Error(), "model: ")
+	case errors.As(err, &xe):
+		p.Title, p.Detail = "already exists", "a work order with the id "+xe.ID+" already exists"
+	case errors.Is(err, store.ErrStale):
+		p.Title, p.Detail = "changed meanwhile", "what the request depends on kept changing; try again"
+	default:
+		p.Detail = strings.TrimSuffix(strings.TrimPrefix(err.Error(), "dispatch: "), ": "+model.ErrConflict.Error())
+	}
+	return p
 }
 
 // readFailed answers a body that could not be read: 408 when it did not

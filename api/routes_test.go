@@ -267,10 +267,13 @@ func TestEveryRoute(t *testing.T) {
 		expectProblem(t, "get deleted", do(t, "GET", u+"/v1/technicians/T2", nil), 404, "id")
 		expectProblem(t, "delete again", do(t, "DELETE", u+"/v1/technicians/T2", nil), 404, "id")
 
+		// The dispatch workflow, from intake to close-out.
+		walkWorkflow(t, u)
+
 		metrics := do(t, "GET", u+"/metrics", nil).body
 		for _, want := range []string{"dispatchd_plans_finished_total{status=\"done\"} 2", "dispatchd_plans_finished_total{status=\"cancelled\"} 1",
-			"dispatchd_suggest_duration_seconds_count 1", "dispatchd_suggest_candidates_count 1",
-			`dispatchd_store_records{kind="technicians"} 1`, "dispatchd_plan_duration_seconds_count 3", "go_goroutines"} {
+			"dispatchd_suggest_duration_seconds_count 2", "dispatchd_suggest_candidates_count 2",
+			`dispatchd_store_records{kind="technicians"} 4`, "dispatchd_plan_duration_seconds_count 3", "go_goroutines"} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("/metrics lacks %q", want)
 			}

@@ -7,12 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/dispatchd/dispatchd/geo"
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
 	"github.com/go-chi/chi/v5"
@@ -21,48 +20,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// TechnicianStore keeps technicians' profiles.
-type TechnicianStore interface {
-	// PutTechnician creates or replaces a technician and reports whether
-	// it created one.
-	PutTechnician(ctx context.Context, t model.Technician) (created bool, err error)
-	GetTechnician(ctx context.Context, id string) (model.Technician, error)
-	ListTechnicians(ctx context.Context) ([]model.Technician, error)
-	DeleteTechnician(ctx context.Context, id string) error
-}
-
-// LiveStore keeps technicians' live positions, filed by H3 cell.
-type LiveStore interface {
-	UpdatePosition(ctx context.Context, p model.Position, status string) (bool, error)
-	Live(ctx context.Context, ids ...string) (map[string]store.Live, error)
-	Near(ctx context.Context, loc model.Location, meters float64) ([]string, error)
-}
-
-// WorkOrderStore keeps work orders and each technician's day of them.
-type WorkOrderStore interface {
-	PutWorkOrder(ctx context.Context, w model.WorkOrder) error
-	GetWorkOrder(ctx context.Context, id string) (model.WorkOrder, error)
-	ListWorkOrders(ctx context.Context) ([]model.WorkOrder, error)
-	DeleteWorkOrder(ctx context.Context, id string) error
-	Route(ctx context.Context, technicianID string, day model.Date) ([]model.WorkOrder, error)
-}
-
-// PlanStore keeps plan records where every replica can read them, and
-// carries cancellation requests between replicas.
-type PlanStore interface {
-	PutPlan(ctx context.Context, id string, record []byte, ttl time.Duration) error
-	GetPlan(ctx context.Context, id string) ([]byte, error)
-	RequestCancel(ctx context.Context, id string) error
-	CancelRequests(ctx context.Context) (<-chan string, error)
-}
-
-// Store is all the state the service keeps; store.Memory and
+// Store is all the state the service keeps: what the dispatch workflow
+// needs, and what /readyz and the metrics read. store.Memory and
 // redisstore.Store are two.
 type Store interface {
-	TechnicianStore
-	LiveStore
-	WorkOrderStore
-	PlanStore
+	dispatch.Store
 	Ping(ctx context.Context) error
 	Stats(ctx context.Context) (store.Stats, error)
 }
@@ -116,31 +78,25 @@ type Options struct {
 	// what a position's timestamp may not run ahead of. Nil means
 	// time.Now; tests fix it.
 	Clock func() time.Time
-	// MaxClockSkew is how far ahead of the Clock a position's timestamp
-	// may be; zero means DefaultMaxClockSkew. A device whose clock runs
-	// ahead would otherwise pin its technician: no true, older fix could
-	// replace the one from the future.
+	// MaxClockSkew is how far ahead of the Clock a reported time (a
+	// position, an on-site time) may be; zero means
+	// dispatch.DefaultMaxClockSkew.
 	MaxClockSkew time.Duration
 }
 
-// DefaultMaxClockSkew is how far ahead of the server's clock a position may
-// be stamped when Options names no limit.
-const DefaultMaxClockSkew = 5 * time.Minute
-
-// Server is dispatchd's HTTP handler.
+// Server is dispatchd's HTTP handler: it decodes, calls the dispatch
+// service (or the solver, for stateless routes), and encodes.
 type Server struct {
 	router  chi.Router
 	store   Store
+	svc     *dispatch.Service
 	log     *slog.Logger
 	metrics *metrics
 	opts    Options
-	plans   *planManager
 	routes  []route
 	// patterns are the routes' patterns: the only route labels of the
 	// metrics.
 	patterns map[string]bool
-	// travel is opts.Travel, built once: schedules lay stops out with it.
-	travel geo.Travel
 	// openapi is the OpenAPI document of routes, built on first request.
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -174,34 +130,20 @@ func New(opts Options) (*Server, error) {
 		opts.WriteTimeout = 30 * time.Second
 	}
 	opts.Limits = opts.Limits.WithDefaults()
-	if opts.MaxPlans <= 0 {
-		opts.MaxPlans = runtime.GOMAXPROCS(0)
-	}
-	if opts.DefaultPlanTime == 0 {
-		opts.DefaultPlanTime = 30 * time.Second
-	}
-	if opts.MaxPlanTime == 0 {
-		opts.MaxPlanTime = 10 * time.Minute
-	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
-	}
-	if opts.MaxClockSkew == 0 {
-		opts.MaxClockSkew = DefaultMaxClockSkew
-	}
-	if opts.PlanTTL == 0 {
-		opts.PlanTTL = store.DefaultPlanTTL
-	}
-	travel, err := geo.New(opts.Travel)
-	if err != nil {
-		return nil, fmt.Errorf("api: New: Options.Travel: %w", err)
 	}
 	m, err := newMetrics(opts.Registry, opts.Store)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: opts.Store, log: opts.Logger, metrics: m, opts: opts, travel: travel}
-	s.plans = newPlanManager(s)
+	svc, err := dispatch.New(dispatch.Options{Store: opts.Store, Clock: opts.Clock, Travel: opts.Travel, Logger: opts.Logger,
+		MaxClockSkew: opts.MaxClockSkew, Plans: dispatch.PlanOptions{MaxRunning: opts.MaxPlans, DefaultTime: opts.DefaultPlanTime,
+			MaxTime: opts.MaxPlanTime, TTL: opts.PlanTTL, Observer: planObserver{m}}})
+	if err != nil {
+		return nil, fmt.Errorf("api: New: %w", err)
+	}
+	s := &Server{store: opts.Store, svc: svc, log: opts.Logger, metrics: m, opts: opts}
 	s.routes = s.table()
 	s.patterns = map[string]bool{}
 	for _, rt := range s.routes {
@@ -294,7 +236,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 
 // Shutdown stops taking plans, lets the running ones finish until ctx is
 // done, then cancels them; each stores the best plan it found.
-func (s *Server) Shutdown(ctx context.Context) error { return s.plans.shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error { return s.svc.Shutdown(ctx) }
 
 // route is one endpoint: how it is served and how the OpenAPI document
 // describes it.
@@ -320,10 +262,11 @@ type param struct {
 
 // table lists every route of the API.
 func (s *Server) table() []route {
-	bad := []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable}
+	bad := []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusServiceUnavailable}
+	change := append(bad, http.StatusNotFound, http.StatusConflict)
 	return []route{
 		{method: "GET", pattern: "/healthz", handler: s.healthz, summary: "The process is alive.", response: statusBody{}, status: 200},
-		{method: "GET", pattern: "/readyz", handler: s.readyz, summary: "The store is reachable.", response: statusBody{}, status: 200, errors: []int{503}},
+		{method: "GET", pattern: "/readyz", handler: s.readyz, summary: "The store is reachable and holds its state.", response: statusBody{}, status: 200, errors: []int{503}},
 		{method: "GET", pattern: "/metrics", handler: promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry}).ServeHTTP,
 			summary: "Prometheus metrics.", status: 200, raw: "text/plain"},
 		{method: "GET", pattern: "/openapi.json", handler: s.openapi, summary: "This document.", status: 200, raw: "application/json"},
@@ -332,24 +275,37 @@ func (s *Server) table() []route {
 			query: []param{{"skill", "string", "only technicians with this skill", false}, {"active", "boolean", "only active (true) or inactive (false) technicians", false},
 				{"near", "string", "lat,lng: only technicians whose last position is within radius_m", false}, {"radius_m", "number", "radius for near, metres (default 5000)", false}},
 			errors: []int{400, 503}},
-		{method: "PUT", pattern: "/v1/technicians/{id}", handler: s.putTechnician, summary: "Create or replace a technician.", request: model.Technician{}, response: technicianView{}, status: 200, errors: bad},
-		{method: "GET", pattern: "/v1/technicians/{id}", handler: s.getTechnician, summary: "A technician with their live state.", response: technicianView{}, status: 200, errors: []int{404, 503}},
-		{method: "DELETE", pattern: "/v1/technicians/{id}", handler: s.deleteTechnician, summary: "Delete a technician and their live state.", status: 204, errors: []int{404, 503}},
+		{method: "PUT", pattern: "/v1/technicians/{id}", handler: s.putTechnician, summary: "Create or replace a technician.", request: model.Technician{}, response: dispatch.TechnicianView{}, status: 200, errors: bad},
+		{method: "GET", pattern: "/v1/technicians/{id}", handler: s.getTechnician, summary: "A technician with their live state.", response: dispatch.TechnicianView{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "DELETE", pattern: "/v1/technicians/{id}", handler: s.deleteTechnician, summary: "Delete a technician and their live state.", status: 204, errors: []int{400, 404, 503}},
 		{method: "POST", pattern: "/v1/technicians/{id}/location", handler: s.postLocation, summary: "Record a live position; an older one never overwrites a newer.", request: locationBody{}, response: locationResult{}, status: 200, errors: append(bad, 404)},
-		{method: "GET", pattern: "/v1/technicians/{id}/schedule", handler: s.schedule, summary: "A technician's day: stops with times, active orders, conflicts.", response: scheduleBody{}, status: 200,
+		{method: "GET", pattern: "/v1/technicians/{id}/schedule", handler: s.schedule, summary: "A technician's day: stops with planned and actual times, breaks, travel, statuses, conflicts.", response: dispatch.Schedule{}, status: 200,
 			query: []param{{"date", "string", "YYYY-MM-DD (default: the day of the technician's shift)", false}}, errors: []int{400, 404, 503}},
 
-		{method: "GET", pattern: "/v1/workorders", handler: s.listWorkOrders, summary: "List work orders.", response: workOrderList{}, status: 200, errors: []int{503}},
-		{method: "GET", pattern: "/v1/workorders/{id}", handler: s.getWorkOrder, summary: "A work order.", response: model.WorkOrder{}, status: 200, errors: []int{404, 503}},
+		{method: "POST", pattern: "/v1/workorders", handler: s.createWorkOrder, summary: "Take in a work order (201); a likely duplicate of an open order is 409 unless allow_duplicate.", request: dispatch.Intake{}, response: model.WorkOrder{}, status: 201, errors: append(bad, 409)},
+		{method: "GET", pattern: "/v1/workorders", handler: s.listWorkOrders, summary: "List work orders, filtered, a page at a time.", response: dispatch.OrderPage{}, status: 200,
+			query: []param{{"status", "string", "only orders in these statuses (comma-separated)", false}, {"date", "string", "YYYY-MM-DD: orders scheduled (or, unscheduled, wanted) that day", false},
+				{"technician_id", "string", "only orders assigned to this technician", false}, {"site_id", "string", "only orders at this site", false},
+				{"limit", "integer", fmt.Sprintf("page size, 1 to %d (default %d)", dispatch.MaxPageSize, dispatch.DefaultPageSize), false},
+				{"cursor", "string", "the next of the previous page", false}},
+			errors: []int{400, 503}},
+		{method: "GET", pattern: "/v1/workorders/{id}", handler: s.getWorkOrder, summary: "A work order.", response: model.WorkOrder{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "PATCH", pattern: "/v1/workorders/{id}", handler: s.patchWorkOrder, summary: "Change fields of an open order (a JSON merge patch); a dispatched order's new conflicts are reported.", request: patchBody{}, response: dispatch.UpdateResult{}, status: 200, errors: change},
+		{method: "POST", pattern: "/v1/workorders/{id}/dispatch", handler: s.dispatchWorkOrder, summary: "Dispatch a created order; conflicts are 409 unless override.", request: dispatch.DispatchRequest{}, response: model.WorkOrder{}, status: 200, errors: change},
+		{method: "POST", pattern: "/v1/workorders/{id}/reassign", handler: s.reassignWorkOrder, summary: "Give a dispatched order other technicians or another start; checked like dispatch.", request: dispatch.ReassignRequest{}, response: model.WorkOrder{}, status: 200, errors: change},
+		{method: "POST", pattern: "/v1/workorders/{id}/status", handler: s.setStatus, summary: "Move an order along its lifecycle; complete needs an outcome.", request: dispatch.StatusUpdate{}, response: model.WorkOrder{}, status: 200, errors: change},
+		{method: "GET", pattern: "/v1/workorders/{id}/history", handler: s.history, summary: "Every change of an order: who, when, why, from and to.", response: historyBody{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "GET", pattern: "/v1/workorders/{id}/suggestions", handler: s.suggestions, summary: "Rank technicians for a stored order against the stored day.", response: model.Suggestions{}, status: 200,
+			query: []param{{"limit", "integer", "candidates to return (default 5)", false}}, errors: []int{400, 404, 409, 503}},
 
 		{method: "POST", pattern: "/v1/suggest", handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day.", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
 		{method: "POST", pattern: "/v1/slots", handler: s.slots, summary: "Arrival windows to offer a customer.", request: slotsRequest{}, response: slotsBody{}, status: 200, errors: bad},
 
-		{method: "POST", pattern: "/v1/plans", handler: s.postPlan, summary: "Plan a problem in the background (202), or at once with ?wait=true (200).", request: planRequest{}, response: planRecord{}, status: 202,
-			query: []param{{"wait", "boolean", "answer when the plan is done, with 200", false}}, errors: append(bad, 429), long: true, waited: planRecord{}},
-		{method: "GET", pattern: "/v1/plans/{id}", handler: s.getPlan, summary: "A plan's status, progress and, when done, the plan.", response: planRecord{}, status: 200, errors: []int{404, 503}},
-		{method: "DELETE", pattern: "/v1/plans/{id}", handler: s.deletePlan, summary: "Cancel a running plan; it keeps the best plan found.", response: planRecord{}, status: 202, errors: []int{404, 409, 503}},
-		{method: "GET", pattern: "/v1/plans/{id}/geojson", handler: s.planGeoJSON, summary: "A plan's routes and stops as a GeoJSON FeatureCollection.", status: 200, raw: "application/geo+json", errors: []int{404, 409, 503}},
+		{method: "POST", pattern: "/v1/plans", handler: s.postPlan, summary: "Plan a problem in the background (202), or at once with ?wait=true (200).", request: dispatch.PlanRequest{}, response: dispatch.PlanRecord{}, status: 202,
+			query: []param{{"wait", "boolean", "answer when the plan is done, with 200", false}}, errors: append(bad, 429), long: true, waited: dispatch.PlanRecord{}},
+		{method: "GET", pattern: "/v1/plans/{id}", handler: s.getPlan, summary: "A plan's status, progress and, when done, the plan.", response: dispatch.PlanRecord{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "DELETE", pattern: "/v1/plans/{id}", handler: s.deletePlan, summary: "Cancel a running plan; it keeps the best plan found.", response: dispatch.PlanRecord{}, status: 202, errors: []int{400, 404, 409, 503}},
+		{method: "GET", pattern: "/v1/plans/{id}/geojson", handler: s.planGeoJSON, summary: "A plan's routes and stops as a GeoJSON FeatureCollection.", status: 200, raw: "application/geo+json", errors: []int{400, 404, 409, 503}},
 	}
 }
 
@@ -366,31 +322,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.ReadyTimeout)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		s.storeError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, statusBody{"ready"})
-}
-
-// workOrderList is the answer of GET /v1/workorders.
-type workOrderList struct {
-	WorkOrders []model.WorkOrder `json:"work_orders"`
-}
-
-func (s *Server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
-	orders, err := s.store.ListWorkOrders(r.Context())
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, workOrderList{orders})
-}
-
-func (s *Server) getWorkOrder(w http.ResponseWriter, r *http.Request) {
-	wo, err := s.store.GetWorkOrder(r.Context(), chi.URLParam(r, "id"))
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, wo)
 }

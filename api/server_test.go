@@ -236,6 +236,18 @@ func (f failingStore) GetPlan(context.Context, string) ([]byte, error)          
 func (f failingStore) RequestCancel(context.Context, string) error                  { return f.err }
 func (f failingStore) CancelRequests(context.Context) (<-chan string, error)        { return nil, f.err }
 func (f failingStore) Stats(context.Context) (store.Stats, error)                   { return store.Stats{}, f.err }
+func (f failingStore) DayOrders(context.Context, model.Date) ([]model.WorkOrder, error) {
+	return nil, f.err
+}
+func (f failingStore) OrdersAtSite(context.Context, string) ([]model.WorkOrder, error) {
+	return nil, f.err
+}
+func (f failingStore) History(context.Context, string) ([]model.HistoryEntry, error) {
+	return nil, f.err
+}
+func (f failingStore) Revisions(context.Context, ...string) ([]int64, error) { return nil, f.err }
+func (f failingStore) Commit(context.Context, store.Change) error            { return f.err }
+func (f failingStore) NextID(context.Context, string) (int64, error)         { return 0, f.err }
 
 func TestStoreUnavailable(t *testing.T) {
 	ts := newServer(t, failingStore{fmt.Errorf("dialing: %w", store.ErrUnavailable)})

@@ -1,14 +1,12 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/solver"
-	"github.com/dispatchd/dispatchd/store"
 )
 
 // suggestRequest is the body of POST /v1/suggest: one work order and the
@@ -68,7 +66,7 @@ func (s *Server) suggest(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	out, err := solver.Suggest(r.Context(), st, *req.WorkOrder, solver.SuggestOptions{Limit: req.Limit, MaxRejected: req.MaxRejected})
 	if err != nil {
-		s.invalid(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	s.metrics.suggestLatency.Observe(time.Since(began).Seconds())
@@ -82,7 +80,7 @@ func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Days < 0 || req.SlotLength < 0 {
-		s.invalid(w, r, &model.ValidationError{Errors: []model.FieldError{{Field: "days", Message: "want a positive number of days and a positive slot_length_s"}}})
+		s.fail(w, r, &model.ValidationError{Errors: []model.FieldError{{Field: "days", Message: "want a positive number of days and a positive slot_length_s"}}})
 		return
 	}
 	st, ok := s.state(w, r, &req.suggestRequest)
@@ -91,7 +89,7 @@ func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := solver.Slots(r.Context(), st, *req.WorkOrder, solver.SlotOptions{Length: req.SlotLength.Duration(), Days: req.Days, Limit: req.Limit})
 	if err != nil {
-		s.invalid(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, slotsBody{out})
@@ -102,12 +100,11 @@ func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
 func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestRequest) (*solver.State, bool) {
 	day, errs := req.day()
 	if req.Technicians == nil {
-		stored, err := s.storedDay(r.Context(), day.Now)
+		stored, err := s.svc.StoredDay(r.Context(), day.Now, req.Weights)
 		if err != nil {
-			s.storeError(w, r, err)
+			s.fail(w, r, err)
 			return nil, false
 		}
-		stored.Weights = req.Weights
 		day = stored
 	}
 	st, err := solver.NewState(day)
@@ -115,66 +112,12 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestReque
 	if errors.As(err, &ve) {
 		errs = append(errs, ve.Errors...)
 	} else if err != nil {
-		s.invalid(w, r, err)
+		s.fail(w, r, err)
 		return nil, false
 	}
 	if len(errs) > 0 {
-		s.invalid(w, r, &model.ValidationError{Errors: errs})
+		s.fail(w, r, &model.ValidationError{Errors: errs})
 		return nil, false
 	}
 	return st, true
-}
-
-// storedDay builds the day in progress from the store: every technician,
-// the orders dispatched to them for the day of their shift, and their last
-// positions. It reads the store three times, whatever its size, and keeps
-// no copy: a position posted to any replica counts at once.
-func (s *Server) storedDay(ctx context.Context, now time.Time) (solver.Day, error) {
-	if now.IsZero() {
-		now = s.opts.Clock()
-	}
-	techs, err := s.store.ListTechnicians(ctx)
-	if err != nil {
-		return solver.Day{}, err
-	}
-	orders, err := s.store.ListWorkOrders(ctx)
-	if err != nil {
-		return solver.Day{}, err
-	}
-	live, err := s.store.Live(ctx)
-	if err != nil {
-		return solver.Day{}, err
-	}
-	day := solver.Day{Now: now, Technicians: techs, Travel: s.opts.Travel, Routes: []model.Route{}}
-	shiftDay := map[string]model.Date{}
-	for _, t := range techs {
-		shiftDay[t.ID] = model.DateOf(t.Shift.Start)
-	}
-	stops := map[string][]model.Stop{}
-	for _, w := range orders {
-		// The day the stores file the order under, so that this day holds
-		// what Route would answer for it.
-		wd, scheduled := store.RouteDay(w)
-		if w.Status == model.StatusCancelled || !scheduled || len(w.TechnicianIDs) == 0 {
-			continue
-		}
-		id := w.TechnicianIDs[0]
-		d, ok := shiftDay[id]
-		if !ok || wd != d || w.Crew() > 1 {
-			continue
-		}
-		day.Orders = append(day.Orders, w)
-		stops[id] = append(stops[id], model.Stop{WorkOrderID: w.ID, Start: *w.ScheduledStart, End: w.ScheduledStart.Add(w.Duration.Duration())})
-	}
-	for _, t := range techs {
-		if st := stops[t.ID]; len(st) > 0 {
-			day.Routes = append(day.Routes, model.Route{TechnicianID: t.ID, Stops: st})
-		}
-		if l, ok := live[t.ID]; ok && !l.Position.At.After(now) {
-			p := l.Position
-			p.TechnicianID = t.ID
-			day.Positions = append(day.Positions, p)
-		}
-	}
-	return day, nil
 }

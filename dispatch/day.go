@@ -183,16 +183,20 @@ func stopOf(w *model.WorkOrder) model.Stop {
 }
 
 // onRoute is an order as it stands on one technician's route for the
-// solver: a crew order's copy of its own, and, once a window of arrival
-// has been promised to the customer, that window as the only one — a
-// later dispatch may push the order within what was promised, not within
-// what the customer first asked for.
+// solver: a crew order's copy of its own, with the windows it may still
+// move in. A later dispatch may push a stop only within what its
+// customer was promised: the arrival window given at dispatch, else the
+// windows the customer asked for; a dispatched order with neither keeps
+// its start, since the technician and the customer were told that time.
 func onRoute(w model.WorkOrder, tech string) model.WorkOrder {
 	if w.Crew() > 1 {
 		w = crewCopy(w, tech)
 	}
-	if w.ArrivalWindow != nil {
+	switch {
+	case w.ArrivalWindow != nil:
 		w.TimeWindows = []model.TimeWindow{*w.ArrivalWindow}
+	case len(w.TimeWindows) == 0 && w.ScheduledStart != nil:
+		w.TimeWindows = []model.TimeWindow{{Start: *w.ScheduledStart, End: *w.ScheduledStart}}
 	}
 	return w
 }

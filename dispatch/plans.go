@@ -88,7 +88,7 @@ type PlanObserver interface {
 }
 
 // ErrBusy says every plan slot of this process is taken; retry later.
-var ErrBusy = model.KindError(model.ErrUnavailable, "dispatch: every plan slot is taken")
+var ErrBusy = model.KindError(model.ErrBusy, "dispatch: every plan slot is taken")
 
 // ErrClosed says the service is shutting down and takes no new plans.
 var ErrClosed = model.KindError(model.ErrUnavailable, "dispatch: shutting down")

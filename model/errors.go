@@ -28,6 +28,9 @@ const (
 	// ErrUnavailable: something the request needs (the store) cannot be
 	// reached; retrying later may succeed.
 	ErrUnavailable ErrorKind = "unavailable"
+	// ErrBusy: a limit of concurrent work is reached (every plan slot is
+	// taken); retrying later may succeed.
+	ErrBusy ErrorKind = "busy"
 	// ErrTimedOut: the request ran out of time (its deadline passed).
 	ErrTimedOut ErrorKind = "timed out"
 	// ErrCanceled: the caller gave up (the client hung up).
@@ -37,7 +40,7 @@ const (
 )
 
 // ErrorKinds lists every kind, the order in which KindOf looks for them.
-var ErrorKinds = []ErrorKind{ErrInvalid, ErrNotFound, ErrConflict, ErrUnavailable, ErrTimedOut, ErrCanceled, ErrInternal}
+var ErrorKinds = []ErrorKind{ErrInvalid, ErrNotFound, ErrConflict, ErrBusy, ErrUnavailable, ErrTimedOut, ErrCanceled, ErrInternal}
 
 func (k ErrorKind) Error() string { return "model: " + string(k) }
 

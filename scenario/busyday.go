@@ -36,6 +36,8 @@ type BusyDayOptions struct {
 	// RadiusMeters is the territory's radius; zero means the 20 km metro
 	// of GenerateDay. A regional fleet spreads over a few hundred km.
 	RadiusMeters float64
+	// Date is the day of the shifts; zero means DefaultDate.
+	Date model.Date
 }
 
 // GenerateBusyDay returns a day in progress around the generated metro:
@@ -54,11 +56,14 @@ func GenerateBusyDay(opts BusyDayOptions) (BusyDay, error) {
 	if opts.RadiusMeters == 0 {
 		opts.RadiusMeters = DefaultRadiusMeters
 	}
-	base, err := GenerateDay(DayOptions{Technicians: opts.Technicians, Seed: opts.Seed, RadiusMeters: opts.RadiusMeters})
+	if opts.Date.IsZero() {
+		opts.Date = DefaultDate
+	}
+	base, err := GenerateDay(DayOptions{Technicians: opts.Technicians, Seed: opts.Seed, RadiusMeters: opts.RadiusMeters, Date: opts.Date})
 	if err != nil {
 		return BusyDay{}, err
 	}
-	g := newGenerator(DayOptions{Date: DefaultDate, Center: DefaultCenter, RadiusMeters: opts.RadiusMeters,
+	g := newGenerator(DayOptions{Date: opts.Date, Center: DefaultCenter, RadiusMeters: opts.RadiusMeters,
 		Zone: base.Technicians[0].Shift.Start.Location()}, opts.Seed, 0xb5ad4eceda1ce2a9)
 	day := BusyDay{Now: g.at(opts.Now), Technicians: base.Technicians, Travel: base.Travel}
 	for i := range day.Technicians {
@@ -164,7 +169,8 @@ func roundUp(t time.Time, step time.Duration) time.Time {
 }
 
 // GenerateOrders returns n new work orders of the generated metro, as a
-// dispatcher would create them during the day: the orders of GenerateDay.
+// dispatcher would create them during the day of the technicians' shifts:
+// the orders of GenerateDay.
 func GenerateOrders(n int, seed uint64, technicians []model.Technician) []model.WorkOrder {
 	return GenerateOrdersIn(n, seed, technicians, DefaultRadiusMeters)
 }
@@ -175,8 +181,9 @@ func GenerateOrdersIn(n int, seed uint64, technicians []model.Technician, radius
 	if !(radiusMeters > 0) {
 		radiusMeters = DefaultRadiusMeters
 	}
-	g := newGenerator(DayOptions{Date: DefaultDate, Center: DefaultCenter, RadiusMeters: radiusMeters,
-		Zone: technicians[0].Shift.Start.Location()}, seed, 0x2545f4914f6cdd1d)
+	zone := technicians[0].Shift.Start.Location()
+	g := newGenerator(DayOptions{Date: model.DateOf(technicians[0].Shift.Start.In(zone)), Center: DefaultCenter,
+		RadiusMeters: radiusMeters, Zone: zone}, seed, 0x2545f4914f6cdd1d)
 	g.places()
 	out := make([]model.WorkOrder, 0, n)
 	for i := range n {

@@ -214,6 +214,9 @@ func TestReplicasShareRedis(t *testing.T) {
 		t.Fatalf("plan on B: %d %+v", code, rec)
 	}
 
+	// Dispatchers racing on both replicas never double-book.
+	raceAcross(t, []string{a.base, bb.base}, tech)
+
 	// Restarting A loses nothing.
 	a.stop(t)
 	a = startServe(t, args...)
@@ -259,5 +262,81 @@ func TestBenchHTTP(t *testing.T) {
 				t.Errorf("report %q has no p99", out)
 			}
 		})
+	}
+}
+
+// raceAcross creates 50 orders and dispatches them all at once into one
+// technician's same hour, alternating between the servers: exactly one
+// may win. Then 50 status moves of the winner race the same way, and its
+// history must walk the lifecycle.
+func raceAcross(t *testing.T, servers []string, tech model.Technician) {
+	t.Helper()
+	tech.ID, tech.Breaks = "T-RACE", nil
+	if code := call(t, "PUT", servers[0]+"/v1/technicians/T-RACE", tech, nil); code != 201 {
+		t.Fatalf("PUT T-RACE: %d", code)
+	}
+	start := tech.Shift.Start.Add(4 * time.Hour)
+	var ids []string
+	for i := range 50 {
+		var w model.WorkOrder
+		body := map[string]any{"site_id": fmt.Sprintf("RACE-%d", i), "location": map[string]any{"lat": 39.75, "lng": -104.98}, "duration_s": 3600}
+		if code := call(t, "POST", servers[i%2]+"/v1/workorders", body, &w); code != 201 {
+			t.Fatalf("create order %d: %d", i, code)
+		}
+		ids = append(ids, w.ID)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[int]int{}
+	winner := ""
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code := call(t, "POST", servers[i%2]+"/v1/workorders/"+id+"/dispatch",
+				map[string]any{"technician_ids": []string{"T-RACE"}, "scheduled_start": start, "by": "desk " + id}, nil)
+			mu.Lock()
+			defer mu.Unlock()
+			codes[code]++
+			if code == 200 {
+				winner = id
+			}
+		}()
+	}
+	wg.Wait()
+	if codes[200] != 1 || codes[409] != 49 {
+		t.Fatalf("dispatch statuses across two replicas %v, want one 200 and 49 409", codes)
+	}
+	moves := []string{"acknowledged", "en_route", "on_site", "complete", "cancelled"}
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := map[string]any{"status": moves[i%len(moves)], "by": fmt.Sprintf("writer %d", i)}
+			if body["status"] == "complete" {
+				body["outcome"] = map[string]any{"code": "fixed"}
+			}
+			if code := call(t, "POST", servers[i%2]+"/v1/workorders/"+winner+"/status", body, nil); code != 200 && code != 409 {
+				t.Errorf("status update on replica %d: %d", i%2, code)
+			}
+		}()
+	}
+	wg.Wait()
+	var hist struct{ History []model.HistoryEntry }
+	if code := call(t, "GET", servers[1]+"/v1/workorders/"+winner+"/history", nil, &hist); code != 200 {
+		t.Fatalf("history: %d", code)
+	}
+	at := model.StatusCreated
+	for _, h := range hist.History {
+		if h.Action == model.HistoryStatus || h.Action == model.HistoryDispatched {
+			if h.From != at {
+				t.Errorf("history entry %d moves from %s, but the order was %s", h.Seq, h.From, at)
+			}
+			at = h.To
+		}
+	}
+	var w model.WorkOrder
+	if call(t, "GET", servers[0]+"/v1/workorders/"+winner, nil, &w); w.Status != at {
+		t.Errorf("the order is %s, its history ends at %s", w.Status, at)
 	}
 }

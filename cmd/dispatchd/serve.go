@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dispatchd/dispatchd/api"
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/store"
@@ -52,7 +53,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs := flagSet("serve")
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
-	fs.BoolVar(&cfg.demo, "demo", false, "load a generated demo day (20 technicians, 200 work orders, today) into the store")
+	fs.BoolVar(&cfg.demo, "demo", false, "load the demo day into the store: 20 technicians at work around now, 80 orders done, under way or dispatched, and 30 waiting")
 	fs.StringVar(&cfg.redisURL, "redis", os.Getenv("DISPATCHD_REDIS_URL"), "keep state in the Redis at this URL, shared by replicas (default $DISPATCHD_REDIS_URL; empty: in memory)")
 	fs.StringVar(&cfg.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "prefix of every Redis key, to share a database")
 	fs.IntVar(&cfg.maxPlans, "max-plans", 0, "plans this replica runs at once; more get 429 (default: one per core)")
@@ -141,7 +142,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}
 	defer closeStore()
 	if cfg.demo {
-		if err := loadDemo(ctx, st); err != nil {
+		if err := loadDemo(ctx, st, log); err != nil {
 			return err
 		}
 	}
@@ -256,28 +257,21 @@ func limitFlags(l *model.Limits) []limitFlag {
 	}
 }
 
-// demoStore is what loading the demo day needs.
-type demoStore interface {
-	PutTechnician(ctx context.Context, t model.Technician) (created bool, err error)
-	PutWorkOrder(ctx context.Context, w model.WorkOrder) error
-}
-
-// loadDemo fills the store with a generated day for today, so that a
-// newcomer has technicians and work orders to call the API with.
-func loadDemo(ctx context.Context, st demoStore) error {
-	p, err := scenario.GenerateDay(scenario.DayOptions{Orders: 200, Technicians: 20, Seed: 1, Date: model.DateOf(time.Now())})
+// loadDemo fills the store with the demo day, laid out around now: a crew
+// at work, with orders done, under way, dispatched and waiting, so that a
+// newcomer has something to call every route with.
+func loadDemo(ctx context.Context, st dispatch.Store, log *slog.Logger) error {
+	day, err := scenario.GenerateDemoDay(time.Now())
 	if err != nil {
 		return fmt.Errorf("generating the demo day: %w", err)
 	}
-	for _, t := range p.Technicians {
-		if _, err := st.PutTechnician(ctx, t); err != nil {
-			return fmt.Errorf("loading the demo day: %w", err)
-		}
+	svc, err := dispatch.New(dispatch.Options{Store: st, Logger: log})
+	if err != nil {
+		return fmt.Errorf("loading the demo day: %w", err)
 	}
-	for _, w := range p.WorkOrders {
-		if err := st.PutWorkOrder(ctx, w); err != nil {
-			return fmt.Errorf("loading the demo day: %w", err)
-		}
+	defer func() { _ = svc.Shutdown(ctx) }()
+	if err := svc.Import(ctx, day.Technicians, day.Orders, day.Positions, "demo"); err != nil {
+		return fmt.Errorf("loading the demo day: %w", err)
 	}
 	return nil
 }
