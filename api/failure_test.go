@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dispatchd/dispatchd/api"
+	"github.com/dispatchd/dispatchd/store"
 	"github.com/dispatchd/dispatchd/store/redisstore"
 	"github.com/dispatchd/dispatchd/store/redistest"
 	"github.com/dispatchd/dispatchd/store/storetest"
@@ -114,4 +115,50 @@ func grepLines(text string, words ...string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// stallingStore is the memory store whose live-position reads wait until
+// the request gives up: a store that has stalled.
+type stallingStore struct{ api.Store }
+
+func (s stallingStore) Live(ctx context.Context, ids ...string) (map[string]store.Live, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestSuggestTimeoutAndHangUp suggests against a stalled stored day: when
+// the request's deadline passes the answer is 503 (what the server
+// promises for a request out of time, not a 500), and when the client
+// hangs up first the request is counted as 499, not as a server error.
+func TestSuggestTimeoutAndHangUp(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ts := serveWith(t, api.Options{Store: stallingStore{store.NewMemory()}, Registry: reg, RequestTimeout: 300 * time.Millisecond,
+		Clock: func() time.Time { return at(9, 30) }})
+	order := `{"work_order":{"id":"W1","location":{"lat":39.74,"lng":-104.99},"duration_s":600}}`
+	r := post(t, ts.URL+"/v1/suggest", order)
+	expectProblem(t, "a suggestion out of time", r, http.StatusServiceUnavailable, "")
+	if p := decodeProblem(t, r); p.Title != "timed out" || r.header.Get("Retry-After") == "" {
+		t.Errorf("problem %+v (Retry-After %q), want 503 timed out with Retry-After", p, r.header.Get("Retry-After"))
+	}
+
+	ts = serveWith(t, api.Options{Store: stallingStore{store.NewMemory()}, Registry: prometheus.NewRegistry(),
+		Clock: func() time.Time { return at(9, 30) }})
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/suggest", strings.NewReader(order))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the suggestion answered %d although the client had left", resp.StatusCode)
+	}
+	const gone = `route="/v1/suggest",status="499"} 1`
+	var metrics string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if metrics = do(t, "GET", ts.URL+"/metrics", nil).body; strings.Contains(metrics, gone) {
+			break
+		}
+	}
+	if !strings.Contains(metrics, gone) || strings.Contains(metrics, `route="/v1/suggest",status="500"`) {
+		t.Errorf("want the hang-up counted as 499 and no 500:\n%s", grepLines(metrics, "/v1/suggest"))
+	}
 }

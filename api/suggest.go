@@ -99,6 +99,9 @@ func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
 // the body, or the stored one when the body names no technicians.
 func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestRequest) (*solver.State, bool) {
 	day, errs := req.day()
+	if day.Now.IsZero() {
+		day.Now = s.opts.Clock() // a body without now asks about this instant
+	}
 	if req.Technicians == nil {
 		stored, err := s.svc.StoredDay(r.Context(), day.Now, req.Weights)
 		if err != nil {

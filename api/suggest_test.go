@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/model"
@@ -145,4 +147,22 @@ func busyDayOf(tb testing.TB, opts scenario.BusyDayOptions) solver.Day {
 		tb.Fatal(err)
 	}
 	return solver.Day{Now: d.Now, Technicians: d.Technicians, Orders: d.Orders, Routes: d.Routes, Positions: d.Positions, Travel: d.Travel}
+}
+
+// TestSuggestWithoutNowOnAPastDay asks for a suggestion without "now" on a
+// day that is over by the server's clock: every technician is rejected
+// because their shift has ended, in those words, not because their day
+// "misses a window".
+func TestSuggestWithoutNowOnAPastDay(t *testing.T) {
+	clock := time.Date(2026, 12, 1, 15, 58, 0, 0, time.FixedZone("-0700", -7*3600))
+	ts := serveWith(t, api.Options{Store: store.NewMemory(), Clock: func() time.Time { return clock }})
+	body := `{"work_order":{"id":"W1","location":{"lat":39.74,"lng":-104.99},"duration_s":3600,"required_skills":{"hvac":1}},
+	  "technicians":[{"id":"T1","skills":{"hvac":2},"start":{"lat":39.70,"lng":-105.0},
+	  "shift":{"start":"2026-11-23T08:00:00-07:00","end":"2026-11-23T17:00:00-07:00"}}]}`
+	var out model.Suggestions
+	expect(t, "suggest", post(t, ts.URL+"/v1/suggest", body), 200, &out)
+	want := "the shift 08:00–17:00 on 2026-11-23 has ended; now is 2026-12-01 15:58"
+	if len(out.Candidates) != 0 || len(out.Rejected) != 1 || !slices.Contains(out.Rejected[0].Reasons, want) {
+		t.Errorf("suggestion %+v, want T1 rejected with %q", out, want)
+	}
 }

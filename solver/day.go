@@ -133,8 +133,8 @@ func newState(day Day, places []model.Location) (*State, error) {
 		st.latest = max(st.latest, in.vehicles[v].latestEnd)
 		r := newRoute(int32(v))
 		r.seq = b.seqs[v]
-		if !r.update(in) {
-			st.broken[v] = "the day as planned already misses a window or the shift end"
+		if ok := r.update(in); !ok || st.now >= in.vehicles[v].latestEnd {
+			st.broken[v] = brokenDay(&day.Technicians[v], &in.vehicles[v], st.now)
 		}
 		st.routes = append(st.routes, r)
 		ve := &in.vehicles[v]
@@ -152,6 +152,18 @@ func newState(day Day, places []model.Location) (*State, error) {
 		st.indexable = true
 	}
 	return st, nil
+}
+
+// brokenDay says why a technician's remaining day cannot take anything:
+// the shift is over (a day in the past, a suggestion without "now"), or
+// the day as planned already misses a window or the shift end.
+func brokenDay(t *model.Technician, ve *vehicle, now int64) string {
+	if now >= ve.latestEnd {
+		zone := t.Shift.Start.Location()
+		return fmt.Sprintf("the shift %s–%s on %s has ended; now is %s", clock(t.Shift.Start.In(zone)),
+			clock(t.Shift.End.In(zone)), model.DateOf(t.Shift.Start), fromMS(now, zone).Format("2006-01-02 15:04"))
+	}
+	return "the day as planned already misses a window or the shift end"
 }
 
 func boolInt(b bool) int {
