@@ -13,7 +13,10 @@ import (
 
 // openRedis opens a Redis store under a key prefix of its own and deletes
 // every key under it when the test ends.
-func openRedis(t *testing.T) *redisstore.Store {
+func openRedis(t *testing.T) *redisstore.Store { return openRedisTB(t) }
+
+// openRedisTB is openRedis for tests and benchmarks.
+func openRedisTB(t testing.TB) *redisstore.Store {
 	t.Helper()
 	s, err := redisstore.Open(t.Context(), redistest.URL(t), redisstore.Options{Prefix: redistest.Prefix("api")})
 	if err != nil {

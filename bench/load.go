@@ -17,8 +17,10 @@ import (
 type LoadOptions struct {
 	// URL is the server's base URL, like http://127.0.0.1:8080.
 	URL string
-	// Target is "location" (live position pings) or "suggest" (stateless
-	// suggestions with Technicians in every body).
+	// Target is "location" (live position pings), "suggest" (stateless
+	// suggestions with Technicians in every body) or "stored-suggest"
+	// (GET /v1/workorders/{id}/suggestions for the server's created
+	// orders, against its stored day).
 	Target      string
 	Concurrency int
 	Duration    time.Duration
@@ -93,8 +95,16 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 		next = func(worker, i int) (*http.Request, error) {
 			return http.NewRequestWithContext(ctx, http.MethodPost, opts.URL+"/v1/suggest", bytes.NewReader(bodies[(worker+i)%len(bodies)]))
 		}
+	case "stored-suggest":
+		ids, err := createdOrders(ctx, client, opts.URL)
+		if err != nil {
+			return rep, err
+		}
+		next = func(worker, i int) (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, http.MethodGet, opts.URL+"/v1/workorders/"+ids[(worker*7919+i)%len(ids)]+"/suggestions?limit=5", nil)
+		}
 	default:
-		return rep, fmt.Errorf("bench: unknown target %q: want location or suggest", opts.Target)
+		return rep, fmt.Errorf("bench: unknown target %q: want location, suggest or stored-suggest", opts.Target)
 	}
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -148,6 +158,34 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 	rep.Latency = latencyOf(lat)
 	rep.PerSecond = float64(len(lat)) / rep.Duration.Seconds()
 	return rep, nil
+}
+
+// createdOrders lists the ids of the server's orders waiting to be
+// dispatched.
+func createdOrders(ctx context.Context, client *http.Client, base string) ([]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/workorders?status=created&limit=1000", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("bench: listing the created orders: %w", err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		WorkOrders []struct{ ID string } `json:"work_orders"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("bench: listing the created orders: status %d, %v", resp.StatusCode, err)
+	}
+	if len(page.WorkOrders) == 0 {
+		return nil, fmt.Errorf("bench: the server has no created orders to suggest for (serve --demo has some)")
+	}
+	ids := make([]string, len(page.WorkOrders))
+	for i, w := range page.WorkOrders {
+		ids[i] = w.ID
+	}
+	return ids, nil
 }
 
 func put(ctx context.Context, client *http.Client, url string, v any) error {

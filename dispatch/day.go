@@ -39,6 +39,9 @@ type dayEntry struct {
 	techs  []model.Technician
 	orders []model.WorkOrder
 	routes []model.Route
+	// routed holds the ids of the orders on the routes (a crew order's
+	// own id), so that leaving one out costs nothing when it is not there.
+	routed map[string]bool
 }
 
 // storedDay returns the day in progress as the store has it now: every
@@ -64,7 +67,7 @@ func (s *Service) storedDay(ctx context.Context, now time.Time, skip string) (so
 			day.Positions = append(day.Positions, p)
 		}
 	}
-	if skip != "" {
+	if skip != "" && e.routed[skip] {
 		day.Orders, day.Routes = without(e, skip)
 	}
 	return day, nil
@@ -131,7 +134,7 @@ func (s *Service) readDay(ctx context.Context) (*dayEntry, error) {
 			days = append(days, d)
 		}
 	}
-	e := &dayEntry{keys: []string{store.TechniciansKey}, revs: techRev, techs: techs, routes: []model.Route{}}
+	e := &dayEntry{keys: []string{store.TechniciansKey}, revs: techRev, techs: techs, routes: []model.Route{}, routed: map[string]bool{}}
 	for _, d := range days {
 		e.keys = append(e.keys, store.DayKey(d))
 	}
@@ -155,6 +158,7 @@ func (s *Service) readDay(ctx context.Context) (*dayEntry, error) {
 					continue
 				}
 				o := onRoute(w, tech)
+				e.routed[w.ID] = true
 				e.orders = append(e.orders, o)
 				stops[tech] = append(stops[tech], stopOf(&o))
 			}

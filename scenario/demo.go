@@ -17,33 +17,45 @@ type DemoDay struct {
 	Positions []model.Position
 }
 
-// The size of the demo day.
-const (
-	demoTechnicians = 20
-	demoStops       = 4
-	demoNewOrders   = 30
-)
+// DayAroundOptions size a day laid out around an instant.
+type DayAroundOptions struct {
+	Technicians int
+	// Stops is each technician's dispatched jobs; NewOrders the orders
+	// waiting to be dispatched.
+	Stops     int
+	NewOrders int
+	Seed      uint64
+}
 
-// GenerateDemoDay returns a demo day laid out around now: 20 technicians
-// with 4 dispatched jobs each, those before now complete, the one under
-// way on site or en route, the rest dispatched, and 30 new orders waiting
-// to be dispatched later in the day; live positions where the technicians
-// are. The day is generated with "now" at 10:30 in the metro and then
-// moved to the real now, so that whatever the hour there is work under
-// way (at night the shifts are night shifts). The same now gives the same
-// day.
+// GenerateDemoDay returns the demo day laid out around now: 20
+// technicians with 4 dispatched jobs each and 30 new orders (see
+// GenerateDayAround).
 func GenerateDemoDay(now time.Time) (DemoDay, error) {
+	return GenerateDayAround(now, DayAroundOptions{Technicians: 20, Stops: 4, NewOrders: 30, Seed: 1})
+}
+
+// GenerateDayAround returns a day laid out around now: technicians with
+// their dispatched jobs, those before now complete, the one under way on
+// site or en route, the rest dispatched, and new orders waiting to be
+// dispatched later in the day; live positions where the technicians are.
+// The day is generated with "now" at 10:30 in the metro and then moved to
+// the real now, so that whatever the hour there is work under way (at
+// night the shifts are night shifts). The same now and options give the
+// same day.
+func GenerateDayAround(now time.Time, opts DayAroundOptions) (DemoDay, error) {
+	if opts.NewOrders < 0 || opts.NewOrders > MaxGenerated {
+		return DemoDay{}, fmt.Errorf("scenario: generating a day: new orders %d out of range [0, %d]", opts.NewOrders, MaxGenerated)
+	}
 	zone, err := time.LoadLocation("America/Denver")
 	if err != nil {
-		return DemoDay{}, fmt.Errorf("scenario: generating the demo day: %w", err)
+		return DemoDay{}, fmt.Errorf("scenario: generating a day: %w", err)
 	}
-	local := now.In(zone)
-	date := model.DateOf(local)
-	busy, err := GenerateBusyDay(BusyDayOptions{Technicians: demoTechnicians, Stops: demoStops, Seed: 1, Date: date, Now: 10*60 + 30})
+	date := model.DateOf(now.In(zone))
+	busy, err := GenerateBusyDay(BusyDayOptions{Technicians: opts.Technicians, Stops: opts.Stops, Seed: opts.Seed, Date: date, Now: 10*60 + 30})
 	if err != nil {
-		return DemoDay{}, fmt.Errorf("scenario: generating the demo day: %w", err)
+		return DemoDay{}, fmt.Errorf("scenario: generating a day: %w", err)
 	}
-	fresh := GenerateOrders(demoNewOrders, 2, busy.Technicians)
+	fresh := GenerateOrders(opts.NewOrders, opts.Seed+1, busy.Technicians)
 	for i := range fresh {
 		w := &fresh[i]
 		w.ID = fmt.Sprintf("NEW-%02d", i+1)

@@ -117,12 +117,12 @@ func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error
 }
 
 func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd bench http [--url http://host:port | --redis redis://…] --target location|suggest [--concurrency 32] [--duration 10s] [--technicians 200] [--stops 8]"
+	const synopsis = "dispatchd bench http [--url http://host:port | --redis redis://…] --target location|suggest|stored-suggest [--concurrency 32] [--duration 10s] [--technicians 200] [--stops 8]"
 	fs := flagSet("bench http")
 	opts := bench.LoadOptions{}
 	redisURL := fs.String("redis", "", "serve in this process over the Redis at this URL (under a key prefix of its own, deleted afterwards); empty: over memory")
 	fs.StringVar(&opts.URL, "url", "", "a running dispatchd to load instead of one served in this process")
-	fs.StringVar(&opts.Target, "target", "location", "location (live position pings) or suggest (stateless suggestions)")
+	fs.StringVar(&opts.Target, "target", "location", "location (live position pings), suggest (stateless suggestions) or stored-suggest (suggestions for stored orders; served here, the store is seeded with a day of --technicians × --stops around now)")
 	fs.IntVar(&opts.Concurrency, "concurrency", 32, "clients sending at once")
 	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long to send")
 	fs.IntVar(&opts.Technicians, "technicians", 200, "technicians: pinged, or in every suggestion body")
@@ -132,8 +132,8 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	switch {
-	case opts.Target != "location" && opts.Target != "suggest":
-		return usagef("invalid value %q for flag -target: want location or suggest", opts.Target)
+	case opts.Target != "location" && opts.Target != "suggest" && opts.Target != "stored-suggest":
+		return usagef("invalid value %q for flag -target: want location, suggest or stored-suggest", opts.Target)
 	case opts.Concurrency < 1 || opts.Concurrency > 4096:
 		return usagef("invalid value %d for flag -concurrency: want 1 to 4096", opts.Concurrency)
 	case opts.Duration <= 0:
@@ -146,7 +146,11 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usagef("give --url or --redis, not both")
 	}
 	if opts.URL == "" {
-		url, stop, err := serveForLoad(ctx, *redisURL, stderr)
+		var seed *scenario.DayAroundOptions
+		if opts.Target == "stored-suggest" {
+			seed = &scenario.DayAroundOptions{Technicians: opts.Technicians, Stops: opts.Stops, NewOrders: 50, Seed: opts.Seed}
+		}
+		url, stop, err := serveForLoad(ctx, *redisURL, seed, stderr)
 		if err != nil {
 			return err
 		}
@@ -163,7 +167,10 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // serveForLoad serves the API in this process on a loopback port, over
 // Redis (under a fresh prefix, purged at the end) or memory.
-func serveForLoad(ctx context.Context, redisURL string, stderr io.Writer) (string, func(), error) {
+//
+// With seed, the store first holds a day of that size laid out around
+// now, as serve --demo loads one.
+func serveForLoad(ctx context.Context, redisURL string, seed *scenario.DayAroundOptions, stderr io.Writer) (string, func(), error) {
 	var st api.Store = store.NewMemory()
 	purge := func() {}
 	if redisURL != "" {
@@ -181,7 +188,14 @@ func serveForLoad(ctx context.Context, redisURL string, stderr io.Writer) (strin
 			rs.Close()
 		}
 	}
-	handler, err := api.New(api.Options{Store: st, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if seed != nil {
+		if err := importDay(ctx, st, *seed, log); err != nil {
+			purge()
+			return "", nil, err
+		}
+	}
+	handler, err := api.New(api.Options{Store: st, Logger: log})
 	if err != nil {
 		purge()
 		return "", nil, err

@@ -265,13 +265,29 @@ func loadDemo(ctx context.Context, st dispatch.Store, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("generating the demo day: %w", err)
 	}
+	return load(ctx, st, day, log)
+}
+
+// importDay fills the store with a generated day of a size laid out
+// around now.
+func importDay(ctx context.Context, st dispatch.Store, opts scenario.DayAroundOptions, log *slog.Logger) error {
+	day, err := scenario.GenerateDayAround(time.Now(), opts)
+	if err != nil {
+		return fmt.Errorf("generating a day: %w", err)
+	}
+	return load(ctx, st, day, log)
+}
+
+// load imports a generated day through the dispatch service, so that its
+// orders carry histories like any other.
+func load(ctx context.Context, st dispatch.Store, day scenario.DemoDay, log *slog.Logger) error {
 	svc, err := dispatch.New(dispatch.Options{Store: st, Logger: log})
 	if err != nil {
-		return fmt.Errorf("loading the demo day: %w", err)
+		return fmt.Errorf("loading a day: %w", err)
 	}
 	defer func() { _ = svc.Shutdown(ctx) }()
 	if err := svc.Import(ctx, day.Technicians, day.Orders, day.Positions, "demo"); err != nil {
-		return fmt.Errorf("loading the demo day: %w", err)
+		return fmt.Errorf("loading a day: %w", err)
 	}
 	return nil
 }
