@@ -262,10 +262,14 @@ func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Dur
 func (m *planRunner) run(ctx context.Context, run *PlanRun, req *PlanRequest, limit time.Duration, seed uint64) {
 	defer m.wg.Done()
 	defer close(run.done)
-	// The slot is freed before done is closed: whoever waited for the plan
-	// may post the next one at once and must not be told it is one too
-	// many.
-	defer func() { <-m.slots }()
+	// The slot is freed as soon as the solver returns, before the record
+	// says the plan ended: whoever sees it ended (waiting for it, or
+	// reading its record) may post the next one at once and must not be
+	// told it is one too many. Storing the record is I/O, not a slot's
+	// worth of CPU.
+	var release sync.Once
+	free := func() { release.Do(func() { <-m.slots }) }
+	defer free()
 	defer run.cancel()
 	if o := m.opts.Observer; o != nil {
 		o.PlanStarted()
@@ -275,6 +279,7 @@ func (m *planRunner) run(ctx context.Context, run *PlanRun, req *PlanRequest, li
 		Observer: solver.ObserverFunc(func(p solver.Progress) { m.progress(run, p) })}
 	plan, err := m.solve(ctx, &req.Problem, opts)
 	took := time.Since(started)
+	free()
 	run.mu.Lock()
 	now := time.Now().UTC()
 	run.rec.Finished = &now
