@@ -71,7 +71,7 @@ func GenerateDayAround(now time.Time, opts DayAroundOptions) (DemoDay, error) {
 		}
 	}
 	day := DemoDay{Technicians: busy.Technicians, Orders: append(busy.Orders, fresh...), Positions: busy.Positions}
-	day.move(now.Sub(busy.Now))
+	day.move(now.Truncate(time.Minute).Sub(busy.Now))
 	return day, nil
 }
 
