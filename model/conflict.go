@@ -44,15 +44,12 @@ const (
 	ConflictCapacity ConflictKind = "capacity"
 	// ConflictMaxJobs: the day has more jobs than the technician's max_jobs.
 	ConflictMaxJobs ConflictKind = "max_jobs"
-	// ConflictLocation: a place cannot be reached with the travel model
-	// (for example an order without coordinates and no matrix row).
-	ConflictLocation ConflictKind = "location"
 )
 
 // ConflictKinds lists every conflict kind.
 var ConflictKinds = []ConflictKind{ConflictOverlap, ConflictUnreachable, ConflictShift, ConflictBreak, ConflictWindow,
 	ConflictKnockOn, ConflictDay, ConflictInactive, ConflictSkill, ConflictCertification, ConflictTool, ConflictExcluded, ConflictCapacity,
-	ConflictMaxJobs, ConflictLocation}
+	ConflictMaxJobs}
 
 // Conflict is one rule an assignment breaks, in words for the dispatcher
 // and with the facts behind them for a program.
