@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/dispatchd/dispatchd/model"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -135,4 +136,10 @@ func (o planObserver) PlanEnded(status string, took time.Duration, objective flo
 	if kept {
 		o.m.planObjective.Set(objective)
 	}
+}
+
+// suggested counts a suggestion that began at began.
+func (m *metrics) suggested(began time.Time, out model.Suggestions) {
+	m.suggestLatency.Observe(time.Since(began).Seconds())
+	m.suggestCandidates.Observe(float64(len(out.Candidates)))
 }

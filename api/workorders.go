@@ -201,8 +201,7 @@ func (s *Server) suggestions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.metrics.suggestLatency.Observe(time.Since(began).Seconds())
-	s.metrics.suggestCandidates.Observe(float64(len(out.Candidates)))
+	s.metrics.suggested(began, out)
 	s.writeJSON(w, r, http.StatusOK, out)
 }
 

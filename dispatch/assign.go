@@ -112,16 +112,9 @@ func (s *Service) assign(ctx context.Context, id string, a assignment) (model.Wo
 	doing := string(a.action) + "ing " + id
 	var out model.WorkOrder
 	err := s.retry(ctx, doing, func() (store.Change, error) {
-		rev, w, err := s.readOrder(ctx, id)
+		rev, w, from, err := s.readOrderFor(ctx, id, model.StatusDispatched, a.action)
 		if err != nil {
 			return store.Change{}, err
-		}
-		from := w.Status
-		if from == "" {
-			from = model.StatusCreated
-		}
-		if err := model.CheckTransition(from, model.StatusDispatched, a.action); err != nil {
-			return store.Change{}, fmt.Errorf("dispatch: work order %s is %s: %w", id, from, err)
 		}
 		next := w
 		next.TechnicianIDs = slices.Clone(a.techs)
@@ -139,11 +132,7 @@ func (s *Service) assign(ctx context.Context, id string, a assignment) (model.Wo
 		if errs := validateOrder(&next); len(errs) > 0 {
 			return store.Change{}, &model.ValidationError{Errors: errs}
 		}
-		days, err := s.readDays(ctx, next.TechnicianIDs, model.DateOf(*next.ScheduledStart), id)
-		if err != nil {
-			return store.Change{}, err
-		}
-		verdict, err := days.check(&next)
+		days, verdict, err := s.checkOnDays(ctx, &next)
 		if err != nil {
 			return store.Change{}, err
 		}
@@ -251,6 +240,18 @@ func (s *Service) readDays(ctx context.Context, techs []string, date model.Date,
 		}
 	}
 	return d, nil
+}
+
+// checkOnDays reads the days of a dispatched order's technicians on the
+// day of its start (without the order) and judges it on them: the days,
+// whose guards a commit must carry, and the verdict.
+func (s *Service) checkOnDays(ctx context.Context, w *model.WorkOrder) (*techDays, solver.Verdict, error) {
+	days, err := s.readDays(ctx, w.TechnicianIDs, model.DateOf(*w.ScheduledStart), w.ID)
+	if err != nil {
+		return nil, solver.Verdict{}, err
+	}
+	verdict, err := days.check(w)
+	return days, verdict, err
 }
 
 // check judges an order on each of its technicians' days at its start.

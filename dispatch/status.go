@@ -61,16 +61,9 @@ func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by s
 	}
 	var out model.WorkOrder
 	err := s.retry(ctx, "updating the status of "+id, func() (store.Change, error) {
-		rev, w, err := s.readOrder(ctx, id)
+		rev, w, from, err := s.readOrderFor(ctx, id, u.Status, model.ActionStatus)
 		if err != nil {
 			return store.Change{}, err
-		}
-		from := w.Status
-		if from == "" {
-			from = model.StatusCreated
-		}
-		if err := model.CheckTransition(from, u.Status, model.ActionStatus); err != nil {
-			return store.Change{}, fmt.Errorf("dispatch: work order %s is %s: %w", id, from, err)
 		}
 		now := s.now()
 		at := now
@@ -96,6 +89,23 @@ func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by s
 		return model.WorkOrder{}, err
 	}
 	return out, nil
+}
+
+// readOrderFor reads an order as readOrder does and checks that the
+// lifecycle lets it move to status to by the action; from is its status.
+func (s *Service) readOrderFor(ctx context.Context, id string, to model.Status, a model.Action) (rev int64, w model.WorkOrder, from model.Status, err error) {
+	rev, w, err = s.readOrder(ctx, id)
+	if err != nil {
+		return 0, model.WorkOrder{}, "", err
+	}
+	from = w.Status
+	if from == "" {
+		from = model.StatusCreated
+	}
+	if err := model.CheckTransition(from, to, a); err != nil {
+		return 0, model.WorkOrder{}, "", fmt.Errorf("dispatch: work order %s is %s: %w", id, from, err)
+	}
+	return rev, w, from, nil
 }
 
 // readOrder reads an order's revision, then the order: a write between

@@ -109,11 +109,7 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by s
 		c := store.Change{Guards: []store.Guard{{Key: store.OrderKey(id), Rev: rev}}, Orders: []model.WorkOrder{next}}
 		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryUpdated, At: now, By: by, Reason: u.Reason, Changes: changes}
 		if len(next.TechnicianIDs) > 0 && next.ScheduledStart != nil {
-			days, err := s.readDays(ctx, next.TechnicianIDs, model.DateOf(*next.ScheduledStart), id)
-			if err != nil {
-				return store.Change{}, err
-			}
-			verdict, err := days.check(&next)
+			days, verdict, err := s.checkOnDays(ctx, &next)
 			if err != nil {
 				return store.Change{}, err
 			}
