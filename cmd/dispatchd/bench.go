@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	if len(args) > 0 && args[0] == "hostile" {
 		return runBenchHostile(ctx, args[1:], stdout)
+	}
+	if len(args) > 0 && args[0] == "lost-state" {
+		return runBenchLostState(ctx, args[1:], stdout, stderr)
 	}
 	const synopsis = "dispatchd bench --set DIR | dispatchd bench suggest ... | dispatchd bench http ... (see their -h); dispatchd bench --set DIR [--time-limit 10s] [--iterations N] [--seed 1] [--parallel 1] [--only a,b] [--json FILE]"
 	fs := flagSet("bench")
@@ -239,4 +243,105 @@ func runBenchHostile(ctx context.Context, args []string, stdout io.Writer) error
 		opts.Bodies, rep.Statuses, rep.PeakRSS/1e6, opts.Orders, opts.TimeLimit.Seconds(), rep.PlanTook.Round(time.Millisecond), rep.PlanStatus,
 		rep.CancelTook.Round(time.Millisecond), rep.CancelStatus)
 	return err
+}
+
+func runBenchLostState(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const synopsis = "dispatchd bench lost-state [--redis-server PATH]"
+	fs := flagSet("bench lost-state")
+	bin := fs.String("redis-server", "redis-server", "the redis-server binary to run, without persistence, on a free port")
+	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
+		return err
+	}
+	path, err := exec.LookPath(*bin)
+	if err != nil {
+		return fmt.Errorf("bench lost-state runs a Redis of its own: %w (install Debian's redis-server package)", err)
+	}
+	rs, err := startRedis(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer rs.stop()
+	st, err := redisstore.Open(ctx, rs.url(), redisstore.Options{})
+	if err != nil {
+		return fmt.Errorf("opening the Redis store: %w", err)
+	}
+	defer st.Close()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError + 1}))
+	handler, err := api.New(api.Options{Store: st, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		_ = handler.Shutdown(sctx)
+	}()
+	rep, err := bench.LostState(ctx, "http://"+ln.Addr().String(), func() error {
+		rs.stop()
+		return rs.start(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "lost state: /readyz %d before a Redis restart without persistence, %d %q %v after it\n",
+		rep.Before, rep.After, rep.AfterTitle, rep.Took.Round(time.Millisecond))
+	return err
+}
+
+// redisProcess is a redis-server of this command's own, without
+// persistence, on a port it picked.
+type redisProcess struct {
+	bin, port string
+	cmd       *exec.Cmd
+}
+
+func startRedis(ctx context.Context, bin string) (*redisProcess, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	r := &redisProcess{bin: bin, port: port}
+	return r, r.start(ctx)
+}
+
+func (r *redisProcess) url() string { return "redis://127.0.0.1:" + r.port + "/0" }
+
+// start runs the server and waits until it accepts connections.
+func (r *redisProcess) start(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "dispatchd-lost-state")
+	if err != nil {
+		return err
+	}
+	r.cmd = exec.Command(r.bin, "--port", r.port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := r.cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", r.bin, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+r.port, time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return fmt.Errorf("redis-server on port %s does not accept connections after 10 s", r.port)
+}
+
+// stop kills the server: what it held is gone.
+func (r *redisProcess) stop() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+		r.cmd = nil
+	}
 }

@@ -340,3 +340,15 @@ func raceAcross(t *testing.T, servers []string, tech model.Technician) {
 		t.Errorf("the order is %s, its history ends at %s", w.Status, at)
 	}
 }
+
+// TestBenchLostState runs the lost-state check: a Redis of its own
+// restarted without persistence turns /readyz to 503 naming the lost state.
+func TestBenchLostState(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "bench", "lost-state")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `/readyz 200 before`) || !strings.Contains(out, `503 "store state lost"`) {
+		t.Errorf("report %q: want 200 before the restart and 503 store state lost after", out)
+	}
+}
