@@ -352,3 +352,33 @@ func TestBenchLostState(t *testing.T) {
 		t.Errorf("report %q: want 200 before the restart and 503 store state lost after", out)
 	}
 }
+
+// TestRedisLogsAreJSON runs serve --log-format json on a Redis that then
+// dies: go-redis's own complaints (failed dials) come out as JSON records
+// like every other line, so that a log pipeline never chokes on them.
+func TestRedisLogsAreJSON(t *testing.T) {
+	rs := redistest.Start(t, redistest.Options{})
+	r := startServe(t, "--redis", rs.URL(), "--log-format", "json", "--store-timeout", "500ms")
+	rs.Kill()
+	// go-redis complains once its pool has failed to dial a few times.
+	for range 8 {
+		if code, _ := httpGet(t, r.base+"/v1/technicians"); code != http.StatusServiceUnavailable {
+			t.Errorf("/v1/technicians with Redis dead = %d, want 503", code)
+		}
+	}
+	r.stop(t)
+	fromRedis := 0
+	for _, line := range r.logLines() {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec["msg"] == nil {
+			t.Errorf("not a JSON log record: %s", line)
+			continue
+		}
+		if rec["msg"] == "redis client" && strings.Contains(fmt.Sprint(rec["detail"]), "dial") {
+			fromRedis++
+		}
+	}
+	if fromRedis == 0 {
+		t.Errorf("no record of go-redis's dial failures in the log: %q", r.logLines())
+	}
+}
