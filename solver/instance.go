@@ -329,7 +329,11 @@ func (in *instance) classify() {
 }
 
 // findNeighbours lists, for every job, the nearest other jobs by travel
-// time, for the ruin step's string removals.
+// time (ties by index), for the ruin step's string removals and granular
+// insertion. With travel from coordinates the candidates come from a k-d
+// tree, so that a day of n orders costs O(n k log n) rather than n sorts
+// of n legs; with a matrix, which has no geometry, each job keeps the k
+// smallest of its row.
 func (in *instance) findNeighbours() {
 	n := len(in.jobs)
 	in.neighbours = make([][]int32, n)
@@ -337,10 +341,20 @@ func (in *instance) findNeighbours() {
 	if k <= 0 {
 		return
 	}
-	cand := make([]int32, 0, n)
-	// Each job's travel time is looked up once, not on every comparison:
-	// above denseLimit the table is lazy and a lookup computes the leg.
+	// key[o] is the travel time from the job at hand to job o, looked up
+	// once: above denseLimit the table computes a leg on every lookup.
 	key := make([]int64, n)
+	closer := func(a, b int32) int {
+		if c := cmp.Compare(key[a], key[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	}
+	if in.tt.places != nil {
+		in.neighboursFromTree(k, key, closer)
+		return
+	}
+	cand := make([]int32, 0, n)
 	for j := range in.jobs {
 		cand = cand[:0]
 		from := in.jobs[j].loc
@@ -350,13 +364,87 @@ func (in *instance) findNeighbours() {
 				key[o] = in.tt.dur(from, in.jobs[o].loc)
 			}
 		}
-		slices.SortFunc(cand, func(a, b int32) int {
-			if c := cmp.Compare(key[a], key[b]); c != 0 {
-				return c
+		in.neighbours[j] = slices.Clone(smallest(cand, k, closer))
+	}
+}
+
+// neighboursFromTree finds neighbour lists with a k-d tree over the jobs'
+// places. Travel times are whole seconds, monotone in the great-circle
+// distance, so the nearest by distance are the nearest by travel but for
+// ties in the rounding: the query widens until the farthest candidate is
+// two seconds past the k-th, so that every job as close as the k-th is
+// among the candidates, and the lists are the ones a full sort gives.
+func (in *instance) neighboursFromTree(k int, key []int64, closer func(a, b int32) int) {
+	locs := make([]model.Location, len(in.jobs))
+	for j := range in.jobs {
+		locs[j] = in.tt.loc.places[in.jobs[j].loc]
+	}
+	tree, err := geo.NewKDTree(locs)
+	if err != nil {
+		// compile placed every job, so each has coordinates.
+		panic("solver: " + err.Error())
+	}
+	var near []int
+	cand := make([]int32, 0, 2*k)
+	for j := range in.jobs {
+		from := in.jobs[j].loc
+		for want := k + 1 + k/4; ; want *= 2 {
+			near = tree.Nearest(locs[j], want, near[:0])
+			cand = cand[:0]
+			for _, o := range near {
+				if o != j {
+					cand = append(cand, int32(o))
+					key[o] = in.tt.dur(from, in.jobs[o].loc)
+				}
 			}
-			return cmp.Compare(a, b)
-		})
-		in.neighbours[j] = slices.Clone(cand[:k])
+			if len(near) == len(locs) {
+				break
+			}
+			farthest := key[cand[len(cand)-1]]
+			if kth := key[smallest(slices.Clone(cand), k, closer)[k-1]]; farthest >= kth+2*msPerS {
+				break
+			}
+		}
+		in.neighbours[j] = slices.Clone(smallest(cand, k, closer))
+	}
+}
+
+// smallest returns the k smallest elements of list in order, in list's
+// first k slots; the order of the rest is lost.
+func smallest(list []int32, k int, compare func(a, b int32) int) []int32 {
+	if len(list) > 4*k {
+		// A bounded max-heap: O(n log k) rather than a sort of all n.
+		h := list[:k]
+		slices.SortFunc(h, func(a, b int32) int { return compare(b, a) })
+		for _, x := range list[k:] {
+			if compare(x, h[0]) < 0 {
+				h[0] = x
+				siftDown(h, compare)
+			}
+		}
+		slices.SortFunc(h, compare)
+		return h
+	}
+	slices.SortFunc(list, compare)
+	return list[:min(k, len(list))]
+}
+
+// siftDown restores the max-heap h after its top was replaced.
+func siftDown(h []int32, compare func(a, b int32) int) {
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if r := c + 1; r < len(h) && compare(h[r], h[c]) > 0 {
+			c = r
+		}
+		if compare(h[c], h[i]) <= 0 {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
 	}
 }
 
