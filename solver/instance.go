@@ -2,6 +2,7 @@ package solver
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -87,6 +88,8 @@ type instance struct {
 	pair []float64
 	// ok[v*len(jobs)+j] reports whether vehicle v qualifies for job j.
 	ok []bool
+	// classHash[v] hashes vehicle v's rows of ok and pair, for classify.
+	classHash []uint64
 	// neighbours[j] lists other jobs by increasing travel from j.
 	neighbours [][]int32
 	// depotDist[j] is the mean travel time (ms) to job j from the
@@ -245,46 +248,121 @@ func (j *job) lastStart(t int64) (int64, bool) {
 
 // qualify fills the compatibility and static pair-cost tables. A job that
 // needs a crew qualifies nobody until crews are planned; a pinned job
-// qualifies only its technician.
+// qualifies only its technician. Qualifications are checked on integer
+// profiles, once for each set of requirements that orders share, and no
+// reason is spelled out here: only orders left unassigned need them.
 func (in *instance) qualify() {
-	nj := len(in.jobs)
-	in.ok = make([]bool, len(in.vehicles)*nj)
-	in.pair = make([]float64, len(in.vehicles)*nj)
+	nj, nv := len(in.jobs), len(in.vehicles)
+	in.ok = make([]bool, nv*nj)
+	in.pair = make([]float64, nv*nj)
+	in.classHash = make([]uint64, nv)
+	prof := newProfiles(in.p.Technicians)
+	techIndex := make(map[string]int32, nv)
+	for v := range in.vehicles {
+		techIndex[in.p.Technicians[in.vehicles[v].idx].ID] = int32(v)
+	}
+	lookup := func(id string) (int32, bool) { v, ok := techIndex[id]; return v, ok }
+	// shared maps a set of requirements to the technicians who meet it.
+	type qualified struct {
+		vehicles []int32
+		surplus  []int // skill surplus of each
+	}
+	shared := map[string]*qualified{}
+	var key []byte
 	for j := range in.jobs {
 		jb := &in.jobs[j]
 		w := &in.p.WorkOrders[jb.idx]
 		if w.Crew() > 1 {
 			continue
 		}
-		for v := range in.vehicles {
-			t := &in.p.Technicians[in.vehicles[v].idx]
-			if jb.fixed >= 0 && int32(v) != jb.fixed {
-				continue
+		n := prof.need(w, lookup)
+		if jb.fixed >= 0 {
+			// A pinned order stays with its technician, qualified or not.
+			if v := jb.fixed; fitsCapacity(jb.demand, in.vehicles[v].capacity) {
+				in.admit(j, v, prof.surplus(v, &n), w, lookup)
 			}
-			if jb.fixed < 0 && len(Qualify(t, w)) > 0 {
-				continue
+			continue
+		}
+		key = needKey(key[:0], &n, jb.demand)
+		q := shared[string(key)]
+		if q == nil {
+			q = &qualified{}
+			anyone := n
+			anyone.excluded = nil // the key leaves exclusions out
+			for v := range int32(nv) {
+				if prof.qualifies(v, &anyone) && fitsCapacity(jb.demand, in.vehicles[v].capacity) {
+					q.vehicles = append(q.vehicles, v)
+					q.surplus = append(q.surplus, prof.surplus(v, &n))
+				}
 			}
-			if !fitsCapacity(jb.demand, in.vehicles[v].capacity) {
-				continue
+			shared[string(key)] = q
+		}
+		for i, v := range q.vehicles {
+			if !slices.Contains(n.excluded, v) {
+				in.admit(j, v, q.surplus[i], w, lookup)
 			}
-			in.ok[v*nj+j] = true
-			jb.vehicles = append(jb.vehicles, int32(v))
-			in.pair[v*nj+j] = in.pairCost(t, w)
 		}
 	}
 }
 
-// pairCost is the part of the objective that depends only on who does an
-// order, not when.
-func (in *instance) pairCost(t *model.Technician, w *model.WorkOrder) float64 {
-	c := in.w.SkillSurplus * float64(SkillSurplus(t, w))
-	if len(w.PreferredTechnicians) > 0 && !w.Prefers(t.ID) {
+// admit records that vehicle v qualifies for job j, whose required skills
+// it exceeds by surplus levels.
+func (in *instance) admit(j int, v int32, surplus int, w *model.WorkOrder, techIndex func(string) (int32, bool)) {
+	nj := len(in.jobs)
+	jb := &in.jobs[j]
+	c := in.w.SkillSurplus * float64(surplus)
+	if len(w.PreferredTechnicians) > 0 && !namesVehicle(w.PreferredTechnicians, v, techIndex) {
 		c += in.w.PreferredTechnician
 	}
-	if len(w.TechnicianIDs) > 0 && !slices.Contains(w.TechnicianIDs, t.ID) {
+	if len(w.TechnicianIDs) > 0 && !namesVehicle(w.TechnicianIDs, v, techIndex) {
 		c += in.w.PlanChange
 	}
-	return c
+	i := int(v)*nj + j
+	in.ok[i] = true
+	in.pair[i] = c
+	jb.vehicles = append(jb.vehicles, v)
+	in.classHash[v] = mix(mix(in.classHash[v], uint64(j)), math.Float64bits(c))
+}
+
+// namesVehicle reports whether a list of technician ids names vehicle v.
+func namesVehicle(ids []string, v int32, techIndex func(string) (int32, bool)) bool {
+	for _, id := range ids {
+		if x, ok := techIndex(id); ok && x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// needKey appends to dst what decides who qualifies for an order, but its
+// exclusions: requirements in the profiles' numbers and the demand.
+func needKey(dst []byte, n *need, demand []float64) []byte {
+	if n.impossible {
+		return append(dst, 'x')
+	}
+	skills := slices.Clone(n.skills)
+	slices.SortFunc(skills, func(a, b skillLevel) int { return cmp.Compare(a.skill, b.skill) })
+	dst = binary.AppendUvarint(dst, uint64(len(skills)))
+	for _, s := range skills {
+		dst = binary.AppendUvarint(dst, uint64(s.skill))
+		dst = binary.AppendUvarint(dst, uint64(s.level))
+	}
+	for _, words := range [][]uint64{n.certs, n.tools} {
+		for _, x := range words {
+			dst = binary.LittleEndian.AppendUint64(dst, x)
+		}
+	}
+	for _, d := range demand {
+		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(d))
+	}
+	return dst
+}
+
+// mix folds x into the hash h (FNV-1a's step on 64-bit words, with a
+// final multiply that spreads the bits).
+func mix(h, x uint64) uint64 {
+	const prime = 0x100000001b3
+	return (h ^ x) * prime * 0x9e3779b97f4a7c15
 }
 
 // fitsCapacity reports whether a demand fits a capacity on its own; nil
@@ -305,26 +383,40 @@ func fitsCapacity(demand, capacity []float64) bool {
 const capacityEps = 1e-9
 
 // classify groups vehicles that are interchangeable while their routes
-// are empty: same places, shift, breaks, limits and qualifications.
+// are empty: same places, shift, breaks, limits and qualifications. Rows
+// of the tables are compared only between vehicles whose hashes of them
+// agree.
 func (in *instance) classify() {
 	nj := len(in.jobs)
 	type key struct {
 		start, end                 int32
 		shiftStart, shiftEnd, late int64
 		maxJobs                    int
-		sig                        string
+		hash                       uint64
 	}
-	classes := map[key]int32{}
+	same := func(a, b int) bool {
+		va, vb := &in.vehicles[a], &in.vehicles[b]
+		return slices.Equal(va.breaks, vb.breaks) && slices.Equal(va.capacity, vb.capacity) &&
+			slices.Equal(in.ok[a*nj:(a+1)*nj], in.ok[b*nj:(b+1)*nj]) &&
+			slices.Equal(in.pair[a*nj:(a+1)*nj], in.pair[b*nj:(b+1)*nj])
+	}
+	seen := map[key][]int{} // the first vehicle of each class with the key
+	classes := int32(0)
 	for v := range in.vehicles {
 		ve := &in.vehicles[v]
-		k := key{ve.startLoc, ve.endLoc, ve.shiftStart, ve.shiftEnd, ve.latestEnd, ve.maxJobs,
-			fmt.Sprint(ve.breaks, ve.capacity, in.ok[v*nj:(v+1)*nj], in.pair[v*nj:(v+1)*nj])}
-		c, seen := classes[k]
-		if !seen {
-			c = int32(len(classes))
-			classes[k] = c
+		k := key{ve.startLoc, ve.endLoc, ve.shiftStart, ve.shiftEnd, ve.latestEnd, ve.maxJobs, in.classHash[v]}
+		ve.class = -1
+		for _, first := range seen[k] {
+			if same(v, first) {
+				ve.class = in.vehicles[first].class
+				break
+			}
 		}
-		ve.class = c
+		if ve.class < 0 {
+			ve.class = classes
+			classes++
+			seen[k] = append(seen[k], v)
+		}
 	}
 }
 

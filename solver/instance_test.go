@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/scenario"
@@ -105,4 +106,102 @@ func tiedMatrix(n int) *model.Problem {
 		p.WorkOrders = append(p.WorkOrders, model.WorkOrder{ID: fmt.Sprint(i), Location: model.MatrixLocation(i), Duration: 600})
 	}
 	return p
+}
+
+// TestQualifyTablesAgreeWithQualify checks the compiled tables against
+// Qualify and the objective's pair terms, order by order and technician
+// by technician, and the classes against grouping technicians by their
+// whole rows: on a generated day with preferences, exclusions, crews,
+// plan changes and pinned orders (one pinned to a technician who does not
+// qualify).
+func TestQualifyTablesAgreeWithQualify(t *testing.T) {
+	p, err := scenario.GenerateDay(scenario.DayOptions{Orders: 400, Technicians: 40, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every other technician is a copy of the one before, at the same
+	// place: classes of two, unless an order names one of them.
+	for i := 1; i < len(p.Technicians); i += 2 {
+		twin := p.Technicians[i-1]
+		twin.ID = p.Technicians[i].ID
+		p.Technicians[i] = twin
+	}
+	for i := range p.WorkOrders {
+		w := &p.WorkOrders[i]
+		if w.Crew() > 1 {
+			continue
+		}
+		switch i % 10 {
+		case 1:
+			w.TechnicianIDs = []string{p.Technicians[i%len(p.Technicians)].ID}
+		case 2:
+			w.Status, w.Pinned = model.StatusDispatched, true
+			w.TechnicianIDs = []string{p.Technicians[i%len(p.Technicians)].ID}
+			w.RequiredSkills = model.Skills{"no-one-has-this": 1}
+			w.TimeWindows = nil
+			start := p.Technicians[i%len(p.Technicians)].Shift.Start.Add(time.Duration(i) * time.Minute)
+			w.ScheduledStart = &start
+		}
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	in, err := compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nj := len(in.jobs)
+	wt := in.w
+	for j, jb := range in.jobs {
+		w := &p.WorkOrders[jb.idx]
+		var want []int32
+		for v := range in.vehicles {
+			tc := &p.Technicians[in.vehicles[v].idx]
+			ok := w.Crew() == 1 && fitsCapacity(w.Demand, tc.Capacity)
+			if w.IsFixed() {
+				ok = ok && tc.ID == w.TechnicianIDs[0]
+			} else {
+				ok = ok && len(Qualify(tc, w)) == 0
+			}
+			if in.ok[v*nj+j] != ok {
+				t.Fatalf("order %s, technician %s: ok %v, want %v", w.ID, tc.ID, in.ok[v*nj+j], ok)
+			}
+			if !ok {
+				continue
+			}
+			want = append(want, int32(v))
+			cost := wt.SkillSurplus * float64(SkillSurplus(tc, w))
+			if len(w.PreferredTechnicians) > 0 && !w.Prefers(tc.ID) {
+				cost += wt.PreferredTechnician
+			}
+			if len(w.TechnicianIDs) > 0 && !slices.Contains(w.TechnicianIDs, tc.ID) {
+				cost += wt.PlanChange
+			}
+			if got := in.pair[v*nj+j]; got != cost {
+				t.Fatalf("order %s, technician %s: pair cost %v, want %v", w.ID, tc.ID, got, cost)
+			}
+		}
+		if !slices.Equal(jb.vehicles, want) {
+			t.Fatalf("order %s: vehicles %v, want %v", w.ID, jb.vehicles, want)
+		}
+	}
+	classes := map[string]int32{}
+	twins := 0
+	for v, ve := range in.vehicles {
+		key := fmt.Sprint(ve.startLoc, ve.endLoc, ve.shiftStart, ve.shiftEnd, ve.latestEnd, ve.maxJobs,
+			ve.breaks, ve.capacity, in.ok[v*nj:(v+1)*nj], in.pair[v*nj:(v+1)*nj])
+		c, seen := classes[key]
+		if !seen {
+			c = int32(len(classes))
+			classes[key] = c
+		} else {
+			twins++
+		}
+		if ve.class != c {
+			t.Fatalf("technician %d: class %d, want %d", v, ve.class, c)
+		}
+	}
+	if twins == 0 {
+		t.Fatal("no two technicians share a class: the test checks little")
+	}
 }
