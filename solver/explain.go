@@ -24,13 +24,21 @@ type explainer struct {
 
 func newExplainer(in *instance, s *solution) *explainer { return &explainer{in: in, s: s} }
 
-// why returns the reasons job j is unassigned.
+// why returns the reasons job j is unassigned. Once the budget is spent
+// it says only what it knows without looking: a plan out of time must
+// not spend more explaining itself.
 func (e *explainer) why(j int32) []string {
 	in := e.in
 	jb := &in.jobs[j]
 	w := &in.p.WorkOrders[jb.idx]
+	if in.unconsidered != nil && in.unconsidered[j] {
+		return []string{in.budget.notConsidered()}
+	}
 	if w.Crew() > 1 {
 		return []string{fmt.Sprintf("needs %d technicians: crews are not planned yet", w.Crew())}
+	}
+	if in.budget.spent() {
+		return []string{in.budget.unexplained()}
 	}
 	if len(jb.vehicles) == 0 {
 		if jb.fixed >= 0 {
@@ -40,6 +48,31 @@ func (e *explainer) why(j int32) []string {
 		return e.nobodyQualifies(w)
 	}
 	return e.noRoom(j)
+}
+
+// explainSample is how many unassigned jobs explainTime explains to
+// estimate how long explaining all of them takes, and explainSlack what
+// it adds for writing the plan out.
+const (
+	explainSample = 16
+	explainSlack  = 10 * time.Millisecond
+)
+
+// explainTime estimates how long explaining the jobs s leaves out takes,
+// half as long again for safety, by explaining a few spread through
+// them: a timed search ends that much before its deadline.
+func (in *instance) explainTime(s *solution) time.Duration {
+	n := min(len(s.free), explainSample)
+	if n == 0 {
+		return explainSlack
+	}
+	e := newExplainer(in, s)
+	start := time.Now()
+	for i := range n {
+		e.why(s.free[i*len(s.free)/n])
+	}
+	each := time.Since(start) / time.Duration(n)
+	return explainSlack + each*time.Duration(len(s.free))*3/2
 }
 
 // staticReasons lists why one technician cannot take an order at all.

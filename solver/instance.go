@@ -93,8 +93,8 @@ type instance struct {
 	// neighbours[j] lists other jobs by increasing travel from j.
 	neighbours [][]int32
 	// depotDist[j] is the mean travel time (ms) to job j from the
-	// technicians' start locations, for SISR's far-first and close-first
-	// insertion orders.
+	// technicians' start locations (a sample of them on a large crew), for
+	// SISR's far-first and close-first insertion orders.
 	depotDist []float64
 	dims      int // capacity dimensions used by any job
 	// timeSoft is set when lateness or overtime cost anything: insertion
@@ -103,6 +103,14 @@ type instance struct {
 	// activeVehicles counts active technicians, over whom workload is
 	// balanced.
 	activeVehicles int
+
+	// budget is the Plan call's (nil for a suggestion); compiled is set
+	// once every table above is built within it.
+	budget   *budget
+	compiled bool
+	// unconsidered marks the jobs the run never got to try, when its
+	// budget ran out first (nil: none).
+	unconsidered []bool
 }
 
 // ErrInfeasible is returned (wrapped) when the problem's fixed parts
@@ -112,13 +120,15 @@ var ErrInfeasible = errors.New("solver: infeasible")
 // neighbourCount bounds the neighbour lists the ruin step walks.
 const neighbourCount = 64
 
-// compile builds the search's view of a validated problem.
-func compile(p *model.Problem) (*instance, error) {
+// compile builds the search's view of a validated problem. When the
+// budget runs out before it is done, it returns the instance with
+// compiled unset: enough to say that every order was left out, and why.
+func compile(p *model.Problem, b *budget) (*instance, error) {
 	tr, err := geo.New(p.Travel)
 	if err != nil {
 		return nil, fmt.Errorf("solver: building the travel model: %w", err)
 	}
-	in := &instance{p: p, w: p.Policy(), travel: tr}
+	in := &instance{p: p, w: p.Policy(), travel: tr, budget: b}
 	in.timeSoft = in.w.Lateness > 0 || in.w.Overtime > 0
 	locs := newLocator(tr)
 	for i := range p.Technicians {
@@ -142,14 +152,11 @@ func compile(p *model.Problem) (*instance, error) {
 		in.dims = max(in.dims, len(j.demand))
 		in.jobs = append(in.jobs, j)
 	}
-	in.tt, err = newTravelTable(locs, tr, in.w)
+	in.tt, err = newTravelTable(locs, tr, in.w, b)
 	if err != nil {
 		return nil, err
 	}
-	in.qualify()
-	in.classify()
-	in.findNeighbours()
-	in.measureDepotDist()
+	in.compiled = in.qualify(techIndex) && in.classify() && in.findNeighbours() && in.measureDepotDist()
 	return in, nil
 }
 
@@ -251,16 +258,12 @@ func (j *job) lastStart(t int64) (int64, bool) {
 // qualifies only its technician. Qualifications are checked on integer
 // profiles, once for each set of requirements that orders share, and no
 // reason is spelled out here: only orders left unassigned need them.
-func (in *instance) qualify() {
+func (in *instance) qualify(techIndex map[string]int32) bool {
 	nj, nv := len(in.jobs), len(in.vehicles)
 	in.ok = make([]bool, nv*nj)
 	in.pair = make([]float64, nv*nj)
 	in.classHash = make([]uint64, nv)
 	prof := newProfiles(in.p.Technicians)
-	techIndex := make(map[string]int32, nv)
-	for v := range in.vehicles {
-		techIndex[in.p.Technicians[in.vehicles[v].idx].ID] = int32(v)
-	}
 	lookup := func(id string) (int32, bool) { v, ok := techIndex[id]; return v, ok }
 	// shared maps a set of requirements to the technicians who meet it.
 	type qualified struct {
@@ -270,6 +273,9 @@ func (in *instance) qualify() {
 	shared := map[string]*qualified{}
 	var key []byte
 	for j := range in.jobs {
+		if in.budget.spent() {
+			return false
+		}
 		jb := &in.jobs[j]
 		w := &in.p.WorkOrders[jb.idx]
 		if w.Crew() > 1 {
@@ -303,6 +309,7 @@ func (in *instance) qualify() {
 			}
 		}
 	}
+	return true
 }
 
 // admit records that vehicle v qualifies for job j, whose required skills
@@ -386,7 +393,7 @@ const capacityEps = 1e-9
 // are empty: same places, shift, breaks, limits and qualifications. Rows
 // of the tables are compared only between vehicles whose hashes of them
 // agree.
-func (in *instance) classify() {
+func (in *instance) classify() bool {
 	nj := len(in.jobs)
 	type key struct {
 		start, end                 int32
@@ -418,6 +425,7 @@ func (in *instance) classify() {
 			seen[k] = append(seen[k], v)
 		}
 	}
+	return !in.budget.spent()
 }
 
 // findNeighbours lists, for every job, the nearest other jobs by travel
@@ -426,12 +434,12 @@ func (in *instance) classify() {
 // tree, so that a day of n orders costs O(n k log n) rather than n sorts
 // of n legs; with a matrix, which has no geometry, each job keeps the k
 // smallest of its row.
-func (in *instance) findNeighbours() {
+func (in *instance) findNeighbours() bool {
 	n := len(in.jobs)
 	in.neighbours = make([][]int32, n)
 	k := min(neighbourCount, n-1)
 	if k <= 0 {
-		return
+		return true
 	}
 	// key[o] is the travel time from the job at hand to job o, looked up
 	// once: above denseLimit the table computes a leg on every lookup.
@@ -443,11 +451,13 @@ func (in *instance) findNeighbours() {
 		return cmp.Compare(a, b)
 	}
 	if in.tt.places != nil {
-		in.neighboursFromTree(k, key, closer)
-		return
+		return in.neighboursFromTree(k, key, closer)
 	}
 	cand := make([]int32, 0, n)
 	for j := range in.jobs {
+		if in.budget.spent() {
+			return false
+		}
 		cand = cand[:0]
 		from := in.jobs[j].loc
 		for o := range in.jobs {
@@ -458,6 +468,7 @@ func (in *instance) findNeighbours() {
 		}
 		in.neighbours[j] = slices.Clone(smallest(cand, k, closer))
 	}
+	return true
 }
 
 // neighboursFromTree finds neighbour lists with a k-d tree over the jobs'
@@ -466,7 +477,7 @@ func (in *instance) findNeighbours() {
 // ties in the rounding: the query widens until the farthest candidate is
 // two seconds past the k-th, so that every job as close as the k-th is
 // among the candidates, and the lists are the ones a full sort gives.
-func (in *instance) neighboursFromTree(k int, key []int64, closer func(a, b int32) int) {
+func (in *instance) neighboursFromTree(k int, key []int64, closer func(a, b int32) int) bool {
 	locs := make([]model.Location, len(in.jobs))
 	for j := range in.jobs {
 		locs[j] = in.tt.loc.places[in.jobs[j].loc]
@@ -479,6 +490,9 @@ func (in *instance) neighboursFromTree(k int, key []int64, closer func(a, b int3
 	var near []int
 	cand := make([]int32, 0, 2*k)
 	for j := range in.jobs {
+		if in.budget.spent() {
+			return false
+		}
 		from := in.jobs[j].loc
 		for want := k + 1 + k/4; ; want *= 2 {
 			near = tree.Nearest(locs[j], want, near[:0])
@@ -499,6 +513,7 @@ func (in *instance) neighboursFromTree(k int, key []int64, closer func(a, b int3
 		}
 		in.neighbours[j] = slices.Clone(smallest(cand, k, closer))
 	}
+	return true
 }
 
 // smallest returns the k smallest elements of list in order, in list's
@@ -540,15 +555,34 @@ func siftDown(h []int32, compare func(a, b int32) int) {
 	}
 }
 
-func (in *instance) measureDepotDist() {
+// depotSample bounds the start locations depotDist averages over: it
+// only orders jobs from near to far, and on a day of a thousand
+// technicians, each starting from home, all of them would make it the
+// most expensive step of compiling (ten million legs).
+const depotSample = 128
+
+// measureDepotDist fills depotDist, averaging over every distinct start
+// location, or over depotSample of them spread evenly through the crew.
+func (in *instance) measureDepotDist() bool {
+	seen := make([]bool, in.tt.n)
 	var starts []int32
 	for _, v := range in.vehicles {
-		if !slices.Contains(starts, v.startLoc) {
+		if !seen[v.startLoc] {
+			seen[v.startLoc] = true
 			starts = append(starts, v.startLoc)
 		}
 	}
+	if n := len(starts); n > depotSample {
+		for i := range depotSample {
+			starts[i] = starts[i*n/depotSample]
+		}
+		starts = starts[:depotSample]
+	}
 	in.depotDist = make([]float64, len(in.jobs))
 	for j := range in.jobs {
+		if in.budget.spent() {
+			return false
+		}
 		sum := 0.0
 		for _, s := range starts {
 			sum += float64(in.tt.dur(s, in.jobs[j].loc))
@@ -557,4 +591,5 @@ func (in *instance) measureDepotDist() {
 			in.depotDist[j] = sum / float64(len(starts))
 		}
 	}
+	return true
 }

@@ -62,7 +62,7 @@ func TestNeighboursMatchAFullSort(t *testing.T) {
 			if err := p.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			in, err := compile(p)
+			in, err := compile(p, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func TestQualifyTablesAgreeWithQualify(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	in, err := compile(p)
+	in, err := compile(p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

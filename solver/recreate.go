@@ -24,13 +24,17 @@ const (
 // recreate inserts jobs, in order, each at its cheapest feasible position
 // over the candidate routes, skipping positions with probability blink. A
 // job stays unassigned when it fits nowhere or inserting it costs more
-// than leaving it out.
-func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, sc *scratch) {
+// than leaving it out. It returns how many of the jobs it tried: all of
+// them, unless the search's budget ran out first.
+func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, sc *scratch) int {
 	in := s.in
 	// Positions to try before the next blink: geometric, drawn once per
 	// blink rather than a coin per position.
 	gap := blinkGap(rng, blink)
-	for _, j := range jobs {
+	for i, j := range jobs {
+		if sc.budget.searchSpent() {
+			return i
+		}
 		jb := &in.jobs[j]
 		mean := s.meanWork()
 		best := bestInsertion{v: -1, cost: jb.missed}
@@ -47,6 +51,7 @@ func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, sc *scr
 			s.insert(j, best.v, best.gap)
 		}
 	}
+	return len(jobs)
 }
 
 // bestInsertion is the cheapest insertion found so far.
@@ -147,8 +152,10 @@ func blinkGap(rng *rand.Rand, p float64) int {
 	return int(math.Log(1-rng.Float64()) / math.Log(1-p))
 }
 
-// scratch holds buffers reused across iterations.
+// scratch holds buffers reused across iterations, and the budget that
+// may cut a recreate short (nil: none).
 type scratch struct {
+	budget   *budget
 	seen     []bool
 	seenList []int32
 	removed  []int32

@@ -84,7 +84,10 @@ func newLazyTravelTable(loc *locator, tr geo.Travel, w model.Weights) *travelTab
 	return t
 }
 
-func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable, error) {
+// newTravelTable returns a dense table up to denseLimit places and a lazy
+// one beyond. Should the budget run out while it fills the dense table,
+// it returns a lazy one, which answers the same.
+func newTravelTable(loc *locator, tr geo.Travel, w model.Weights, b *budget) (*travelTable, error) {
 	n := loc.size()
 	t := &travelTable{n: n, loc: loc, travel: tr, w: w}
 	t.prepare()
@@ -93,13 +96,27 @@ func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable,
 	}
 	t.durs = make([]int32, n*n)
 	t.costs = make([]float64, n*n)
-	for a := range n {
-		for b := range n {
-			d, c, err := t.compute(int32(a), int32(b))
+	// Haversine legs are the same both ways, to the bit: each is computed
+	// once.
+	symmetric := t.places != nil
+	for i := range n {
+		if b.spent() {
+			t.durs, t.costs = nil, nil
+			return t, nil
+		}
+		first := 0
+		if symmetric {
+			first = i
+		}
+		for j := first; j < n; j++ {
+			d, c, err := t.compute(int32(i), int32(j))
 			if err != nil {
 				return nil, err
 			}
-			t.durs[a*n+b], t.costs[a*n+b] = d, c
+			t.durs[i*n+j], t.costs[i*n+j] = d, c
+			if symmetric {
+				t.durs[j*n+i], t.costs[j*n+i] = d, c
+			}
 		}
 	}
 	t.symmetric = true

@@ -24,7 +24,7 @@ func TestLazyTravelBeyondTheHorizon(t *testing.T) {
 	if d, c := lazy.arc(a, b); d != math.MaxInt32 || c != lazy.cost(a, b) || c <= 0 {
 		t.Errorf("lazy arc = %d ms, cost %v; want %d ms and cost %v > 0", d, c, math.MaxInt32, lazy.cost(a, b))
 	}
-	if _, err := newTravelTable(loc, tr, model.DefaultWeights()); err == nil {
+	if _, err := newTravelTable(loc, tr, model.DefaultWeights(), nil); err == nil {
 		t.Error("the dense table took a leg it cannot hold")
 	}
 }
