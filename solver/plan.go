@@ -159,7 +159,7 @@ func (in *instance) search(opts Options, b *budget) (*solution, error) {
 
 		cur.copyInto(cand)
 		sc.removed = cand.ruin(rng, sc.removed[:0])
-		todo = cand.insertable(sc.toInsert[:0])
+		todo = cand.retryable(sc.toInsert[:0])
 		in.insertionOrder(rng, todo, absent, cand.fewFree())
 		if cand.recreate(rng, todo, blinkRate, sc) < len(todo) {
 			break // the budget ran out in the middle: cand is not whole

@@ -31,24 +31,38 @@ func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, sc *scr
 	// Positions to try before the next blink: geometric, drawn once per
 	// blink rather than a coin per position.
 	gap := blinkGap(rng, blink)
+	// The crew's mean workload moves only by what goes in: it is summed
+	// once, not over every route for every job.
+	work := s.totalWork()
 	for i, j := range jobs {
 		if sc.budget.searchSpent() {
 			return i
 		}
 		jb := &in.jobs[j]
-		mean := s.meanWork()
-		best := bestInsertion{v: -1, cost: jb.missed}
-		pruned := len(jb.vehicles) > granularMinRoutes
-		vehicles := jb.vehicles
-		if pruned {
-			vehicles = s.candidates(j, sc)
+		mean := 0.0
+		if in.activeVehicles > 0 {
+			mean = float64(work) / float64(in.activeVehicles)
 		}
-		s.tryVehicles(rng, j, vehicles, mean, blink, &gap, &best, sc)
-		if pruned && best.v < 0 {
-			s.tryVehicles(rng, j, jb.vehicles, mean, blink, &gap, &best, sc)
+		best := bestInsertion{v: -1, cost: jb.missed}
+		if s.retries.lastTry[j] > 0 {
+			// It fit nowhere when last tried: only a changed route may take it.
+			s.tryVehicles(rng, j, s.changedRoutes(j, sc), mean, blink, &gap, &best, sc)
+		} else {
+			pruned := len(jb.vehicles) > granularMinRoutes
+			vehicles := jb.vehicles
+			if pruned {
+				vehicles = s.candidates(j, sc)
+			}
+			s.tryVehicles(rng, j, vehicles, mean, blink, &gap, &best, sc)
+			if pruned && best.v < 0 {
+				s.tryVehicles(rng, j, jb.vehicles, mean, blink, &gap, &best, sc)
+			}
 		}
 		if best.v >= 0 {
 			s.insert(j, best.v, best.gap)
+			work += jb.dur
+		} else {
+			s.retries.failed(j)
 		}
 	}
 	return len(jobs)
