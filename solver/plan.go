@@ -130,12 +130,16 @@ func (in *instance) search(opts Options, b *budget) (*solution, error) {
 		in.leaveOut(todo[built:])
 		return best, b.err()
 	}
-	var lastReport, searchEnd time.Time
+	// A timed search ends early enough to explain what it leaves out: the
+	// time that takes is measured now, and again when the end is near.
+	var now, lastReport, searchEnd, recheck time.Time
 	if opts.Observer != nil {
 		lastReport = time.Now()
 	}
 	if b.timed() {
-		searchEnd = b.reserve(in.explainTime(cur))
+		reserve := in.explainTime(best)
+		searchEnd = b.reserve(reserve)
+		recheck = searchEnd.Add(-2 * reserve)
 	}
 
 	t0, tf := in.temperatures(cur)
@@ -145,17 +149,23 @@ func (in *instance) search(opts Options, b *budget) (*solution, error) {
 		if b.searchSpent() {
 			break
 		}
-		if opts.Observer != nil && time.Since(lastReport) >= progressEvery {
+		if b.timed() || opts.Observer != nil {
+			now = time.Now()
+		}
+		if opts.Observer != nil && now.Sub(lastReport) >= progressEvery {
 			report(it)
-			lastReport = time.Now()
+			lastReport = now
+		}
+		if !recheck.IsZero() && now.After(recheck) {
+			searchEnd, recheck = b.reserve(in.explainTime(best)), time.Time{}
 		}
 		var progress float64
 		if iterations > 0 {
 			progress = float64(it) / float64(iterations)
 		} else {
-			progress = float64(time.Since(started)) / float64(searchEnd.Sub(started))
+			progress = float64(now.Sub(started)) / float64(searchEnd.Sub(started))
 		}
-		temp := t0 * math.Pow(tf/t0, min(progress, 1))
+		temp := t0 * math.Pow(tf/t0, min(max(progress, 0), 1))
 
 		cur.copyInto(cand)
 		sc.removed = cand.ruin(rng, sc.removed[:0])

@@ -493,6 +493,15 @@ func TestPlanDeterministic(t *testing.T) {
 	if second := encode(5); first != second {
 		t.Fatal("the same seed and iteration count gave different plans")
 	}
+	// A time limit that does not run out changes nothing: the search
+	// decides nothing by the clock.
+	plan, err := solver.Plan(context.Background(), p, solver.Options{Iterations: 400, Seed: 5, TimeLimit: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := json.Marshal(plan); string(data) != first {
+		t.Fatal("a time limit that did not run out changed the plan")
+	}
 	if encode(6) == first {
 		t.Log("seeds 5 and 6 happened to give the same plan")
 	}
