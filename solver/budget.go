@@ -83,9 +83,16 @@ func (b *budget) searchSpent() bool { return b != nil && b.searchOver.Load() }
 // timed reports whether the run has a deadline.
 func (b *budget) timed() bool { return !b.deadline.IsZero() }
 
+// maxReserve bounds the part of the run's time reserve may set aside: an
+// estimate timed while the machine was busy elsewhere must not cut the
+// search short by much; should the explanations need more, the last
+// orders get a sentence each.
+const maxReserve = 0.25
+
 // reserve ends the search d before the deadline, to leave d for the
 // explanations, and returns when that is.
 func (b *budget) reserve(d time.Duration) time.Time {
+	d = min(d, time.Duration(maxReserve*float64(b.deadline.Sub(b.started))))
 	end := b.deadline.Add(-d)
 	if b.searchTimer != nil {
 		b.searchTimer.Stop()
