@@ -71,8 +71,9 @@ type travelTable struct {
 	// same to the last bit.
 	hav    geo.Haversine
 	places []geo.Prepared
-	// symmetric says every leg takes as long both ways (known only of a
-	// dense table), so that an insertion scan looks each leg up once.
+	// symmetric says every leg takes as long both ways (haversine legs
+	// always do; a matrix's are checked when the table is dense), so that
+	// an insertion scan looks each leg up once.
 	symmetric bool
 }
 
@@ -96,16 +97,14 @@ func newTravelTable(loc *locator, tr geo.Travel, w model.Weights, b *budget) (*t
 	}
 	t.durs = make([]int32, n*n)
 	t.costs = make([]float64, n*n)
-	// Haversine legs are the same both ways, to the bit: each is computed
-	// once.
-	symmetric := t.places != nil
+	// A leg known to be the same both ways is computed once.
 	for i := range n {
 		if b.spent() {
 			t.durs, t.costs = nil, nil
 			return t, nil
 		}
 		first := 0
-		if symmetric {
+		if t.symmetric {
 			first = i
 		}
 		for j := first; j < n; j++ {
@@ -114,10 +113,13 @@ func newTravelTable(loc *locator, tr geo.Travel, w model.Weights, b *budget) (*t
 				return nil, err
 			}
 			t.durs[i*n+j], t.costs[i*n+j] = d, c
-			if symmetric {
+			if t.symmetric {
 				t.durs[j*n+i], t.costs[j*n+i] = d, c
 			}
 		}
+	}
+	if t.symmetric {
+		return t, nil // haversine: known before
 	}
 	t.symmetric = true
 	for a := 0; a < n && t.symmetric; a++ {
@@ -139,6 +141,7 @@ func (t *travelTable) prepare() {
 		return
 	}
 	t.hav = h
+	t.symmetric = true // the same both ways, to the bit
 	t.places = make([]geo.Prepared, len(t.loc.places))
 	for i, l := range t.loc.places {
 		t.places[i] = geo.Prepare(l)
