@@ -18,11 +18,31 @@ const maxNamed = 5
 // constraint rules out which technicians, or what the cheapest insertion
 // would have cost.
 type explainer struct {
-	in *instance
-	s  *solution
+	in   *instance
+	s    *solution
+	mean float64 // the crew's mean workload in s
 }
 
-func newExplainer(in *instance, s *solution) *explainer { return &explainer{in: in, s: s} }
+func newExplainer(in *instance, s *solution) *explainer {
+	if in.emptyDays == nil {
+		in.emptyDays = make([]*route, len(in.vehicles))
+	}
+	return &explainer{in: in, s: s, mean: s.meanWork()}
+}
+
+// fitsAlone reports whether vehicle v could do job j alone in its day,
+// breaks and all. Each vehicle's empty day is built once, not once for
+// every order it is asked about.
+func (e *explainer) fitsAlone(v, j int32) bool {
+	r := e.in.emptyDays[v]
+	if r == nil {
+		r = newRoute(v)
+		r.update(e.in)
+		e.in.emptyDays[v] = r
+	}
+	_, ok := r.tryGap(e.in, j, 0, 0)
+	return ok
+}
 
 // why returns the reasons job j is unassigned. Once the budget is spent
 // it says only what it knows without looking: a plan out of time must
@@ -58,19 +78,22 @@ const (
 	explainSlack  = 10 * time.Millisecond
 )
 
-// explainTime estimates how long explaining the jobs s leaves out takes:
-// a timed search ends that much before its deadline. It explains a few of
-// them, spread through the list, and scales the time by the work each
-// takes — the empty day and every gap of each qualified technician's
-// route — since orders differ in how many may take them. The estimate
-// runs high (by a quarter on a 10,000-order day, where a full route's
-// gaps are counted but not looked at); should it fall short, the last
-// orders get a sentence each rather than the plan its time.
+// explainTime estimates how long explaining the jobs s leaves out takes,
+// half as long again for a machine busy with other work: a timed search
+// ends that much before its deadline. It explains a few of them, spread
+// through the list, and scales the time by the work each takes — for
+// each qualified technician the empty day, and every gap of their route
+// if it has room — since orders differ in how many may take them. Should
+// the estimate still fall short, the last orders get a sentence each
+// rather than the plan its time.
 func (in *instance) explainTime(s *solution) time.Duration {
 	work := func(j int32) int {
 		w := 1
 		for _, v := range in.jobs[j].vehicles {
-			w += 2 + s.routes[v].jobs // the empty day, then each gap
+			w++
+			if r := s.routes[v]; r.fits(in, &in.jobs[j]) {
+				w += r.jobs + 1
+			}
 		}
 		return w
 	}
@@ -91,7 +114,7 @@ func (in *instance) explainTime(s *solution) time.Duration {
 		sampled += work(j)
 	}
 	perWork := float64(time.Since(start)) / float64(sampled)
-	return explainSlack + time.Duration(perWork*float64(total))
+	return explainSlack + time.Duration(perWork*float64(total)*3/2)
 }
 
 // staticReasons lists why one technician cannot take an order at all.
@@ -212,10 +235,9 @@ func (e *explainer) noRoom(j int32) []string {
 	}
 	bestV, bestCost := int32(-1), 0.0
 	var best insertion
-	mean := e.s.meanWork()
 	for _, v := range jb.vehicles {
 		t := &in.p.Technicians[in.vehicles[v].idx]
-		if !in.fitsAlone(v, j) {
+		if !e.fitsAlone(v, j) {
 			never = append(never, fmt.Sprintf("%s (%s)", t.ID, e.timeConflict(jb, w, v)))
 			continue
 		}
@@ -229,7 +251,7 @@ func (e *explainer) noRoom(j int32) []string {
 			block("no gap that keeps every later stop in its window and the shift end", t.ID)
 			continue
 		}
-		c := ins.delta + e.s.workloadDelta(v, jb.dur, mean)
+		c := ins.delta + e.s.workloadDelta(v, jb.dur, e.mean)
 		if bestV < 0 || c < bestCost {
 			bestV, bestCost, best = v, c, ins
 		}

@@ -111,6 +111,10 @@ type instance struct {
 	// unconsidered marks the jobs the run never got to try, when its
 	// budget ran out first (nil: none).
 	unconsidered []bool
+	// emptyDays[v] is vehicle v's empty day, built when an explanation
+	// first needs it: the explanations are Plan's alone, which owns its
+	// instance.
+	emptyDays []*route
 }
 
 // ErrInfeasible is returned (wrapped) when the problem's fixed parts
@@ -365,8 +369,9 @@ func needKey(dst []byte, n *need, demand []float64) []byte {
 	return dst
 }
 
-// mix folds x into the hash h (FNV-1a's step on 64-bit words, with a
-// final multiply that spreads the bits).
+// mix folds x into the hash h: FNV-1a's step on 64-bit words, then a
+// multiply by the golden ratio's odd constant, which spreads a change in
+// x to the high bits too.
 func mix(h, x uint64) uint64 {
 	const prime = 0x100000001b3
 	return (h ^ x) * prime * 0x9e3779b97f4a7c15
@@ -488,7 +493,7 @@ func (in *instance) neighboursFromTree(k int, key []int64, closer func(a, b int3
 		panic("solver: " + err.Error())
 	}
 	var near []int
-	cand := make([]int32, 0, 2*k)
+	var cand, sorted []int32
 	for j := range in.jobs {
 		if in.budget.spent() {
 			return false
@@ -503,15 +508,14 @@ func (in *instance) neighboursFromTree(k int, key []int64, closer func(a, b int3
 					key[o] = in.tt.dur(from, in.jobs[o].loc)
 				}
 			}
-			if len(near) == len(locs) {
-				break
-			}
+			// cand is in order of distance: its last is the farthest.
 			farthest := key[cand[len(cand)-1]]
-			if kth := key[smallest(slices.Clone(cand), k, closer)[k-1]]; farthest >= kth+2*msPerS {
+			sorted = smallest(append(sorted[:0], cand...), k, closer)
+			if len(near) == len(locs) || farthest >= key[sorted[k-1]]+2*msPerS {
 				break
 			}
 		}
-		in.neighbours[j] = slices.Clone(smallest(cand, k, closer))
+		in.neighbours[j] = slices.Clone(sorted)
 	}
 	return true
 }
