@@ -53,10 +53,10 @@ func startBudget(ctx context.Context, limit time.Duration) *budget {
 		b.stopDeadline = t.Stop
 	}
 	b.stopContext = context.AfterFunc(ctx, stop)
-	// The timers run stop in a goroutine of their own; a budget spent from
-	// the start says so at once, so that such a run does the same every
-	// time.
-	if ctx.Err() != nil || !b.deadline.IsZero() && !b.started.Before(b.deadline) {
+	// The timers run stop in a goroutine of their own; a budget spent by
+	// the time they are set says so at once, so that such a run does the
+	// same every time.
+	if ctx.Err() != nil || !b.deadline.IsZero() && !time.Now().Before(b.deadline) {
 		stop()
 	}
 	return b
