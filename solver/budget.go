@@ -24,16 +24,21 @@ type budget struct {
 	limit    time.Duration // the caller's time limit; zero means none
 	deadline time.Time     // the earlier of the limit's and the context's; zero means none
 
-	// over is set when the deadline passes or the context is done:
-	// everything stops and what is left is said in the fewest words.
-	over atomic.Bool
-	// searchOver is set as well when the search must end to leave time
-	// for the explanations.
+	// searchOver is set when compiling, building and improving must end:
+	// at the deadline, when the context is done, or early enough to leave
+	// time for the explanations.
 	searchOver atomic.Bool
+	// over is set when the context is done or, a moment after a time
+	// limit, when the explanations too must end: what is left is said in
+	// the fewest words. The moment is half of what the limit's promise
+	// allows past it, max(1 % of the limit, 100 ms), lest an estimate of
+	// the explanations' time that fell short on a busy machine leave
+	// orders unexplained for want of a few milliseconds.
+	over atomic.Bool
 
-	stopDeadline func() bool
-	stopContext  func() bool
-	searchTimer  *time.Timer
+	timers      []*time.Timer
+	stopContext func() bool
+	searchTimer *time.Timer
 }
 
 func startBudget(ctx context.Context, limit time.Duration) *budget {
@@ -49,8 +54,13 @@ func startBudget(ctx context.Context, limit time.Duration) *budget {
 		b.searchOver.Store(true)
 	}
 	if !b.deadline.IsZero() {
-		t := time.AfterFunc(time.Until(b.deadline), stop)
-		b.stopDeadline = t.Stop
+		grace := time.Duration(0)
+		if b.limitCut() {
+			grace = max(limit/100, 100*time.Millisecond) / 2
+		}
+		b.timers = append(b.timers,
+			time.AfterFunc(time.Until(b.deadline), func() { b.searchOver.Store(true) }),
+			time.AfterFunc(time.Until(b.deadline.Add(grace)), stop))
 	}
 	b.stopContext = context.AfterFunc(ctx, stop)
 	// The timers run stop in a goroutine of their own; a budget spent by
@@ -64,8 +74,8 @@ func startBudget(ctx context.Context, limit time.Duration) *budget {
 
 // release stops the budget's timers.
 func (b *budget) release() {
-	if b.stopDeadline != nil {
-		b.stopDeadline()
+	for _, t := range b.timers {
+		t.Stop()
 	}
 	b.stopContext()
 	if b.searchTimer != nil {
@@ -73,11 +83,12 @@ func (b *budget) release() {
 	}
 }
 
-// spent reports whether the time is up or the context done; a nil
-// budget never is.
+// spent reports whether the explanations must end; a nil budget never
+// is.
 func (b *budget) spent() bool { return b != nil && b.over.Load() }
 
-// searchSpent reports whether the search must stop.
+// searchSpent reports whether compiling, building and improving must
+// end; a nil budget never is.
 func (b *budget) searchSpent() bool { return b != nil && b.searchOver.Load() }
 
 // timed reports whether the run has a deadline.

@@ -70,23 +70,26 @@ func (e *explainer) why(j int32) []string {
 	return e.noRoom(j)
 }
 
-// explainSample is how many unassigned jobs explainTime explains to
-// estimate how long explaining all of them takes, and explainSlack what
-// it adds for writing the plan out.
+// explainSample is how long explainTime explains orders to estimate how
+// long explaining all of them takes, and at least how many; explainSlack
+// is what it adds for writing the plan out.
 const (
-	explainSample = 64
-	explainSlack  = 10 * time.Millisecond
+	explainSample     = 40 * time.Millisecond
+	explainSampleJobs = 64
+	explainSlack      = 10 * time.Millisecond
 )
 
 // explainTime estimates how long explaining the jobs s leaves out takes,
-// twice over for a machine busy with other work (on 2 shared cores the
-// same explanations took from 0.45 to 0.8 s): a timed search ends that
-// much before its deadline. It explains a few of them, spread
-// through the list, and scales the time by the work each takes — for
-// each qualified technician the empty day, and every gap of their route
-// if it has room — since orders differ in how many may take them. Should
-// the estimate still fall short, the last orders get a sentence each
-// rather than the plan its time.
+// twice over: a timed search ends that much before its deadline. It
+// explains some of them, spread through the list, and scales the time by
+// the work each takes — for each qualified technician the empty day, and
+// every gap of their route if it has room — since orders differ in how
+// many may take them. It samples for tens of milliseconds, not a few: on
+// a machine busy with other work a short sample runs at full speed within
+// one time slice of the operating system's and the explanations at the
+// share of a core the process gets, which on 2 shared cores made them
+// take twice the estimate. Should the estimate still fall short, the last
+// orders get a sentence each rather than the plan its time.
 func (in *instance) explainTime(s *solution) time.Duration {
 	work := func(j int32) int {
 		w := 1
@@ -98,8 +101,7 @@ func (in *instance) explainTime(s *solution) time.Duration {
 		}
 		return w
 	}
-	n := min(len(s.free), explainSample)
-	if n == 0 {
+	if len(s.free) == 0 {
 		return explainSlack
 	}
 	total := 0
@@ -107,10 +109,11 @@ func (in *instance) explainTime(s *solution) time.Duration {
 		total += work(j)
 	}
 	e := newExplainer(in, s)
-	sampled := 0
+	sampled, n := 0, 0
 	start := time.Now()
-	for i := range n {
-		j := s.free[i*len(s.free)/n]
+	for ; n < len(s.free) && (n < explainSampleJobs || time.Since(start) < explainSample); n++ {
+		// The golden ratio's multiples spread the samples through the list.
+		j := s.free[int(math.Mod(float64(n)*0.6180339887498949, 1)*float64(len(s.free)))]
 		e.why(j)
 		sampled += work(j)
 	}

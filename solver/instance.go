@@ -277,7 +277,7 @@ func (in *instance) qualify(techIndex map[string]int32) bool {
 	shared := map[string]*qualified{}
 	var key []byte
 	for j := range in.jobs {
-		if in.budget.spent() {
+		if in.budget.searchSpent() {
 			return false
 		}
 		jb := &in.jobs[j]
@@ -430,7 +430,7 @@ func (in *instance) classify() bool {
 			seen[k] = append(seen[k], v)
 		}
 	}
-	return !in.budget.spent()
+	return !in.budget.searchSpent()
 }
 
 // findNeighbours lists, for every job, the nearest other jobs by travel
@@ -460,7 +460,7 @@ func (in *instance) findNeighbours() bool {
 	}
 	cand := make([]int32, 0, n)
 	for j := range in.jobs {
-		if in.budget.spent() {
+		if in.budget.searchSpent() {
 			return false
 		}
 		cand = cand[:0]
@@ -495,7 +495,7 @@ func (in *instance) neighboursFromTree(k int, key []int64, closer func(a, b int3
 	var near []int
 	var cand, sorted []int32
 	for j := range in.jobs {
-		if in.budget.spent() {
+		if in.budget.searchSpent() {
 			return false
 		}
 		from := in.jobs[j].loc
@@ -584,7 +584,7 @@ func (in *instance) measureDepotDist() bool {
 	}
 	in.depotDist = make([]float64, len(in.jobs))
 	for j := range in.jobs {
-		if in.budget.spent() {
+		if in.budget.searchSpent() {
 			return false
 		}
 		sum := 0.0

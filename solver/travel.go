@@ -99,7 +99,7 @@ func newTravelTable(loc *locator, tr geo.Travel, w model.Weights, b *budget) (*t
 	t.costs = make([]float64, n*n)
 	// A leg known to be the same both ways is computed once.
 	for i := range n {
-		if b.spent() {
+		if b.searchSpent() {
 			t.durs, t.costs = nil, nil
 			return t, nil
 		}
