@@ -36,3 +36,19 @@ func ExamplePoint() {
 	fmt.Println("orb point (lng, lat):", p)
 	// Output: orb point (lng, lat): [-122.41 37.77]
 }
+
+func ExampleKDTree_Nearest() {
+	places := []model.Location{
+		model.LatLng(37.8053, -122.2727), // Oakland City Hall
+		model.LatLng(37.7955, -122.3937), // Ferry Building
+		model.LatLng(37.7749, -122.4194), // San Francisco City Hall
+		model.LatLng(37.8716, -122.2727), // Berkeley
+	}
+	tree, err := geo.NewKDTree(places)
+	if err != nil {
+		panic(err)
+	}
+	embarcadero := model.LatLng(37.7929, -122.3971)
+	fmt.Println(tree.Nearest(embarcadero, 2, nil))
+	// Output: [1 2]
+}

@@ -18,19 +18,47 @@ const maxNamed = 5
 // constraint rules out which technicians, or what the cheapest insertion
 // would have cost.
 type explainer struct {
-	in *instance
-	s  *solution
+	in   *instance
+	s    *solution
+	mean float64 // the crew's mean workload in s
 }
 
-func newExplainer(in *instance, s *solution) *explainer { return &explainer{in: in, s: s} }
+func newExplainer(in *instance, s *solution) *explainer {
+	if in.emptyDays == nil {
+		in.emptyDays = make([]*route, len(in.vehicles))
+	}
+	return &explainer{in: in, s: s, mean: s.meanWork()}
+}
 
-// why returns the reasons job j is unassigned.
+// fitsAlone reports whether vehicle v could do job j alone in its day,
+// breaks and all. Each vehicle's empty day is built once, not once for
+// every order it is asked about.
+func (e *explainer) fitsAlone(v, j int32) bool {
+	r := e.in.emptyDays[v]
+	if r == nil {
+		r = newRoute(v)
+		r.update(e.in)
+		e.in.emptyDays[v] = r
+	}
+	_, ok := r.tryGap(e.in, j, 0, 0)
+	return ok
+}
+
+// why returns the reasons job j is unassigned. Once the budget is spent
+// it says only what it knows without looking: a plan out of time must
+// not spend more explaining itself.
 func (e *explainer) why(j int32) []string {
 	in := e.in
 	jb := &in.jobs[j]
 	w := &in.p.WorkOrders[jb.idx]
+	if in.unconsidered != nil && in.unconsidered[j] {
+		return []string{in.budget.notConsidered()}
+	}
 	if w.Crew() > 1 {
 		return []string{fmt.Sprintf("needs %d technicians: crews are not planned yet", w.Crew())}
+	}
+	if in.budget.spent() {
+		return []string{in.budget.unexplained()}
 	}
 	if len(jb.vehicles) == 0 {
 		if jb.fixed >= 0 {
@@ -40,6 +68,57 @@ func (e *explainer) why(j int32) []string {
 		return e.nobodyQualifies(w)
 	}
 	return e.noRoom(j)
+}
+
+// explainSample is how long explainTime explains orders to estimate how
+// long explaining all of them takes, and at least how many; explainSlack
+// is what it adds for writing the plan out.
+const (
+	explainSample     = 40 * time.Millisecond
+	explainSampleJobs = 64
+	explainSlack      = 10 * time.Millisecond
+)
+
+// explainTime estimates how long explaining the jobs s leaves out takes,
+// twice over: a timed search ends that much before its deadline. It
+// explains some of them, spread through the list, and scales the time by
+// the work each takes — for each qualified technician the empty day, and
+// every gap of their route if it has room — since orders differ in how
+// many may take them. It samples for tens of milliseconds, not a few: on
+// a machine busy with other work a short sample runs at full speed within
+// one time slice of the operating system's and the explanations at the
+// share of a core the process gets, which on 2 shared cores made them
+// take twice the estimate. Should the estimate still fall short, the last
+// orders get a sentence each rather than the plan its time.
+func (in *instance) explainTime(s *solution) time.Duration {
+	work := func(j int32) int {
+		w := 1
+		for _, v := range in.jobs[j].vehicles {
+			w++
+			if r := s.routes[v]; r.fits(in, &in.jobs[j]) {
+				w += r.jobs + 1
+			}
+		}
+		return w
+	}
+	if len(s.free) == 0 {
+		return explainSlack
+	}
+	total := 0
+	for _, j := range s.free {
+		total += work(j)
+	}
+	e := newExplainer(in, s)
+	sampled, n := 0, 0
+	start := time.Now()
+	for ; n < len(s.free) && (n < explainSampleJobs || time.Since(start) < explainSample); n++ {
+		// The golden ratio's multiples spread the samples through the list.
+		j := s.free[int(math.Mod(float64(n)*0.6180339887498949, 1)*float64(len(s.free)))]
+		e.why(j)
+		sampled += work(j)
+	}
+	perWork := float64(time.Since(start)) / float64(sampled)
+	return explainSlack + time.Duration(2*perWork*float64(total))
 }
 
 // staticReasons lists why one technician cannot take an order at all.
@@ -160,10 +239,9 @@ func (e *explainer) noRoom(j int32) []string {
 	}
 	bestV, bestCost := int32(-1), 0.0
 	var best insertion
-	mean := e.s.meanWork()
 	for _, v := range jb.vehicles {
 		t := &in.p.Technicians[in.vehicles[v].idx]
-		if !in.fitsAlone(v, j) {
+		if !e.fitsAlone(v, j) {
 			never = append(never, fmt.Sprintf("%s (%s)", t.ID, e.timeConflict(jb, w, v)))
 			continue
 		}
@@ -177,7 +255,7 @@ func (e *explainer) noRoom(j int32) []string {
 			block("no gap that keeps every later stop in its window and the shift end", t.ID)
 			continue
 		}
-		c := ins.delta + e.s.workloadDelta(v, jb.dur, mean)
+		c := ins.delta + e.s.workloadDelta(v, jb.dur, e.mean)
 		if bestV < 0 || c < bestCost {
 			bestV, bestCost, best = v, c, ins
 		}

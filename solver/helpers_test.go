@@ -8,7 +8,7 @@ import (
 	"github.com/dispatchd/dispatchd/solver"
 )
 
-func generatedDay(t *testing.T, orders, techs int, seed uint64) *model.Problem {
+func generatedDay(t testing.TB, orders, techs int, seed uint64) *model.Problem {
 	t.Helper()
 	p, err := scenario.GenerateDay(scenario.DayOptions{Orders: orders, Technicians: techs, Seed: seed})
 	if err != nil {

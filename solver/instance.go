@@ -2,6 +2,7 @@ package solver
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -87,11 +88,13 @@ type instance struct {
 	pair []float64
 	// ok[v*len(jobs)+j] reports whether vehicle v qualifies for job j.
 	ok []bool
+	// classHash[v] hashes vehicle v's rows of ok and pair, for classify.
+	classHash []uint64
 	// neighbours[j] lists other jobs by increasing travel from j.
 	neighbours [][]int32
 	// depotDist[j] is the mean travel time (ms) to job j from the
-	// technicians' start locations, for SISR's far-first and close-first
-	// insertion orders.
+	// technicians' start locations (a sample of them on a large crew), for
+	// SISR's far-first and close-first insertion orders.
 	depotDist []float64
 	dims      int // capacity dimensions used by any job
 	// timeSoft is set when lateness or overtime cost anything: insertion
@@ -100,6 +103,18 @@ type instance struct {
 	// activeVehicles counts active technicians, over whom workload is
 	// balanced.
 	activeVehicles int
+
+	// budget is the Plan call's (nil for a suggestion); compiled is set
+	// once every table above is built within it.
+	budget   *budget
+	compiled bool
+	// unconsidered marks the jobs the run never got to try, when its
+	// budget ran out first (nil: none).
+	unconsidered []bool
+	// emptyDays[v] is vehicle v's empty day, built when an explanation
+	// first needs it: the explanations are Plan's alone, which owns its
+	// instance.
+	emptyDays []*route
 }
 
 // ErrInfeasible is returned (wrapped) when the problem's fixed parts
@@ -109,13 +124,15 @@ var ErrInfeasible = errors.New("solver: infeasible")
 // neighbourCount bounds the neighbour lists the ruin step walks.
 const neighbourCount = 64
 
-// compile builds the search's view of a validated problem.
-func compile(p *model.Problem) (*instance, error) {
+// compile builds the search's view of a validated problem. When the
+// budget runs out before it is done, it returns the instance with
+// compiled unset: enough to say that every order was left out, and why.
+func compile(p *model.Problem, b *budget) (*instance, error) {
 	tr, err := geo.New(p.Travel)
 	if err != nil {
 		return nil, fmt.Errorf("solver: building the travel model: %w", err)
 	}
-	in := &instance{p: p, w: p.Policy(), travel: tr}
+	in := &instance{p: p, w: p.Policy(), travel: tr, budget: b}
 	in.timeSoft = in.w.Lateness > 0 || in.w.Overtime > 0
 	locs := newLocator(tr)
 	for i := range p.Technicians {
@@ -139,14 +156,11 @@ func compile(p *model.Problem) (*instance, error) {
 		in.dims = max(in.dims, len(j.demand))
 		in.jobs = append(in.jobs, j)
 	}
-	in.tt, err = newTravelTable(locs, tr, in.w)
+	in.tt, err = newTravelTable(locs, tr, in.w, b)
 	if err != nil {
 		return nil, err
 	}
-	in.qualify()
-	in.classify()
-	in.findNeighbours()
-	in.measureDepotDist()
+	in.compiled = in.qualify(techIndex) && in.classify() && in.findNeighbours() && in.measureDepotDist()
 	return in, nil
 }
 
@@ -245,46 +259,122 @@ func (j *job) lastStart(t int64) (int64, bool) {
 
 // qualify fills the compatibility and static pair-cost tables. A job that
 // needs a crew qualifies nobody until crews are planned; a pinned job
-// qualifies only its technician.
-func (in *instance) qualify() {
-	nj := len(in.jobs)
-	in.ok = make([]bool, len(in.vehicles)*nj)
-	in.pair = make([]float64, len(in.vehicles)*nj)
+// qualifies only its technician. Qualifications are checked on integer
+// profiles, once for each set of requirements that orders share, and no
+// reason is spelled out here: only orders left unassigned need them.
+func (in *instance) qualify(techIndex map[string]int32) bool {
+	nj, nv := len(in.jobs), len(in.vehicles)
+	in.ok = make([]bool, nv*nj)
+	in.pair = make([]float64, nv*nj)
+	in.classHash = make([]uint64, nv)
+	prof := newProfiles(in.p.Technicians)
+	lookup := func(id string) (int32, bool) { v, ok := techIndex[id]; return v, ok }
+	// shared maps a set of requirements to the technicians who meet it.
+	type qualified struct {
+		vehicles []int32
+		surplus  []int // skill surplus of each
+	}
+	shared := map[string]*qualified{}
+	var key []byte
 	for j := range in.jobs {
+		if in.budget.searchSpent() {
+			return false
+		}
 		jb := &in.jobs[j]
 		w := &in.p.WorkOrders[jb.idx]
 		if w.Crew() > 1 {
 			continue
 		}
-		for v := range in.vehicles {
-			t := &in.p.Technicians[in.vehicles[v].idx]
-			if jb.fixed >= 0 && int32(v) != jb.fixed {
-				continue
+		n := prof.need(w, lookup)
+		if jb.fixed >= 0 {
+			// A pinned order stays with its technician, qualified or not.
+			if v := jb.fixed; fitsCapacity(jb.demand, in.vehicles[v].capacity) {
+				in.admit(j, v, prof.surplus(v, &n), w, lookup)
 			}
-			if jb.fixed < 0 && len(Qualify(t, w)) > 0 {
-				continue
+			continue
+		}
+		key = needKey(key[:0], &n, jb.demand)
+		q := shared[string(key)]
+		if q == nil {
+			q = &qualified{}
+			anyone := n
+			anyone.excluded = nil // the key leaves exclusions out
+			for v := range int32(nv) {
+				if prof.qualifies(v, &anyone) && fitsCapacity(jb.demand, in.vehicles[v].capacity) {
+					q.vehicles = append(q.vehicles, v)
+					q.surplus = append(q.surplus, prof.surplus(v, &n))
+				}
 			}
-			if !fitsCapacity(jb.demand, in.vehicles[v].capacity) {
-				continue
+			shared[string(key)] = q
+		}
+		for i, v := range q.vehicles {
+			if !slices.Contains(n.excluded, v) {
+				in.admit(j, v, q.surplus[i], w, lookup)
 			}
-			in.ok[v*nj+j] = true
-			jb.vehicles = append(jb.vehicles, int32(v))
-			in.pair[v*nj+j] = in.pairCost(t, w)
 		}
 	}
+	return true
 }
 
-// pairCost is the part of the objective that depends only on who does an
-// order, not when.
-func (in *instance) pairCost(t *model.Technician, w *model.WorkOrder) float64 {
-	c := in.w.SkillSurplus * float64(SkillSurplus(t, w))
-	if len(w.PreferredTechnicians) > 0 && !w.Prefers(t.ID) {
+// admit records that vehicle v qualifies for job j, whose required skills
+// it exceeds by surplus levels.
+func (in *instance) admit(j int, v int32, surplus int, w *model.WorkOrder, techIndex func(string) (int32, bool)) {
+	nj := len(in.jobs)
+	jb := &in.jobs[j]
+	c := in.w.SkillSurplus * float64(surplus)
+	if len(w.PreferredTechnicians) > 0 && !namesVehicle(w.PreferredTechnicians, v, techIndex) {
 		c += in.w.PreferredTechnician
 	}
-	if len(w.TechnicianIDs) > 0 && !slices.Contains(w.TechnicianIDs, t.ID) {
+	if len(w.TechnicianIDs) > 0 && !namesVehicle(w.TechnicianIDs, v, techIndex) {
 		c += in.w.PlanChange
 	}
-	return c
+	i := int(v)*nj + j
+	in.ok[i] = true
+	in.pair[i] = c
+	jb.vehicles = append(jb.vehicles, v)
+	in.classHash[v] = mix(mix(in.classHash[v], uint64(j)), math.Float64bits(c))
+}
+
+// namesVehicle reports whether a list of technician ids names vehicle v.
+func namesVehicle(ids []string, v int32, techIndex func(string) (int32, bool)) bool {
+	for _, id := range ids {
+		if x, ok := techIndex(id); ok && x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// needKey appends to dst what decides who qualifies for an order, but its
+// exclusions: requirements in the profiles' numbers and the demand.
+func needKey(dst []byte, n *need, demand []float64) []byte {
+	if n.impossible {
+		return append(dst, 'x')
+	}
+	skills := slices.Clone(n.skills)
+	slices.SortFunc(skills, func(a, b skillLevel) int { return cmp.Compare(a.skill, b.skill) })
+	dst = binary.AppendUvarint(dst, uint64(len(skills)))
+	for _, s := range skills {
+		dst = binary.AppendUvarint(dst, uint64(s.skill))
+		dst = binary.AppendUvarint(dst, uint64(s.level))
+	}
+	for _, words := range [][]uint64{n.certs, n.tools} {
+		for _, x := range words {
+			dst = binary.LittleEndian.AppendUint64(dst, x)
+		}
+	}
+	for _, d := range demand {
+		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(d))
+	}
+	return dst
+}
+
+// mix folds x into the hash h: FNV-1a's step on 64-bit words, then a
+// multiply by the golden ratio's odd constant, which spreads a change in
+// x to the high bits too.
+func mix(h, x uint64) uint64 {
+	const prime = 0x100000001b3
+	return (h ^ x) * prime * 0x9e3779b97f4a7c15
 }
 
 // fitsCapacity reports whether a demand fits a capacity on its own; nil
@@ -305,43 +395,74 @@ func fitsCapacity(demand, capacity []float64) bool {
 const capacityEps = 1e-9
 
 // classify groups vehicles that are interchangeable while their routes
-// are empty: same places, shift, breaks, limits and qualifications.
-func (in *instance) classify() {
+// are empty: same places, shift, breaks, limits and qualifications. Rows
+// of the tables are compared only between vehicles whose hashes of them
+// agree.
+func (in *instance) classify() bool {
 	nj := len(in.jobs)
 	type key struct {
 		start, end                 int32
 		shiftStart, shiftEnd, late int64
 		maxJobs                    int
-		sig                        string
+		hash                       uint64
 	}
-	classes := map[key]int32{}
+	same := func(a, b int) bool {
+		va, vb := &in.vehicles[a], &in.vehicles[b]
+		return slices.Equal(va.breaks, vb.breaks) && slices.Equal(va.capacity, vb.capacity) &&
+			slices.Equal(in.ok[a*nj:(a+1)*nj], in.ok[b*nj:(b+1)*nj]) &&
+			slices.Equal(in.pair[a*nj:(a+1)*nj], in.pair[b*nj:(b+1)*nj])
+	}
+	seen := map[key][]int{} // the first vehicle of each class with the key
+	classes := int32(0)
 	for v := range in.vehicles {
 		ve := &in.vehicles[v]
-		k := key{ve.startLoc, ve.endLoc, ve.shiftStart, ve.shiftEnd, ve.latestEnd, ve.maxJobs,
-			fmt.Sprint(ve.breaks, ve.capacity, in.ok[v*nj:(v+1)*nj], in.pair[v*nj:(v+1)*nj])}
-		c, seen := classes[k]
-		if !seen {
-			c = int32(len(classes))
-			classes[k] = c
+		k := key{ve.startLoc, ve.endLoc, ve.shiftStart, ve.shiftEnd, ve.latestEnd, ve.maxJobs, in.classHash[v]}
+		ve.class = -1
+		for _, first := range seen[k] {
+			if same(v, first) {
+				ve.class = in.vehicles[first].class
+				break
+			}
 		}
-		ve.class = c
+		if ve.class < 0 {
+			ve.class = classes
+			classes++
+			seen[k] = append(seen[k], v)
+		}
 	}
+	return !in.budget.searchSpent()
 }
 
 // findNeighbours lists, for every job, the nearest other jobs by travel
-// time, for the ruin step's string removals.
-func (in *instance) findNeighbours() {
+// time (ties by index), for the ruin step's string removals and granular
+// insertion. With travel from coordinates the candidates come from a k-d
+// tree, so that a day of n orders costs O(n k log n) rather than n sorts
+// of n legs; with a matrix, which has no geometry, each job keeps the k
+// smallest of its row.
+func (in *instance) findNeighbours() bool {
 	n := len(in.jobs)
 	in.neighbours = make([][]int32, n)
 	k := min(neighbourCount, n-1)
 	if k <= 0 {
-		return
+		return true
+	}
+	// key[o] is the travel time from the job at hand to job o, looked up
+	// once: above denseLimit the table computes a leg on every lookup.
+	key := make([]int64, n)
+	closer := func(a, b int32) int {
+		if c := cmp.Compare(key[a], key[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	}
+	if in.tt.places != nil {
+		return in.neighboursFromTree(k, key, closer)
 	}
 	cand := make([]int32, 0, n)
-	// Each job's travel time is looked up once, not on every comparison:
-	// above denseLimit the table is lazy and a lookup computes the leg.
-	key := make([]int64, n)
 	for j := range in.jobs {
+		if in.budget.searchSpent() {
+			return false
+		}
 		cand = cand[:0]
 		from := in.jobs[j].loc
 		for o := range in.jobs {
@@ -350,25 +471,122 @@ func (in *instance) findNeighbours() {
 				key[o] = in.tt.dur(from, in.jobs[o].loc)
 			}
 		}
-		slices.SortFunc(cand, func(a, b int32) int {
-			if c := cmp.Compare(key[a], key[b]); c != 0 {
-				return c
+		in.neighbours[j] = slices.Clone(smallest(cand, k, closer))
+	}
+	return true
+}
+
+// neighboursFromTree finds neighbour lists with a k-d tree over the jobs'
+// places. Travel times are whole seconds, monotone in the great-circle
+// distance, so the nearest by distance are the nearest by travel but for
+// ties in the rounding: the query widens until the farthest candidate is
+// two seconds past the k-th, so that every job as close as the k-th is
+// among the candidates, and the lists are the ones a full sort gives.
+func (in *instance) neighboursFromTree(k int, key []int64, closer func(a, b int32) int) bool {
+	locs := make([]model.Location, len(in.jobs))
+	for j := range in.jobs {
+		locs[j] = in.tt.loc.places[in.jobs[j].loc]
+	}
+	tree, err := geo.NewKDTree(locs)
+	if err != nil {
+		// compile placed every job, so each has coordinates.
+		panic("solver: " + err.Error())
+	}
+	var near []int
+	var cand, sorted []int32
+	for j := range in.jobs {
+		if in.budget.searchSpent() {
+			return false
+		}
+		from := in.jobs[j].loc
+		for want := k + 1 + k/4; ; want *= 2 {
+			near = tree.Nearest(locs[j], want, near[:0])
+			cand = cand[:0]
+			for _, o := range near {
+				if o != j {
+					cand = append(cand, int32(o))
+					key[o] = in.tt.dur(from, in.jobs[o].loc)
+				}
 			}
-			return cmp.Compare(a, b)
-		})
-		in.neighbours[j] = slices.Clone(cand[:k])
+			// cand is in order of distance: its last is the farthest.
+			farthest := key[cand[len(cand)-1]]
+			sorted = smallest(append(sorted[:0], cand...), k, closer)
+			if len(near) == len(locs) || farthest >= key[sorted[k-1]]+2*msPerS {
+				break
+			}
+		}
+		in.neighbours[j] = slices.Clone(sorted)
+	}
+	return true
+}
+
+// smallest returns the k smallest elements of list in order, in list's
+// first k slots; the order of the rest is lost.
+func smallest(list []int32, k int, compare func(a, b int32) int) []int32 {
+	if len(list) > 4*k {
+		// A bounded max-heap: O(n log k) rather than a sort of all n.
+		h := list[:k]
+		slices.SortFunc(h, func(a, b int32) int { return compare(b, a) })
+		for _, x := range list[k:] {
+			if compare(x, h[0]) < 0 {
+				h[0] = x
+				siftDown(h, compare)
+			}
+		}
+		slices.SortFunc(h, compare)
+		return h
+	}
+	slices.SortFunc(list, compare)
+	return list[:min(k, len(list))]
+}
+
+// siftDown restores the max-heap h after its top was replaced.
+func siftDown(h []int32, compare func(a, b int32) int) {
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if r := c + 1; r < len(h) && compare(h[r], h[c]) > 0 {
+			c = r
+		}
+		if compare(h[c], h[i]) <= 0 {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
 	}
 }
 
-func (in *instance) measureDepotDist() {
+// depotSample bounds the start locations depotDist averages over: it
+// only orders jobs from near to far, and on a day of a thousand
+// technicians, each starting from home, all of them would make it the
+// most expensive step of compiling (ten million legs).
+const depotSample = 128
+
+// measureDepotDist fills depotDist, averaging over every distinct start
+// location, or over depotSample of them spread evenly through the crew.
+func (in *instance) measureDepotDist() bool {
+	seen := make([]bool, in.tt.n)
 	var starts []int32
 	for _, v := range in.vehicles {
-		if !slices.Contains(starts, v.startLoc) {
+		if !seen[v.startLoc] {
+			seen[v.startLoc] = true
 			starts = append(starts, v.startLoc)
 		}
 	}
+	if n := len(starts); n > depotSample {
+		for i := range depotSample {
+			starts[i] = starts[i*n/depotSample]
+		}
+		starts = starts[:depotSample]
+	}
 	in.depotDist = make([]float64, len(in.jobs))
 	for j := range in.jobs {
+		if in.budget.searchSpent() {
+			return false
+		}
 		sum := 0.0
 		for _, s := range starts {
 			sum += float64(in.tt.dur(s, in.jobs[j].loc))
@@ -377,4 +595,5 @@ func (in *instance) measureDepotDist() {
 			in.depotDist[j] = sum / float64(len(starts))
 		}
 	}
+	return true
 }

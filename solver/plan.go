@@ -2,7 +2,6 @@ package solver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -15,8 +14,8 @@ import (
 // Options bound and steer a Plan run. The run ends at whichever comes
 // first: TimeLimit, the context's deadline, or Iterations.
 type Options struct {
-	// TimeLimit bounds the wall-clock time of the run; zero means none of
-	// its own.
+	// TimeLimit bounds the wall-clock time of the whole Plan call, from
+	// validation to the last explanation; zero means none of its own.
 	TimeLimit time.Duration
 	// Iterations bounds the improvement iterations (one ruin and recreate
 	// each). Zero means DefaultIterations when there is no time limit and
@@ -59,23 +58,32 @@ const progressEvery = 100 * time.Millisecond
 
 // Plan assigns and routes a problem's work orders to its technicians and
 // returns the best plan found: every hard constraint holds in it, and each
-// order left out says why. It is anytime: construction gives a complete
-// plan at once, and improvement runs until the budget in opts (or the
-// context's deadline) is spent.
+// order left out says why. It is anytime: construction builds a complete
+// plan, and improvement runs until the budget in opts (or the context's
+// deadline) is spent.
+//
+// The time limit bounds the whole call — compiling the problem, building
+// the plan, improving it and explaining what is left out — and so does
+// the context's deadline; a limit or a cancel takes effect within an
+// insertion. Should the time run out before the plan is built, Plan
+// returns the part built so far, with the orders it never got to
+// unassigned and a reason saying so.
 //
 // Plan returns a *model.ValidationError for an invalid problem, an error
 // wrapping ErrInfeasible when pinned stops cannot be kept, and the
 // context's error, beside the best plan so far, when the context is
 // cancelled before its deadline.
 func Plan(ctx context.Context, p *model.Problem, opts Options) (model.Plan, error) {
+	b := startBudget(ctx, opts.TimeLimit)
+	defer b.release()
 	if err := p.Validate(); err != nil {
 		return model.Plan{}, err
 	}
-	in, err := compile(p)
+	in, err := compile(p, b)
 	if err != nil {
 		return model.Plan{}, err
 	}
-	best, err := in.search(ctx, opts)
+	best, err := in.search(opts, b)
 	if best == nil {
 		return model.Plan{}, err
 	}
@@ -83,24 +91,23 @@ func Plan(ctx context.Context, p *model.Problem, opts Options) (model.Plan, erro
 }
 
 // search builds a first solution and improves it by ruin and recreate
-// under simulated annealing; it returns the best solution found.
-func (in *instance) search(ctx context.Context, opts Options) (*solution, error) {
+// under simulated annealing; it returns the best solution found. The jobs
+// it never got to try, when the budget ran out first, are marked in
+// in.unconsidered.
+func (in *instance) search(opts Options, b *budget) (*solution, error) {
 	started := time.Now()
-	var deadline time.Time
-	if opts.TimeLimit > 0 {
-		deadline = started.Add(opts.TimeLimit)
-	}
-	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
-		deadline = d
-	}
 	iterations := opts.Iterations
-	if iterations == 0 && deadline.IsZero() {
+	if iterations == 0 && !b.timed() {
 		iterations = DefaultIterations
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0xd1b54a32d192ed03))
-	sc := &scratch{}
+	sc := &scratch{budget: b}
 
 	cur := newSolution(in)
+	if !in.compiled {
+		in.leaveOut(cur.free)
+		return cur, b.err()
+	}
 	if err := cur.placeFixed(); err != nil {
 		return nil, err
 	}
@@ -108,7 +115,7 @@ func (in *instance) search(ctx context.Context, opts Options) (*solution, error)
 	absent := make([]int32, len(in.jobs))
 	todo := cur.insertable(sc.toInsert[:0])
 	in.insertionOrder(rng, todo, absent, false)
-	cur.recreate(rng, todo, 0, sc)
+	built := cur.recreate(rng, todo, 0, sc)
 	curCost := cur.cost()
 	best, bestCost := cur.copy(), curCost
 
@@ -119,41 +126,54 @@ func (in *instance) search(ctx context.Context, opts Options) (*solution, error)
 		}
 	}
 	report(0)
-	lastReport := time.Now()
+	if built < len(todo) {
+		in.leaveOut(todo[built:])
+		return best, b.err()
+	}
+	// A timed search ends early enough to explain what it leaves out: the
+	// time that takes is measured now, and again when the end is near.
+	var now, lastReport, searchEnd, recheck time.Time
+	if opts.Observer != nil {
+		lastReport = time.Now()
+	}
+	if b.timed() {
+		reserve := in.explainTime(best)
+		searchEnd = b.reserve(reserve)
+		recheck = searchEnd.Add(-2 * reserve)
+	}
 
 	t0, tf := in.temperatures(cur)
 	cand := &solution{}
 	it := 0
-	var err error
 	for ; iterations == 0 || it < iterations; it++ {
-		if it&63 == 0 {
-			if e := ctx.Err(); e != nil {
-				if !errors.Is(e, context.DeadlineExceeded) {
-					err = e
-				}
-				break
-			}
-			if !deadline.IsZero() && !time.Now().Before(deadline) {
-				break
-			}
-			if time.Since(lastReport) >= progressEvery {
-				report(it)
-				lastReport = time.Now()
-			}
+		if b.searchSpent() {
+			break
+		}
+		if b.timed() || opts.Observer != nil {
+			now = time.Now()
+		}
+		if opts.Observer != nil && now.Sub(lastReport) >= progressEvery {
+			report(it)
+			lastReport = now
+		}
+		if !recheck.IsZero() && now.After(recheck) {
+			searchEnd, recheck = b.reserve(in.explainTime(best)), time.Time{}
 		}
 		var progress float64
 		if iterations > 0 {
 			progress = float64(it) / float64(iterations)
 		} else {
-			progress = float64(time.Since(started)) / float64(deadline.Sub(started))
+			progress = float64(now.Sub(started)) / float64(searchEnd.Sub(started))
 		}
-		temp := t0 * math.Pow(tf/t0, min(progress, 1))
+		temp := t0 * math.Pow(tf/t0, min(max(progress, 0), 1))
 
 		cur.copyInto(cand)
 		sc.removed = cand.ruin(rng, sc.removed[:0])
-		todo = cand.insertable(sc.toInsert[:0])
+		todo = cand.retryable(sc.toInsert[:0])
 		in.insertionOrder(rng, todo, absent, cand.fewFree())
-		cand.recreate(rng, todo, blinkRate, sc)
+		if cand.recreate(rng, todo, blinkRate, sc) < len(todo) {
+			break // the budget ran out in the middle: cand is not whole
+		}
 		for _, j := range cand.free {
 			absent[j]++
 		}
@@ -163,7 +183,7 @@ func (in *instance) search(ctx context.Context, opts Options) (*solution, error)
 			curCost = c
 			if c < bestCost-1e-9 {
 				best, bestCost = cur.copy(), c
-				if time.Since(lastReport) >= progressEvery {
+				if opts.Observer != nil && time.Since(lastReport) >= progressEvery {
 					report(it + 1)
 					lastReport = time.Now()
 				}
@@ -171,7 +191,17 @@ func (in *instance) search(ctx context.Context, opts Options) (*solution, error)
 		}
 	}
 	report(it)
-	return best, err
+	return best, b.err()
+}
+
+// leaveOut marks jobs the run never got to try.
+func (in *instance) leaveOut(jobs []int32) {
+	if in.unconsidered == nil {
+		in.unconsidered = make([]bool, len(in.jobs))
+	}
+	for _, j := range jobs {
+		in.unconsidered[j] = true
+	}
 }
 
 // release gives up ownership of the routes, so that the next change to

@@ -10,7 +10,7 @@ type profiles struct {
 	skills map[string]int
 	certs  map[string]int
 	tools  map[string]int
-	levels []int8 // [v*len(skills)+skill]
+	levels []int // [v*len(skills)+skill]
 	valid  []uint64
 	carry  []uint64
 	words  int // uint64s per technician in valid and carry
@@ -37,7 +37,7 @@ func newProfiles(techs []model.Technician) *profiles {
 		}
 	}
 	p.words = (max(len(p.certs), len(p.tools)) + 63) / 64
-	p.levels = make([]int8, len(techs)*len(p.skills))
+	p.levels = make([]int, len(techs)*len(p.skills))
 	p.valid = make([]uint64, len(techs)*p.words)
 	p.carry = make([]uint64, len(techs)*p.words)
 	p.active = make([]bool, len(techs))
@@ -45,7 +45,7 @@ func newProfiles(techs []model.Technician) *profiles {
 		t := &techs[v]
 		p.active[v] = t.IsActive()
 		for name, lvl := range t.Skills {
-			p.levels[v*len(p.skills)+p.skills[name]] = int8(min(lvl, 127))
+			p.levels[v*len(p.skills)+p.skills[name]] = lvl
 		}
 		lastDay := model.DateOf(t.Shift.End.Add(t.Overtime.Duration()).In(t.Shift.Start.Location()))
 		for _, c := range t.Certifications {
@@ -73,18 +73,18 @@ type need struct {
 
 type skillLevel struct {
 	skill int
-	level int8
+	level int
 }
 
 func (p *profiles) need(w *model.WorkOrder, techIndex func(string) (int32, bool)) need {
 	n := need{certs: make([]uint64, p.words), tools: make([]uint64, p.words)}
 	for name, lvl := range w.RequiredSkills {
 		id, ok := p.skills[name]
-		if !ok || lvl > 127 {
+		if !ok {
 			n.impossible = true
 			continue
 		}
-		n.skills = append(n.skills, skillLevel{id, int8(lvl)})
+		n.skills = append(n.skills, skillLevel{id, lvl})
 	}
 	for _, c := range w.RequiredCertifications {
 		if id, ok := p.certs[c]; ok {
@@ -140,7 +140,7 @@ func (p *profiles) surplus(v int32, n *need) int {
 	lv := p.levels[int(v)*len(p.skills):]
 	sum := 0
 	for _, s := range n.skills {
-		sum += max(0, int(lv[s.skill]-s.level))
+		sum += max(0, lv[s.skill]-s.level)
 	}
 	return sum
 }

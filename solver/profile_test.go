@@ -18,13 +18,15 @@ func TestProfilesAgreeWithQualifyAndSurplus(t *testing.T) {
 	tools := []string{"lift", "ladder-24ft", "megger"}
 	zone := time.FixedZone("", -7*3600)
 	day := time.Date(2026, 11, 23, 0, 0, 0, 0, zone)
+	// Levels past an int8 and an int32 too: the profiles must not clamp.
+	level := func() int { return []int{1, 2, 3, 4, 5, 127, 128, 300, 1 << 40}[r.IntN(9)] }
 	var techs []model.Technician
 	for i := range 60 {
 		tech := model.Technician{ID: fmt.Sprintf("T%d", i), Skills: model.Skills{}, Active: ptr(r.IntN(10) > 0),
 			Shift: model.Shift{Start: day.Add(8 * time.Hour), End: day.Add(time.Duration(16+r.IntN(10)) * time.Hour)}, Overtime: model.Seconds(3600 * r.IntN(3))}
 		for _, s := range skills {
 			if r.IntN(2) == 0 {
-				tech.Skills[s] = 1 + r.IntN(5)
+				tech.Skills[s] = level()
 			}
 		}
 		for _, c := range certs {
@@ -54,7 +56,7 @@ func TestProfilesAgreeWithQualifyAndSurplus(t *testing.T) {
 		w := model.WorkOrder{RequiredSkills: model.Skills{}}
 		for _, s := range append(skills, "welding") {
 			if r.IntN(4) == 0 {
-				w.RequiredSkills[s] = 1 + r.IntN(5)
+				w.RequiredSkills[s] = level()
 			}
 		}
 		for _, c := range append(certs, "NICET-II") {

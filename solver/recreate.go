@@ -24,29 +24,48 @@ const (
 // recreate inserts jobs, in order, each at its cheapest feasible position
 // over the candidate routes, skipping positions with probability blink. A
 // job stays unassigned when it fits nowhere or inserting it costs more
-// than leaving it out.
-func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, sc *scratch) {
+// than leaving it out. It returns how many of the jobs it tried: all of
+// them, unless the search's budget ran out first.
+func (s *solution) recreate(rng *rand.Rand, jobs []int32, blink float64, sc *scratch) int {
 	in := s.in
 	// Positions to try before the next blink: geometric, drawn once per
 	// blink rather than a coin per position.
 	gap := blinkGap(rng, blink)
-	for _, j := range jobs {
-		jb := &in.jobs[j]
-		mean := s.meanWork()
-		best := bestInsertion{v: -1, cost: jb.missed}
-		pruned := len(jb.vehicles) > granularMinRoutes
-		vehicles := jb.vehicles
-		if pruned {
-			vehicles = s.candidates(j, sc)
+	// The crew's mean workload moves only by what goes in: it is summed
+	// once, not over every route for every job.
+	work := s.totalWork()
+	for i, j := range jobs {
+		if sc.budget.searchSpent() {
+			return i
 		}
-		s.tryVehicles(rng, j, vehicles, mean, blink, &gap, &best, sc)
-		if pruned && best.v < 0 {
-			s.tryVehicles(rng, j, jb.vehicles, mean, blink, &gap, &best, sc)
+		jb := &in.jobs[j]
+		mean := 0.0
+		if in.activeVehicles > 0 {
+			mean = float64(work) / float64(in.activeVehicles)
+		}
+		best := bestInsertion{v: -1, cost: jb.missed}
+		if s.retries.lastTry[j] > 0 {
+			// It fit nowhere when last tried: only a changed route may take it.
+			s.tryVehicles(rng, j, s.changedRoutes(j, sc), mean, blink, &gap, &best, sc)
+		} else {
+			pruned := len(jb.vehicles) > granularMinRoutes
+			vehicles := jb.vehicles
+			if pruned {
+				vehicles = s.candidates(j, sc)
+			}
+			s.tryVehicles(rng, j, vehicles, mean, blink, &gap, &best, sc)
+			if pruned && best.v < 0 {
+				s.tryVehicles(rng, j, jb.vehicles, mean, blink, &gap, &best, sc)
+			}
 		}
 		if best.v >= 0 {
 			s.insert(j, best.v, best.gap)
+			work += jb.dur
+		} else {
+			s.retries.failed(j)
 		}
 	}
+	return len(jobs)
 }
 
 // bestInsertion is the cheapest insertion found so far.
@@ -147,8 +166,10 @@ func blinkGap(rng *rand.Rand, p float64) int {
 	return int(math.Log(1-rng.Float64()) / math.Log(1-p))
 }
 
-// scratch holds buffers reused across iterations.
+// scratch holds buffers reused across iterations, and the budget that
+// may cut a recreate short (nil: none).
 type scratch struct {
+	budget   *budget
 	seen     []bool
 	seenList []int32
 	removed  []int32

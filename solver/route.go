@@ -421,15 +421,6 @@ func (r *route) trial(in *instance, jb *job, g int) (*route, bool) {
 	return t, ok
 }
 
-// fitsAlone reports whether vehicle v could do job j alone in its day,
-// breaks and all.
-func (in *instance) fitsAlone(v, j int32) bool {
-	r := newRoute(v)
-	r.update(in)
-	_, ok := r.tryGap(in, j, 0, 0)
-	return ok
-}
-
 // visit is one event of a route's schedule: a job at place p, or break b
 // taken at place p; arrival is when the technician got to p (for a job).
 type visit struct {

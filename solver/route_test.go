@@ -25,7 +25,7 @@ func TestInsertionCheckIsExact(t *testing.T) {
 	}
 	checked, feasible := 0, 0
 	for seed := range uint64(6) {
-		in, err := compile(p)
+		in, err := compile(p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

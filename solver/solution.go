@@ -12,14 +12,17 @@ type solution struct {
 	free   []int32 // unassigned jobs
 	freeAt []int32 // index of each job in free, -1 when assigned
 	missed float64 // Σ cost of unassigned jobs
+	// retries says which routes an unassigned job is worth trying again.
+	retries retries
 }
 
 func newSolution(in *instance) *solution {
 	s := &solution{
-		in:     in,
-		routes: make([]*route, len(in.vehicles)),
-		where:  make([]int32, len(in.jobs)),
-		freeAt: make([]int32, len(in.jobs)),
+		in:      in,
+		routes:  make([]*route, len(in.vehicles)),
+		where:   make([]int32, len(in.jobs)),
+		freeAt:  make([]int32, len(in.jobs)),
+		retries: newRetries(len(in.jobs)),
 	}
 	for v := range in.vehicles {
 		s.routes[v] = newRoute(int32(v))
@@ -47,6 +50,7 @@ func (s *solution) copy() *solution {
 		freeAt: slices.Clone(s.freeAt),
 		missed: s.missed,
 	}
+	s.retries.copyInto(&c.retries)
 	return c
 }
 
@@ -60,10 +64,13 @@ func (s *solution) copyInto(dst *solution) {
 	dst.free = append(dst.free[:0], s.free...)
 	dst.freeAt = append(dst.freeAt[:0], s.freeAt...)
 	dst.missed = s.missed
+	s.retries.copyInto(&dst.retries)
 }
 
-// own returns route v, copied first if another solution owns it.
+// own returns route v, about to change, copied first if another solution
+// owns it.
 func (s *solution) own(v int32) *route {
+	s.retries.changed(v)
 	r := s.routes[v]
 	if r.owner != s {
 		r = r.clone(s)
@@ -124,11 +131,16 @@ func (s *solution) meanWork() float64 {
 	if s.in.activeVehicles == 0 {
 		return 0
 	}
+	return float64(s.totalWork()) / float64(s.in.activeVehicles)
+}
+
+// totalWork is the service time of every route, ms.
+func (s *solution) totalWork() int64 {
 	total := int64(0)
 	for _, r := range s.routes {
 		total += r.work
 	}
-	return float64(total) / float64(s.in.activeVehicles)
+	return total
 }
 
 func abs(x float64) float64 {
@@ -150,6 +162,7 @@ func (s *solution) markAssigned(j, v int32) {
 }
 
 func (s *solution) markFree(j int32) {
+	s.retries.lastTry[j] = 0 // out of its route: worth trying anywhere
 	s.where[j] = -1
 	s.freeAt[j] = int32(len(s.free))
 	s.free = append(s.free, j)

@@ -71,8 +71,9 @@ type travelTable struct {
 	// same to the last bit.
 	hav    geo.Haversine
 	places []geo.Prepared
-	// symmetric says every leg takes as long both ways (known only of a
-	// dense table), so that an insertion scan looks each leg up once.
+	// symmetric says every leg takes as long both ways (haversine legs
+	// always do; a matrix's are checked when the table is dense), so that
+	// an insertion scan looks each leg up once.
 	symmetric bool
 }
 
@@ -84,7 +85,10 @@ func newLazyTravelTable(loc *locator, tr geo.Travel, w model.Weights) *travelTab
 	return t
 }
 
-func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable, error) {
+// newTravelTable returns a dense table up to denseLimit places and a lazy
+// one beyond. Should the budget run out while it fills the dense table,
+// it returns a lazy one, which answers the same.
+func newTravelTable(loc *locator, tr geo.Travel, w model.Weights, b *budget) (*travelTable, error) {
 	n := loc.size()
 	t := &travelTable{n: n, loc: loc, travel: tr, w: w}
 	t.prepare()
@@ -93,14 +97,29 @@ func newTravelTable(loc *locator, tr geo.Travel, w model.Weights) (*travelTable,
 	}
 	t.durs = make([]int32, n*n)
 	t.costs = make([]float64, n*n)
-	for a := range n {
-		for b := range n {
-			d, c, err := t.compute(int32(a), int32(b))
+	// A leg known to be the same both ways is computed once.
+	for i := range n {
+		if b.searchSpent() {
+			t.durs, t.costs = nil, nil
+			return t, nil
+		}
+		first := 0
+		if t.symmetric {
+			first = i
+		}
+		for j := first; j < n; j++ {
+			d, c, err := t.compute(int32(i), int32(j))
 			if err != nil {
 				return nil, err
 			}
-			t.durs[a*n+b], t.costs[a*n+b] = d, c
+			t.durs[i*n+j], t.costs[i*n+j] = d, c
+			if t.symmetric {
+				t.durs[j*n+i], t.costs[j*n+i] = d, c
+			}
 		}
+	}
+	if t.symmetric {
+		return t, nil // haversine: known before
 	}
 	t.symmetric = true
 	for a := 0; a < n && t.symmetric; a++ {
@@ -122,6 +141,7 @@ func (t *travelTable) prepare() {
 		return
 	}
 	t.hav = h
+	t.symmetric = true // the same both ways, to the bit
 	t.places = make([]geo.Prepared, len(t.loc.places))
 	for i, l := range t.loc.places {
 		t.places[i] = geo.Prepare(l)
