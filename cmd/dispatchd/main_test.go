@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +46,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--demo=maybe"}, `invalid boolean value "maybe" for -demo`},
 		{[]string{"serve", "--log-level", "loud"}, `invalid value "loud" for flag -log-level`},
 		{[]string{"serve", "--log-format", "xml"}, `invalid value "xml" for flag -log-format`},
+		{[]string{"serve", "--plans-per-key", "0"}, "invalid value 0 for flag -plans-per-key"},
 		{[]string{"bench", "http", "--stops", "51"}, "invalid value 51 for flag -stops"},
 		{[]string{"validate"}, "want one problem file"},
 		{[]string{"validate", "a.json", "b.json"}, `unexpected argument "b.json"`},
@@ -162,9 +164,16 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func httpGet(t *testing.T, url string) (int, string) {
+// httpGet gets a URL with a token (the bootstrap key of startServe's
+// replicas when none is given).
+func httpGet(t *testing.T, url string, token ...string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+append(token, testBootstrap)[0])
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,17 +183,21 @@ func httpGet(t *testing.T, url string) (int, string) {
 }
 
 // TestServeDemo serves the demo day in-process and shuts it down as a
-// signal would, by cancelling the context.
+// signal would, by cancelling the context. The demo shows one key per
+// role once, on stdout and not in the log, and writes them to a file
+// only its owner reads, which a shell can source.
 func TestServeDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	addrs := make(chan string, 1)
 	done := make(chan error, 1)
+	keysFile := filepath.Join(t.TempDir(), "demo-keys.env")
+	var shown, logged syncBuffer
 	go func() {
 		done <- serve(ctx, serveConfig{
-			addr: "127.0.0.1:0", demo: true, shutdownTimeout: 5 * time.Second,
+			addr: "127.0.0.1:0", demo: true, shutdownTimeout: 5 * time.Second, demoKeys: keysFile, stdout: &shown,
 			listening: func(a string) { addrs <- a },
-		}, slog.New(slog.DiscardHandler))
+		}, slog.New(slog.NewTextHandler(&logged, nil)))
 	}()
 	var base string
 	select {
@@ -196,13 +209,35 @@ func TestServeDemo(t *testing.T) {
 	if code, body := httpGet(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Errorf("/healthz = %d %s", code, body)
 	}
+	keys := readDemoKeys(t, keysFile)
+	for _, role := range []string{"VIEWER", "DISPATCHER", "TECHNICIAN", "OPERATOR", "ADMIN"} {
+		token := keys["DISPATCHD_"+role+"_KEY"]
+		if !strings.HasPrefix(token, "dk_") || !strings.Contains(shown.String(), token) {
+			t.Errorf("the %s key %q is not in the file and on stdout", role, token)
+		}
+		if strings.Contains(logged.String(), token) {
+			t.Errorf("the log shows the %s key", role)
+		}
+	}
+	if !strings.Contains(logged.String(), keysFile) {
+		t.Errorf("the log does not name the keys file %s", keysFile)
+	}
+	if code, _ := httpGet(t, base+"/v1/technicians", keys["DISPATCHD_VIEWER_KEY"]); code != 200 {
+		t.Errorf("the viewer key: %d", code)
+	}
+	if code, _ := httpGet(t, base+"/v1/technicians/T2/schedule", keys["DISPATCHD_TECHNICIAN_KEY"]); code != 403 {
+		t.Errorf("the technician key (bound to the first technician) on another's schedule: %d, want 403", code)
+	}
+	if code, _ := httpGet(t, base+"/v1/workorders"); code != 401 {
+		t.Errorf("no key at all (the demo has no bootstrap key): %d, want 401", code)
+	}
 	if code, _ := httpGet(t, base+"/readyz"); code != 200 {
 		t.Errorf("/readyz = %d", code)
 	}
 	if code, body := httpGet(t, base+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") || !strings.Contains(body, "go_gc_duration_seconds") {
 		t.Errorf("/metrics = %d without Go runtime metrics", code)
 	}
-	code, body := httpGet(t, base+"/v1/technicians")
+	code, body := httpGet(t, base+"/v1/technicians", keys["DISPATCHD_DISPATCHER_KEY"])
 	var list struct{ Technicians []model.Technician }
 	if err := json.Unmarshal([]byte(body), &list); code != 200 || err != nil || len(list.Technicians) != 20 {
 		t.Errorf("/v1/technicians = %d, %d technicians, %v", code, len(list.Technicians), err)
@@ -259,3 +294,40 @@ func TestServeLogsJSON(t *testing.T) {
 		t.Errorf("serve logged GOGC %v, want its own %d when the environment sets none", gogc, serveGCPercent)
 	}
 }
+
+// readDemoKeys reads the demo's keys file, checking that only its owner may
+// read it.
+func readDemoKeys(t *testing.T, path string) map[string]string {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", path, st.Mode().Perm())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, value, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			keys[name] = value
+		}
+	}
+	return keys
+}
+
+// syncBuffer collects what goroutines write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

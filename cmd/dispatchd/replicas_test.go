@@ -76,10 +76,20 @@ func (r *replica) logLines() []string {
 	return slices.Clone(r.logs)
 }
 
+// testBootstrap is the bootstrap admin key of every replica startServe
+// runs, and what call and httpGet send unless told otherwise.
+const testBootstrap = "cmd-test-bootstrap-admin-key-0123456789abcdef"
+
 // startServe runs `dispatchd serve` with args and waits for it to listen.
+// Its bootstrap key is testBootstrap; a demo writes its keys in a
+// directory of the test's.
 func startServe(t *testing.T, args ...string) *replica {
 	t.Helper()
+	if slices.Contains(args, "--demo") {
+		args = append(args, "--demo-keys", filepath.Join(t.TempDir(), "demo-keys.env"))
+	}
 	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), bootstrapEnv+"="+testBootstrap)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +138,14 @@ func (r *replica) stop(t *testing.T) {
 	}
 }
 
+// call sends a request as the replicas' bootstrap admin.
 func call(t *testing.T, method, url string, body any, out any) int {
+	t.Helper()
+	return callAs(t, testBootstrap, method, url, body, out)
+}
+
+// callAs sends a request with a token and decodes a success into out.
+func callAs(t *testing.T, token, method, url string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -139,6 +156,7 @@ func call(t *testing.T, method, url string, body any, out any) int {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +312,7 @@ func raceAcross(t *testing.T, servers []string, tech model.Technician) {
 		go func() {
 			defer wg.Done()
 			code := call(t, "POST", servers[i%2]+"/v1/workorders/"+id+"/dispatch",
-				map[string]any{"technician_ids": []string{"T-RACE"}, "scheduled_start": start, "by": "desk " + id}, nil)
+				map[string]any{"technician_ids": []string{"T-RACE"}, "scheduled_start": start}, nil)
 			mu.Lock()
 			defer mu.Unlock()
 			codes[code]++
@@ -312,7 +330,7 @@ func raceAcross(t *testing.T, servers []string, tech model.Technician) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			body := map[string]any{"status": moves[i%len(moves)], "by": fmt.Sprintf("writer %d", i)}
+			body := map[string]any{"status": moves[i%len(moves)]}
 			if body["status"] == "complete" {
 				body["outcome"] = map[string]any{"code": "fixed"}
 			}
@@ -381,4 +399,41 @@ func TestRedisLogsAreJSON(t *testing.T) {
 	if fromRedis == 0 {
 		t.Errorf("no record of go-redis's dial failures in the log: %q", r.logLines())
 	}
+}
+
+// TestRevocationAcrossReplicas: a key made on A works on both replicas;
+// revoked through A, it fails on B within a second.
+func TestRevocationAcrossReplicas(t *testing.T) {
+	url := redistest.URL(t)
+	prefix := redistest.Prefix("revoke")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if st, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix}); err == nil {
+			_ = st.Purge(ctx)
+			st.Close()
+		}
+	})
+	args := []string{"--redis", url, "--redis-prefix", prefix}
+	a, b := startServe(t, args...), startServe(t, args...)
+	var key struct{ ID, Token string }
+	if code := call(t, "POST", a.base+"/v1/keys", map[string]any{"role": "viewer", "name": "wallboard"}, &key); code != 201 {
+		t.Fatalf("creating a key on A: %d", code)
+	}
+	for _, r := range []*replica{a, b} {
+		if code := callAs(t, key.Token, "GET", r.base+"/v1/technicians", nil, nil); code != 200 {
+			t.Fatalf("the new key on %s: %d", r.base, code)
+		}
+	}
+	if code := call(t, "DELETE", a.base+"/v1/keys/"+key.ID, nil, nil); code != 204 {
+		t.Fatalf("revoking on A: %d", code)
+	}
+	revoked := time.Now()
+	for callAs(t, key.Token, "GET", b.base+"/v1/technicians", nil, nil) != 401 {
+		if time.Since(revoked) > time.Second {
+			t.Fatalf("B still takes the key %v after A revoked it", time.Since(revoked))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("B refused the revoked key %v after A revoked it", time.Since(revoked).Round(time.Millisecond))
 }
