@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchd/dispatchd/auth"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store/redisstore"
 	"github.com/dispatchd/dispatchd/store/redistest"
@@ -401,8 +402,10 @@ func TestRedisLogsAreJSON(t *testing.T) {
 	}
 }
 
-// TestRevocationAcrossReplicas: a key made on A works on both replicas;
-// revoked through A, it fails on B within a second.
+// TestRevocationAcrossReplicas: a key made on the command line against
+// the deployment's Redis works on both replicas; revoked through A, it
+// fails on B within a second; and one revoked on the command line fails
+// on both.
 func TestRevocationAcrossReplicas(t *testing.T) {
 	url := redistest.URL(t)
 	prefix := redistest.Prefix("revoke")
@@ -416,24 +419,58 @@ func TestRevocationAcrossReplicas(t *testing.T) {
 	})
 	args := []string{"--redis", url, "--redis-prefix", prefix}
 	a, b := startServe(t, args...), startServe(t, args...)
-	var key struct{ ID, Token string }
-	if code := call(t, "POST", a.base+"/v1/keys", map[string]any{"role": "viewer", "name": "wallboard"}, &key); code != 201 {
-		t.Fatalf("creating a key on A: %d", code)
+	create := func(name string) (id, token string) {
+		t.Helper()
+		code, out, errOut := runCmd(t, "", "keys", "create", "--redis", url, "--redis-prefix", prefix, "--role", "viewer", "--name", name)
+		if code != exitOK || !strings.HasPrefix(out, "dk_") || strings.Count(out, "\n") != 1 {
+			t.Fatalf("keys create: exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+		token = strings.TrimSpace(out)
+		return token[len("dk_") : len("dk_")+16], token
 	}
+	id, token := create("wallboard")
 	for _, r := range []*replica{a, b} {
-		if code := callAs(t, key.Token, "GET", r.base+"/v1/technicians", nil, nil); code != 200 {
+		if code := callAs(t, token, "GET", r.base+"/v1/technicians", nil, nil); code != 200 {
 			t.Fatalf("the new key on %s: %d", r.base, code)
 		}
 	}
-	if code := call(t, "DELETE", a.base+"/v1/keys/"+key.ID, nil, nil); code != 204 {
+	if code := call(t, "DELETE", a.base+"/v1/keys/"+id, nil, nil); code != 204 {
 		t.Fatalf("revoking on A: %d", code)
 	}
 	revoked := time.Now()
-	for callAs(t, key.Token, "GET", b.base+"/v1/technicians", nil, nil) != 401 {
+	for callAs(t, token, "GET", b.base+"/v1/technicians", nil, nil) != 401 {
 		if time.Since(revoked) > time.Second {
 			t.Fatalf("B still takes the key %v after A revoked it", time.Since(revoked))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("B refused the revoked key %v after A revoked it", time.Since(revoked).Round(time.Millisecond))
+
+	id, token = create("kiosk")
+	code, out, _ := runCmd(t, "", "keys", "list", "--redis", url, "--redis-prefix", prefix)
+	if code != exitOK || !strings.Contains(out, id) || !strings.Contains(out, "kiosk") || strings.Contains(out, token) {
+		t.Fatalf("keys list: exit %d: %s", code, out)
+	}
+	if code, _, errOut := runCmd(t, "", "keys", "revoke", "--redis", url, "--redis-prefix", prefix, id); code != exitOK {
+		t.Fatalf("keys revoke: exit %d: %s", code, errOut)
+	}
+	time.Sleep(auth.DefaultCacheTTL + 100*time.Millisecond)
+	for _, r := range []*replica{a, b} {
+		if code := callAs(t, token, "GET", r.base+"/v1/technicians", nil, nil); code != 401 {
+			t.Errorf("a key revoked on the command line, on %s: %d", r.base, code)
+		}
+	}
+	// Through a running server, with the admin's token in the environment.
+	t.Setenv(tokenEnv, testBootstrap)
+	code, out, errOut := runCmd(t, "", "keys", "create", "--url", b.base, "--role", "dispatcher", "--name", "desk 3")
+	if code != exitOK || !strings.Contains(errOut, "dispatcher \"desk 3\"") {
+		t.Fatalf("keys create --url: exit %d, %q, %q", code, out, errOut)
+	}
+	if code := callAs(t, strings.TrimSpace(out), "GET", a.base+"/v1/workorders", nil, nil); code != 200 {
+		t.Errorf("a key made through B, on A: %d", code)
+	}
+	t.Setenv(tokenEnv, strings.TrimSpace(out))
+	if code, _, errOut := runCmd(t, "", "keys", "list", "--url", b.base); code != exitFailure || !strings.Contains(errOut, "403") {
+		t.Errorf("keys list with a dispatcher's token: exit %d, %q; want the 403", code, errOut)
+	}
 }
