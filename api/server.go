@@ -62,7 +62,8 @@ type Options struct {
 	// slower reader is cut off. Zero means 30 s.
 	WriteTimeout time.Duration
 	// MaxPlans bounds the plans this process runs at once; a plan beyond
-	// it is refused with 429. Zero means one per core.
+	// it is refused with 429. Zero means dispatch.DefaultMaxRunning: one
+	// per core but one, so that plans never take every core from requests.
 	MaxPlans int
 	// DefaultPlanTime is a plan's time limit when its request names none;
 	// zero means 30 s. MaxPlanTime caps what a request may ask; zero means

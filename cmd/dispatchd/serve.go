@@ -83,7 +83,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&cfg.plansPerKey, "plans-per-key", dispatch.DefaultPlansPerKey, "plans one API key runs at once on this replica; more get 429")
 	fs.StringVar(&cfg.redisURL, "redis", os.Getenv("DISPATCHD_REDIS_URL"), "keep state in the Redis at this URL, shared by replicas (default $DISPATCHD_REDIS_URL; empty: in memory)")
 	fs.StringVar(&cfg.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "prefix of every Redis key, to share a database")
-	fs.IntVar(&cfg.maxPlans, "max-plans", 0, "plans this replica runs at once; more get 429 (default: one per core)")
+	fs.IntVar(&cfg.maxPlans, "max-plans", 0, "plans this replica runs at once; more get 429 (default: one per core but one, which stays for requests)")
 	fs.Int64Var(&cfg.maxBody, "max-body", api.DefaultMaxBodyBytes, "largest request body, bytes; larger get 413")
 	fs.DurationVar(&cfg.requestTimeout, "request-timeout", 30*time.Second, "time limit of a request (not of a plan waited for)")
 	fs.DurationVar(&cfg.writeTimeout, "write-timeout", 30*time.Second, "time a client has to read an answer once it is ready; slower readers are cut off")
@@ -117,7 +117,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	case cfg.shutdownTimeout <= 0:
 		return usagef("invalid value %v for flag -shutdown-timeout: want a positive duration", cfg.shutdownTimeout)
 	case cfg.maxPlans < 0:
-		return usagef("invalid value %d for flag -max-plans: want 0 (one per core) or more", cfg.maxPlans)
+		return usagef("invalid value %d for flag -max-plans: want 0 (one per core but one) or more", cfg.maxPlans)
 	case cfg.plansPerKey < 1:
 		return usagef("invalid value %d for flag -plans-per-key: want 1 or more", cfg.plansPerKey)
 	case len(cfg.bootstrapKey) > auth.MaxTokenLength || !printableToken(cfg.bootstrapKey):
