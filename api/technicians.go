@@ -68,7 +68,7 @@ func (s *Server) getTechnician(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteTechnician(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.DeleteTechnician(r.Context(), chi.URLParam(r, "id")); err != nil {
+	if err := s.svc.DeleteTechnician(r.Context(), chi.URLParam(r, "id"), actor(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}

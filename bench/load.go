@@ -226,12 +226,12 @@ type running struct {
 	client *http.Client
 	url    string
 	ids    []string
-	tokens []string
 }
 
-// startPlans posts the plans of a load run and waits until each that was
-// let in has built its first plan and is improving it: the load then
-// meets plans at full work.
+// startPlans posts the plans of a load run, each with the next planner's
+// key, and waits until each that was let in has built its first plan and
+// is improving it: the load then meets plans at full work. The client's
+// own key (an admin's) follows and cancels them.
 func startPlans(ctx context.Context, client *http.Client, opts LoadOptions, rep *LoadReport) (*running, error) {
 	out := &running{client: client, url: opts.URL}
 	if opts.Plans == 0 {
@@ -275,13 +275,13 @@ func startPlans(ctx context.Context, client *http.Client, opts LoadOptions, rep 
 		resp.Body.Close()
 		rep.PlanStatuses = append(rep.PlanStatuses, resp.StatusCode)
 		if resp.StatusCode == http.StatusAccepted {
-			out.ids, out.tokens = append(out.ids, rec.ID), append(out.tokens, token)
+			out.ids = append(out.ids, rec.ID)
 		}
 	}
-	for i, id := range out.ids {
+	for _, id := range out.ids {
 		for {
 			var rec struct{ Progress struct{ Iterations int } }
-			if err := send(ctx, client, http.MethodGet, opts.URL+"/v1/plans/"+id, nil, &rec, out.tokens[i]); err != nil {
+			if err := send(ctx, client, http.MethodGet, opts.URL+"/v1/plans/"+id, nil, &rec); err != nil {
 				return nil, fmt.Errorf("bench: following plan %s: %w", id, err)
 			}
 			if rec.Progress.Iterations > 0 {
@@ -300,15 +300,14 @@ func startPlans(ctx context.Context, client *http.Client, opts LoadOptions, rep 
 func (r *running) cancel() {
 	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
-	for i, id := range r.ids {
-		_ = send(ctx, r.client, http.MethodDelete, r.url+"/v1/plans/"+id, nil, nil, r.tokens[i])
+	for _, id := range r.ids {
+		_ = send(ctx, r.client, http.MethodDelete, r.url+"/v1/plans/"+id, nil, nil)
 	}
 }
 
 // send sends v as JSON (nil: no body) and decodes the answer into out
-// (nil: drops it); an answer of 300 or more is an error. A token, when
-// given, replaces the client's.
-func send(ctx context.Context, client *http.Client, method, url string, v, out any, token ...string) error {
+// (nil: drops it); an answer of 300 or more is an error.
+func send(ctx context.Context, client *http.Client, method, url string, v, out any) error {
 	var rd io.Reader
 	if v != nil {
 		body, err := json.Marshal(v)
@@ -323,9 +322,6 @@ func send(ctx context.Context, client *http.Client, method, url string, v, out a
 	}
 	if v != nil {
 		req.Header.Set("Content-Type", "application/json")
-	}
-	if len(token) > 0 && token[0] != "" {
-		req.Header.Set("Authorization", "Bearer "+token[0])
 	}
 	resp, err := client.Do(req)
 	if err != nil {

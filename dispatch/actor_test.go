@@ -82,6 +82,8 @@ func TestTechnicianActsForThemselves(t *testing.T) {
 	})
 }
 
+// TestKeyForAStoredTechnician: a technician key names a stored technician,
+// is revoked with a revocation or the technician's deletion.
 func TestKeyForAStoredTechnician(t *testing.T) {
 	stores(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
@@ -103,6 +105,24 @@ func TestKeyForAStoredTechnician(t *testing.T) {
 		}
 		if _, err := e.svc.Authenticate(ctx, token); model.KindOf(err) != model.ErrUnauthenticated {
 			t.Errorf("Authenticate after revoking: %v", err)
+		}
+		// Deleting a technician revokes their keys, and only theirs.
+		_, phone, err := e.svc.CreateKey(ctx, auth.Request{Role: auth.Technician, Name: "van 1 again", TechnicianID: "T1"}, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, desk, err := e.svc.CreateKey(ctx, auth.Request{Role: auth.Dispatcher, Name: "desk"}, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.DeleteTechnician(ctx, "T1", admin); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Authenticate(ctx, phone); model.KindOf(err) != model.ErrUnauthenticated {
+			t.Errorf("the key of a deleted technician: %v", err)
+		}
+		if _, err := e.svc.Authenticate(ctx, desk); err != nil {
+			t.Errorf("a dispatcher's key after a technician's deletion: %v", err)
 		}
 	})
 }

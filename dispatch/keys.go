@@ -39,6 +39,23 @@ func (s *Service) CreateKey(ctx context.Context, req auth.Request, by Actor) (au
 	return key, token, nil
 }
 
+// revokeBound revokes every key bound to a technician.
+func (s *Service) revokeBound(ctx context.Context, technician string, by Actor) error {
+	keys, err := s.keys.List(ctx)
+	if err != nil {
+		return fmt.Errorf("dispatch: reading the keys of technician %s: %w", technician, err)
+	}
+	for _, k := range keys {
+		if k.TechnicianID != technician {
+			continue
+		}
+		if err := s.RevokeKey(ctx, k.ID, by); err != nil && !errors.Is(err, model.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
 // Keys lists every key, never with its token.
 func (s *Service) Keys(ctx context.Context) ([]auth.Key, error) { return s.keys.List(ctx) }
 

@@ -138,8 +138,13 @@ func (s *Service) Technicians(ctx context.Context, f TechnicianFilter) ([]Techni
 	return out, nil
 }
 
-// DeleteTechnician removes a technician and their live state.
-func (s *Service) DeleteTechnician(ctx context.Context, id string) error {
+// DeleteTechnician removes a technician and their live state, and revokes
+// the keys bound to them first: a technician made again under the same id
+// later must not inherit the phone of the one deleted.
+func (s *Service) DeleteTechnician(ctx context.Context, id string, by Actor) error {
+	if err := s.revokeBound(ctx, id, by); err != nil {
+		return err
+	}
 	if err := s.store.DeleteTechnician(ctx, id); err != nil {
 		return fmt.Errorf("dispatch: deleting technician %s: %w", id, err)
 	}

@@ -339,3 +339,49 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestServeKeyless: with no key in the store and no bootstrap key, serve
+// says how to make the first admin key and answers 401 on /v1; a short
+// bootstrap key works, with a warning.
+func TestServeKeyless(t *testing.T) {
+	for _, tc := range []struct {
+		name, bootstrap, want string
+		status                int
+	}{
+		{"no key at all", "", "no API keys yet", 401},
+		{"a short bootstrap key", "short-secret", bootstrapEnv + " is short", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			addrs := make(chan string, 1)
+			done := make(chan error, 1)
+			var logged syncBuffer
+			go func() {
+				done <- serve(ctx, serveConfig{addr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second, bootstrapKey: tc.bootstrap,
+					listening: func(a string) { addrs <- a }}, slog.New(slog.NewTextHandler(&logged, nil)))
+			}()
+			var base string
+			select {
+			case a := <-addrs:
+				base = "http://" + a
+			case err := <-done:
+				t.Fatalf("serve returned early: %v", err)
+			}
+			if !strings.Contains(logged.String(), tc.want) {
+				t.Errorf("the log %q does not say %q", logged.String(), tc.want)
+			}
+			if tc.bootstrap != "" && strings.Contains(logged.String(), tc.bootstrap) {
+				t.Error("the log shows the bootstrap key")
+			}
+			if code, _ := httpGet(t, base+"/v1/technicians", tc.bootstrap); code != tc.status {
+				t.Errorf("GET /v1/technicians: %d, want %d", code, tc.status)
+			}
+			if code, _ := httpGet(t, base+"/healthz"); code != 200 {
+				t.Errorf("/healthz: %d", code)
+			}
+			cancel()
+			<-done
+		})
+	}
+}

@@ -254,16 +254,22 @@ func TestReplicasShareRedis(t *testing.T) {
 // process, over memory and over the real Redis, and reads its report.
 func TestBenchHTTP(t *testing.T) {
 	redisURL := redistest.URL(t)
-	for _, tt := range []struct{ name, target, redis string }{
-		{"location/memory", "location", ""},
-		{"location/redis", "location", redisURL},
-		{"suggest/redis", "suggest", redisURL},
+	for _, tt := range []struct {
+		name, target, redis string
+		extra               []string
+	}{
+		{"location/memory", "location", "", nil},
+		{"location/redis", "location", redisURL, nil},
+		{"suggest/redis", "suggest", redisURL, nil},
+		// One key runs one plan: the second is refused.
+		{"location/memory/plans", "location", "", []string{"--plans", "2", "--plan-keys", "1", "--plan-orders", "20", "--plan-time", "5s"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			args := []string{"bench", "http", "--target", tt.target, "--concurrency", "2", "--duration", "300ms", "--technicians", "20"}
 			if tt.redis != "" {
 				args = append(args, "--redis", tt.redis)
 			}
+			args = append(args, tt.extra...)
 			code, out, errOut := runCmd(t, "", args...)
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errOut)
@@ -279,6 +285,9 @@ func TestBenchHTTP(t *testing.T) {
 			}
 			if !strings.Contains(out, "p99 ") {
 				t.Errorf("report %q has no p99", out)
+			}
+			if tt.extra != nil && !strings.Contains(out, "plans posted during the load: answers [202 429]") {
+				t.Errorf("report %q: want the second plan of one key refused", out)
 			}
 		})
 	}

@@ -143,9 +143,6 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	log := slog.New(handler)
 	redisstore.SetLogger(log)
-	if cfg.bootstrapKey != "" && len(cfg.bootstrapKey) < weakBootstrap {
-		log.Warn(bootstrapEnv+" is short: anyone who guesses it is an admin; use 32 random characters or more", "length", len(cfg.bootstrapKey))
-	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(serveGCPercent)
 		log.Info("garbage collector", "gogc", serveGCPercent, "why", "small live heap, large request bodies; set GOGC to override")
@@ -185,6 +182,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		PlansPerKey: cfg.plansPerKey, BootstrapKey: cfg.bootstrapKey, MetricsAuth: cfg.metricsAuth})
 	if err != nil {
 		return fmt.Errorf("building the API: %w", err)
+	}
+	if cfg.bootstrapKey != "" && len(cfg.bootstrapKey) < weakBootstrap {
+		log.Warn(bootstrapEnv+" is short: anyone who guesses it is an admin; use 32 random characters or more", "length", len(cfg.bootstrapKey))
 	}
 	if err := tellFirstKey(ctx, st, storeName, cfg, log); err != nil {
 		return err
