@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -195,25 +196,9 @@ func httpGet(t *testing.T, url string, token ...string) (int, string) {
 // role once, on stdout and not in the log, and writes them to a file
 // only its owner reads, which a shell can source.
 func TestServeDemo(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	addrs := make(chan string, 1)
-	done := make(chan error, 1)
 	keysFile := filepath.Join(t.TempDir(), "demo-keys.env")
 	var shown, logged syncBuffer
-	go func() {
-		done <- serve(ctx, serveConfig{
-			addr: "127.0.0.1:0", demo: true, shutdownTimeout: 5 * time.Second, demoKeys: keysFile, stdout: &shown,
-			listening: func(a string) { addrs <- a },
-		}, slog.New(slog.NewTextHandler(&logged, nil)))
-	}()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("serve returned early: %v", err)
-	}
+	base, stop := serveInProcess(t, serveConfig{demo: true, demoKeys: keysFile, stdout: &shown}, slog.New(slog.NewTextHandler(&logged, nil)))
 	if code, body := httpGet(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Errorf("/healthz = %d %s", code, body)
 	}
@@ -237,7 +222,7 @@ func TestServeDemo(t *testing.T) {
 		t.Errorf("the technician key (bound to the first technician) on another's schedule: %d, want 403", code)
 	}
 	if code, _ := httpGet(t, base+"/v1/workorders"); code != 401 {
-		t.Errorf("no key at all (the demo has no bootstrap key): %d, want 401", code)
+		t.Errorf("a key this server does not know (the demo has no bootstrap key): %d, want 401", code)
 	}
 	if code, _ := httpGet(t, base+"/readyz"); code != 200 {
 		t.Errorf("/readyz = %d", code)
@@ -253,14 +238,36 @@ func TestServeDemo(t *testing.T) {
 	if day := model.DateOf(list.Technicians[0].Shift.Start); day != model.DateOf(time.Now()) && day != model.DateOf(time.Now().Add(-24*time.Hour)) {
 		t.Errorf("demo day is %v, want today", day)
 	}
-	cancel()
+	if err := stop(); err != nil {
+		t.Errorf("serve after shutdown: %v", err)
+	}
+}
+
+// serveInProcess runs serve with cfg on a loopback port until stop, which
+// cancels it as a signal would and returns what serve returned.
+func serveInProcess(t *testing.T, cfg serveConfig, log *slog.Logger) (base string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	addrs := make(chan string, 1)
+	done := make(chan error, 1)
+	cfg.addr, cfg.shutdownTimeout = "127.0.0.1:0", 5*time.Second
+	cfg.listening = func(a string) { addrs <- a }
+	go func() { done <- serve(ctx, cfg, log) }()
 	select {
+	case a := <-addrs:
+		base = "http://" + a
 	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after shutdown: %v", err)
+		cancel()
+		t.Fatalf("serve returned early: %v", err)
+	}
+	return base, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			return errors.New("serve did not stop within 10 s of cancellation")
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop within 10 s of cancellation")
 	}
 }
 
@@ -352,22 +359,8 @@ func TestServeKeyless(t *testing.T) {
 		{"a short bootstrap key", "short-secret", bootstrapEnv + " is short", 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			addrs := make(chan string, 1)
-			done := make(chan error, 1)
 			var logged syncBuffer
-			go func() {
-				done <- serve(ctx, serveConfig{addr: "127.0.0.1:0", shutdownTimeout: 5 * time.Second, bootstrapKey: tc.bootstrap,
-					listening: func(a string) { addrs <- a }}, slog.New(slog.NewTextHandler(&logged, nil)))
-			}()
-			var base string
-			select {
-			case a := <-addrs:
-				base = "http://" + a
-			case err := <-done:
-				t.Fatalf("serve returned early: %v", err)
-			}
+			base, stop := serveInProcess(t, serveConfig{bootstrapKey: tc.bootstrap}, slog.New(slog.NewTextHandler(&logged, nil)))
 			if !strings.Contains(logged.String(), tc.want) {
 				t.Errorf("the log %q does not say %q", logged.String(), tc.want)
 			}
@@ -380,8 +373,9 @@ func TestServeKeyless(t *testing.T) {
 			if code, _ := httpGet(t, base+"/healthz"); code != 200 {
 				t.Errorf("/healthz: %d", code)
 			}
-			cancel()
-			<-done
+			if err := stop(); err != nil {
+				t.Error(err)
+			}
 		})
 	}
 }

@@ -172,11 +172,8 @@ func callAs(t *testing.T, token, method, url string, body any, out any) int {
 	return resp.StatusCode
 }
 
-// TestReplicasShareRedis runs two dispatchd processes on one Redis: what
-// one is told, the other knows, and a restart loses nothing.
-func TestReplicasShareRedis(t *testing.T) {
-	url := redistest.URL(t)
-	prefix := redistest.Prefix("replicas")
+// purgeAfter deletes the keys under prefix when the test ends.
+func purgeAfter(t *testing.T, url, prefix string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -185,6 +182,14 @@ func TestReplicasShareRedis(t *testing.T) {
 			st.Close()
 		}
 	})
+}
+
+// TestReplicasShareRedis runs two dispatchd processes on one Redis: what
+// one is told, the other knows, and a restart loses nothing.
+func TestReplicasShareRedis(t *testing.T) {
+	url := redistest.URL(t)
+	prefix := redistest.Prefix("replicas")
+	purgeAfter(t, url, prefix)
 	args := []string{"--redis", url, "--redis-prefix", prefix}
 	a, bb := startServe(t, args...), startServe(t, args...)
 
@@ -418,14 +423,7 @@ func TestRedisLogsAreJSON(t *testing.T) {
 func TestRevocationAcrossReplicas(t *testing.T) {
 	url := redistest.URL(t)
 	prefix := redistest.Prefix("revoke")
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if st, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix}); err == nil {
-			_ = st.Purge(ctx)
-			st.Close()
-		}
-	})
+	purgeAfter(t, url, prefix)
 	args := []string{"--redis", url, "--redis-prefix", prefix}
 	a, b := startServe(t, args...), startServe(t, args...)
 	create := func(name string) (id, token string) {
