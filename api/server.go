@@ -324,9 +324,9 @@ func (s *Server) table() []route {
 	// The access rules: which permissions let a caller in. "Own" rules
 	// let a technician's key in too, for their own records, which the
 	// dispatch layer holds them to.
-	anyone, metrics := []auth.Permission{auth.Anyone}, []auth.Permission{auth.Anyone}
+	anyone, scrape := []auth.Permission{auth.Anyone}, []auth.Permission{auth.Anyone}
 	if s.opts.MetricsAuth {
-		metrics = []auth.Permission{auth.Read}
+		scrape = []auth.Permission{auth.Read}
 	}
 	read, readOwn := []auth.Permission{auth.Read}, []auth.Permission{auth.Read, auth.Field}
 	desk, moveOwn, field := []auth.Permission{auth.Dispatch}, []auth.Permission{auth.Dispatch, auth.Field}, []auth.Permission{auth.Field}
@@ -334,7 +334,7 @@ func (s *Server) table() []route {
 	return []route{
 		{method: "GET", pattern: "/healthz", allow: anyone, handler: s.healthz, summary: "The process is alive.", response: statusBody{}, status: 200},
 		{method: "GET", pattern: "/readyz", allow: anyone, handler: s.readyz, summary: "The store is reachable and holds its state.", response: statusBody{}, status: 200, errors: []int{503}},
-		{method: "GET", pattern: "/metrics", allow: metrics, handler: promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry}).ServeHTTP,
+		{method: "GET", pattern: "/metrics", allow: scrape, handler: promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry}).ServeHTTP,
 			summary: "Prometheus metrics.", status: 200, raw: "text/plain"},
 		{method: "GET", pattern: "/openapi.json", allow: anyone, handler: s.openapi, summary: "This document.", status: 200, raw: "application/json"},
 
