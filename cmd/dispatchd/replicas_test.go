@@ -480,4 +480,15 @@ func TestRevocationAcrossReplicas(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "keys", "list", "--url", b.base); code != exitFailure || !strings.Contains(errOut, "403") {
 		t.Errorf("keys list with a dispatcher's token: exit %d, %q; want the 403", code, errOut)
 	}
+	// Neither replica logged a token, its own bootstrap key included.
+	a.stop(t)
+	b.stop(t)
+	for _, r := range []*replica{a, b} {
+		log := strings.Join(r.logLines(), "\n")
+		for _, secret := range []string{testBootstrap, token, strings.TrimSpace(out)} {
+			if strings.Contains(log, secret[len(secret)-20:]) {
+				t.Errorf("%s logged a token", r.base)
+			}
+		}
+	}
 }
