@@ -43,10 +43,28 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) bool 
 		return false
 	}
 	if err := DecodeJSON(data, v, s.opts.Limits); err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, refuseBy(err))
 		return false
 	}
 	return true
+}
+
+// byRefused says why a body may not name its actor.
+const byRefused = "not accepted: who makes a change is the API key the request comes with, recorded by its name and id"
+
+// refuseBy words the refusal of a body's "by" for what it is: bodies
+// named their actor before keys did, and a client that still sends one
+// must learn that it is not recorded, rather than that it is unknown.
+func refuseBy(err error) error {
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		for i, fe := range ve.Errors {
+			if fe.Field == "by" && strings.HasPrefix(fe.Message, "unknown field") {
+				ve.Errors[i].Message = byRefused
+			}
+		}
+	}
+	return err
 }
 
 // isJSON reports whether a Content-Type is application/json (with any

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchd/dispatchd/auth"
 	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/solver"
@@ -30,11 +31,13 @@ func FuzzDecodeRequests(f *testing.F) {
 	}
 	f.Add([]byte(`{"technicians":[],"work_orders":[],"time_limit_s":1}`))
 	f.Add([]byte(`{"lat":39.7,"lng":-104.9,"at":"2026-11-23T09:00:00-07:00"}`))
+	f.Add([]byte(`{"role":"technician","name":"van 7","technician_id":"T7","expires":"2027-06-30"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		stricter[dispatch.PlanRequest](t, data)
 		stricter[model.Technician](t, data)
 		stricter[locationBody](t, data)
 		stricter[slotsRequest](t, data)
+		stricter[auth.Request](t, data)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		var plan dispatch.PlanRequest

@@ -209,7 +209,7 @@ func TestSlowClients(t *testing.T) {
 	}
 	defer conn.Close()
 	body := `{"id":"T1",` + techJSON + `}`
-	_, _ = io.WriteString(conn, "PUT /v1/technicians/T1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "+
+	_, _ = io.WriteString(conn, "PUT /v1/technicians/T1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+testAdmin+"\r\nContent-Type: application/json\r\nContent-Length: "+
 		strconv.Itoa(len(body))+"\r\n\r\n"+body[:5])
 	time.Sleep(600 * time.Millisecond)
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))

@@ -20,6 +20,9 @@ type metrics struct {
 	planObjective     prometheus.Gauge
 	suggestLatency    prometheus.Histogram
 	suggestCandidates prometheus.Histogram
+	authFailures      *prometheus.CounterVec
+	authLimited       prometheus.Counter
+	authForbidden     *prometheus.CounterVec
 }
 
 // fastBuckets cover request and suggestion latencies, 0.25 ms to 10 s.
@@ -63,9 +66,21 @@ func newMetrics(reg prometheus.Registerer, st Store) (*metrics, error) {
 			Help:    "Candidates a suggestion returned.",
 			Buckets: []float64{0, 1, 2, 3, 5, 10, 20},
 		}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_auth_failures_total",
+			Help: "Requests refused for their credentials, by reason: missing, malformed, unknown (never a key, or revoked), expired.",
+		}, []string{"reason"}),
+		authLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dispatchd_auth_limited_total",
+			Help: "Requests with bad credentials answered 429: their address had used its budget of failed attempts.",
+		}),
+		authForbidden: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_auth_forbidden_total",
+			Help: "Requests with a valid key whose role may not call the route, by role.",
+		}, []string{"role"}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.plansRunning, m.plansFinished, m.planDuration,
-		m.planObjective, m.suggestLatency, m.suggestCandidates, storeCollector{st}} {
+		m.planObjective, m.suggestLatency, m.suggestCandidates, m.authFailures, m.authLimited, m.authForbidden, storeCollector{st}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -90,8 +90,9 @@ var knownMethods = map[string]bool{
 // know.
 const otherLabel = "other"
 
-// observe logs one line per request and counts and times it by chi's route
-// pattern, so that /v1/technicians/T1 and /v1/technicians/T2 are one series.
+// observe logs one line per request, naming the key it came with (its id,
+// never its token), and counts and times it by chi's route pattern, so
+// that /v1/technicians/T1 and /v1/technicians/T2 are one series.
 // Only the API's methods and patterns are labels; the rest are "other". An
 // answer the client did not take — it left, or read too slowly — is
 // recorded as 499, whatever the handler meant to say.
@@ -99,6 +100,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		r, who := withCaller(r)
 		next.ServeHTTP(rec, r)
 		elapsed := time.Since(start)
 		route := otherLabel
@@ -131,6 +133,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			slog.String("path", logPath(r.URL.Path)),
 			slog.Int("status", status),
 			slog.Duration("duration", elapsed),
+		}
+		if who.ok {
+			attrs = append(attrs, slog.String("key", who.key.ID))
 		}
 		if status == StatusClientClosedRequest && rec.writeErr != nil {
 			attrs = append(attrs, slog.String("err", rec.writeErr.Error()))

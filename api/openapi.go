@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/dispatchd/dispatchd/auth"
 	"github.com/dispatchd/dispatchd/model"
 )
 
@@ -33,6 +35,18 @@ func document(routes []route) map[string]any {
 			"summary":     rt.summary,
 			"operationId": operationID(rt),
 			"responses":   g.responses(rt),
+		}
+		if slices.Contains(rt.allow, auth.Anyone) {
+			op["security"] = []any{}
+		} else {
+			roles := auth.RolesFor(rt.allow)
+			op["security"] = []any{map[string]any{"bearer": []string{}}}
+			op["x-roles"] = roles
+			desc := "Roles: " + auth.Spell(roles) + "."
+			if slices.Contains(rt.allow, auth.Field) {
+				desc += " A technician's key reaches only its own technician's records."
+			}
+			op["description"] = desc
 		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
@@ -63,10 +77,15 @@ func document(routes []route) map[string]any {
 			"description": "Field-service scheduling: suggest the best technician for a work order, plan a day, keep technicians' state. " +
 				"Errors are application/problem+json naming each bad field. " +
 				"Bodies are application/json (else 415), valid UTF-8, with no duplicate or case-mismatched names (400). " +
-				"Ids match " + model.IDPattern + ". " + limitsText(),
+				"Ids match " + model.IDPattern + ". " + limitsText() + " " +
+				"Every /v1 route needs an API key (Authorization: Bearer <token>); each operation names the roles that may call it. " +
+				"No body names its actor: a body's by is refused, and history records the key's name and id.",
 		},
-		"paths":      paths,
-		"components": map[string]any{"schemas": g.defs},
+		"paths": paths,
+		"components": map[string]any{"schemas": g.defs, "securitySchemes": map[string]any{
+			"bearer": map[string]any{"type": "http", "scheme": "bearer",
+				"description": "An API key's token (dk_…), shown once by POST /v1/keys or dispatchd keys create, or DISPATCHD_BOOTSTRAP_KEY. " +
+					"Missing or bad: 401 with WWW-Authenticate: Bearer; a role that may not: 403 naming the roles that may."}}},
 	}
 }
 
@@ -99,7 +118,15 @@ func (g *schemas) responses(rt route) map[string]any {
 		out["200"] = map[string]any{"description": "the result, with ?wait=true",
 			"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.waited))}}}
 	}
-	for _, code := range rt.errors {
+	codes := slices.Clone(rt.errors)
+	if !slices.Contains(rt.allow, auth.Anyone) {
+		for _, c := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests} {
+			if !slices.Contains(codes, c) {
+				codes = append(codes, c)
+			}
+		}
+	}
+	for _, code := range codes {
 		out[strconv.Itoa(code)] = map[string]any{"description": http.StatusText(code),
 			"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
 	}

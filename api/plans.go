@@ -22,7 +22,7 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	run, err := s.svc.StartPlan(r.Context(), &req)
+	run, err := s.svc.StartPlan(r.Context(), &req, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -42,7 +42,7 @@ func (s *slowFirstPlan) PutPlan(ctx context.Context, id string, record []byte, t
 func startHeld(t *testing.T, plan map[string]any) (srv *api.Server, st *slowFirstPlan, posted <-chan *httptest.ResponseRecorder) {
 	t.Helper()
 	st = &slowFirstPlan{Memory: store.NewMemory(), entered: make(chan struct{}), release: make(chan struct{})}
-	srv, err := api.New(api.Options{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	srv, err := api.New(api.Options{Store: st, Logger: slog.New(slog.DiscardHandler), BootstrapKey: testAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +60,7 @@ func startHeld(t *testing.T, plan map[string]any) (srv *api.Server, st *slowFirs
 		w := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodPost, "/v1/plans", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+testAdmin)
 		srv.ServeHTTP(w, req)
 		ch <- w
 	}()

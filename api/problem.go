@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dispatchd/dispatchd/auth"
 	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
@@ -33,6 +34,8 @@ type Problem struct {
 	// CurrentStatus and Allowed describe a move the lifecycle refused.
 	CurrentStatus model.Status   `json:"current_status,omitempty"`
 	Allowed       []model.Status `json:"allowed,omitempty"`
+	// Roles are the roles that may call a route the caller's key may not.
+	Roles []string `json:"roles,omitempty"`
 }
 
 // problemType is the type URI of a problem with no more specific type.
@@ -92,6 +95,20 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		writeProblemDoc(w, Problem{Type: "urn:dispatchd:problem:invalid", Title: "invalid request",
 			Status: http.StatusBadRequest, Detail: ve.Summary(), Instance: r.URL.Path, Errors: ve.Errors})
+	case model.ErrUnauthenticated:
+		w.Header().Set("WWW-Authenticate", challenge(err))
+		detail := "send Authorization: Bearer <token> with an API key of this service"
+		switch {
+		case errors.Is(err, auth.ErrExpired):
+			detail = "the key has expired"
+		case !errors.Is(err, auth.ErrMissing):
+			detail = "the token is no key of this service: never was, or was revoked"
+		}
+		writeProblemDoc(w, Problem{Type: "urn:dispatchd:problem:unauthenticated", Title: "unauthenticated",
+			Status: http.StatusUnauthorized, Detail: detail, Instance: r.URL.Path})
+	case model.ErrForbidden:
+		writeProblemDoc(w, Problem{Type: "urn:dispatchd:problem:forbidden", Title: "forbidden", Status: http.StatusForbidden,
+			Detail: strings.TrimSuffix(strings.TrimPrefix(err.Error(), "dispatch: "), ": "+model.ErrForbidden.Error()), Instance: r.URL.Path})
 	case model.ErrNotFound:
 		id := chi.URLParam(r, "id")
 		writeProblem(w, r, http.StatusNotFound, "not found", "nothing has the id "+quoted(id, "given")+" at "+r.URL.Path,
@@ -99,10 +116,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case model.ErrConflict:
 		writeProblemDoc(w, conflictProblem(r, err))
 	case model.ErrBusy:
-		running, wait := s.svc.PlanLimits()
+		running, perKey, wait := s.svc.PlanLimits()
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()/2))))
-		writeProblem(w, r, http.StatusTooManyRequests, "too many plans",
-			fmt.Sprintf("%d plans are running, the most this replica runs at once; retry later", running))
+		detail := fmt.Sprintf("%d plans are running, the most this replica runs at once; retry later", running)
+		if errors.Is(err, dispatch.ErrKeyBusy) {
+			detail = fmt.Sprintf("this key runs %d plan(s), the most one key runs at once on a replica; retry when one ends, or cancel it", perKey)
+		}
+		writeProblem(w, r, http.StatusTooManyRequests, "too many plans", detail)
 	case model.ErrUnavailable, model.ErrTimedOut:
 		switch {
 		case errors.Is(err, store.ErrStateLost):

@@ -16,7 +16,7 @@ func (s *Server) schedule(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sched, err := s.svc.TechnicianSchedule(r.Context(), chi.URLParam(r, "id"), day)
+	sched, err := s.svc.TechnicianSchedule(r.Context(), chi.URLParam(r, "id"), day, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

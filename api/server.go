@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dispatchd/dispatchd/auth"
 	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
@@ -61,7 +62,8 @@ type Options struct {
 	// slower reader is cut off. Zero means 30 s.
 	WriteTimeout time.Duration
 	// MaxPlans bounds the plans this process runs at once; a plan beyond
-	// it is refused with 429. Zero means one per core.
+	// it is refused with 429. Zero means dispatch.DefaultMaxRunning: one
+	// per core but one, so that plans never take every core from requests.
 	MaxPlans int
 	// DefaultPlanTime is a plan's time limit when its request names none;
 	// zero means 30 s. MaxPlanTime caps what a request may ask; zero means
@@ -82,7 +84,34 @@ type Options struct {
 	// position, an on-site time) may be; zero means
 	// dispatch.DefaultMaxClockSkew.
 	MaxClockSkew time.Duration
+	// PlansPerKey bounds the plans one key runs at once on this process;
+	// zero means dispatch.DefaultPlansPerKey.
+	PlansPerKey int
+	// BootstrapKey, when not empty, is a token that is an admin key
+	// without being stored (DISPATCHD_BOOTSTRAP_KEY).
+	BootstrapKey string
+	// KeyCacheTTL is how long a key read from the store is trusted (a key
+	// revoked on another replica fails here within it); zero means
+	// auth.DefaultCacheTTL.
+	KeyCacheTTL time.Duration
+	// MetricsAuth guards /metrics with a key (any role that reads);
+	// otherwise it is open, like /healthz and /readyz.
+	MetricsAuth bool
+	// FailureBurst and FailureRate budget failed authentications per
+	// client address: FailureBurst at once, refilled at FailureRate per
+	// second; past it they are answered 429. Zero means
+	// DefaultFailureBurst and DefaultFailureRate.
+	FailureBurst int
+	FailureRate  float64
 }
+
+// The budget of failed authentications per client address when Options
+// names none: twenty at once, then one every three seconds — enough for a
+// person mistyping and a device retrying a revoked key with backoff.
+const (
+	DefaultFailureBurst = 20
+	DefaultFailureRate  = 1.0 / 3
+)
 
 // Server is dispatchd's HTTP handler: it decodes, calls the dispatch
 // service (or the solver, for stateless routes), and encodes.
@@ -92,6 +121,7 @@ type Server struct {
 	svc     *dispatch.Service
 	log     *slog.Logger
 	metrics *metrics
+	limiter *failureLimiter
 	opts    Options
 	routes  []route
 	// patterns are the routes' patterns: the only route labels of the
@@ -133,21 +163,42 @@ func New(opts Options) (*Server, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	if opts.FailureBurst <= 0 {
+		opts.FailureBurst = DefaultFailureBurst
+	}
+	if opts.FailureRate <= 0 {
+		opts.FailureRate = DefaultFailureRate
+	}
 	m, err := newMetrics(opts.Registry, opts.Store)
 	if err != nil {
 		return nil, err
 	}
 	svc, err := dispatch.New(dispatch.Options{Store: opts.Store, Clock: opts.Clock, Travel: opts.Travel, Logger: opts.Logger,
-		MaxClockSkew: opts.MaxClockSkew, Plans: dispatch.PlanOptions{MaxRunning: opts.MaxPlans, DefaultTime: opts.DefaultPlanTime,
+		MaxClockSkew: opts.MaxClockSkew, BootstrapKey: opts.BootstrapKey, KeyCacheTTL: opts.KeyCacheTTL,
+		Plans: dispatch.PlanOptions{MaxRunning: opts.MaxPlans, PerKey: opts.PlansPerKey, DefaultTime: opts.DefaultPlanTime,
 			MaxTime: opts.MaxPlanTime, TTL: opts.PlanTTL, Observer: planObserver{m}}})
 	if err != nil {
 		return nil, fmt.Errorf("api: New: %w", err)
 	}
-	s := &Server{store: opts.Store, svc: svc, log: opts.Logger, metrics: m, opts: opts}
+	s := &Server{store: opts.Store, svc: svc, log: opts.Logger, metrics: m, opts: opts,
+		limiter: newFailureLimiter(opts.FailureBurst, opts.FailureRate)}
 	s.routes = s.table()
+	if s.router, err = s.mount(s.routes); err != nil {
+		_ = svc.Shutdown(context.Background())
+		return nil, err
+	}
 	s.patterns = map[string]bool{}
 	for _, rt := range s.routes {
 		s.patterns[rt.pattern] = true
+	}
+	return s, nil
+}
+
+// mount routes a route table, each route behind its access rule, or
+// refuses a table in which a route has none (checkRules).
+func (s *Server) mount(routes []route) (chi.Router, error) {
+	if err := checkRules(routes); err != nil {
+		return nil, err
 	}
 	r := chi.NewRouter()
 	r.Use(requestID, s.observe, s.recoverPanics)
@@ -157,20 +208,23 @@ func New(opts Options) (*Server, error) {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusMethodNotAllowed, "method not allowed", r.Method+" is not allowed on "+r.URL.Path)
 	})
-	for _, rt := range s.routes {
+	for _, rt := range routes {
 		h := http.Handler(rt.handler)
 		if strings.Contains(rt.pattern, "{id}") {
 			h = pathID(h)
 		}
+		// The key is checked first, so that a caller without one learns
+		// nothing of ids or bodies; within the request's time limit, since
+		// it may read the store.
+		h = s.authorize(rt, h)
 		if rt.long {
 			h = s.deadlines(0, h)
 		} else {
-			h = s.deadlines(opts.RequestTimeout, h)
+			h = s.deadlines(s.opts.RequestTimeout, h)
 		}
 		r.Method(rt.method, rt.pattern, h)
 	}
-	s.router = r
-	return s, nil
+	return r, nil
 }
 
 // deadlines bound a request by d (zero: a plan waited for, bounded by its
@@ -238,20 +292,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 // done, then cancels them; each stores the best plan it found.
 func (s *Server) Shutdown(ctx context.Context) error { return s.svc.Shutdown(ctx) }
 
-// route is one endpoint: how it is served and how the OpenAPI document
-// describes it.
+// route is one endpoint: who may call it, how it is served and how the
+// OpenAPI document describes it.
 type route struct {
 	method, pattern string
-	handler         http.HandlerFunc
-	summary         string
-	request         any // the body's type (a zero value), or nil
-	response        any // the success body's type, or nil for none
-	status          int // the success status
-	query           []param
-	errors          []int  // problem statuses it may answer
-	long            bool   // exempt from RequestTimeout (plans waited for)
-	raw             string // a response content type other than JSON
-	waited          any    // the 200 body's type with ?wait=true, or nil
+	// allow lists the permissions that let a caller in (any one of them);
+	// auth.Anyone needs no key. A route without any is refused by New.
+	allow    []auth.Permission
+	handler  http.HandlerFunc
+	summary  string
+	request  any // the body's type (a zero value), or nil
+	response any // the success body's type, or nil for none
+	status   int // the success status
+	query    []param
+	errors   []int  // problem statuses it may answer
+	long     bool   // exempt from RequestTimeout (plans waited for)
+	raw      string // a response content type other than JSON
+	waited   any    // the 200 body's type with ?wait=true, or nil
 }
 
 // param is a query parameter.
@@ -264,48 +321,62 @@ type param struct {
 func (s *Server) table() []route {
 	bad := []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusServiceUnavailable}
 	change := append(bad, http.StatusNotFound, http.StatusConflict)
+	// The access rules: which permissions let a caller in. "Own" rules
+	// let a technician's key in too, for their own records, which the
+	// dispatch layer holds them to.
+	anyone, scrape := []auth.Permission{auth.Anyone}, []auth.Permission{auth.Anyone}
+	if s.opts.MetricsAuth {
+		scrape = []auth.Permission{auth.Read}
+	}
+	read, readOwn := []auth.Permission{auth.Read}, []auth.Permission{auth.Read, auth.Field}
+	desk, moveOwn, field := []auth.Permission{auth.Dispatch}, []auth.Permission{auth.Dispatch, auth.Field}, []auth.Permission{auth.Field}
+	manage := []auth.Permission{auth.Manage}
 	return []route{
-		{method: "GET", pattern: "/healthz", handler: s.healthz, summary: "The process is alive.", response: statusBody{}, status: 200},
-		{method: "GET", pattern: "/readyz", handler: s.readyz, summary: "The store is reachable and holds its state.", response: statusBody{}, status: 200, errors: []int{503}},
-		{method: "GET", pattern: "/metrics", handler: promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry}).ServeHTTP,
+		{method: "GET", pattern: "/healthz", allow: anyone, handler: s.healthz, summary: "The process is alive.", response: statusBody{}, status: 200},
+		{method: "GET", pattern: "/readyz", allow: anyone, handler: s.readyz, summary: "The store is reachable and holds its state.", response: statusBody{}, status: 200, errors: []int{503}},
+		{method: "GET", pattern: "/metrics", allow: scrape, handler: promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry}).ServeHTTP,
 			summary: "Prometheus metrics.", status: 200, raw: "text/plain"},
-		{method: "GET", pattern: "/openapi.json", handler: s.openapi, summary: "This document.", status: 200, raw: "application/json"},
+		{method: "GET", pattern: "/openapi.json", allow: anyone, handler: s.openapi, summary: "This document.", status: 200, raw: "application/json"},
 
-		{method: "GET", pattern: "/v1/technicians", handler: s.listTechnicians, summary: "List technicians, filtered.", response: technicianList{}, status: 200,
+		{method: "GET", pattern: "/v1/technicians", allow: read, handler: s.listTechnicians, summary: "List technicians, filtered.", response: technicianList{}, status: 200,
 			query: []param{{"skill", "string", "only technicians with this skill", false}, {"active", "boolean", "only active (true) or inactive (false) technicians", false},
 				{"near", "string", "lat,lng: only technicians whose last position is within radius_m", false}, {"radius_m", "number", "radius for near, metres (default 5000)", false}},
 			errors: []int{400, 503}},
-		{method: "PUT", pattern: "/v1/technicians/{id}", handler: s.putTechnician, summary: "Create or replace a technician.", request: model.Technician{}, response: dispatch.TechnicianView{}, status: 200, errors: bad},
-		{method: "GET", pattern: "/v1/technicians/{id}", handler: s.getTechnician, summary: "A technician with their live state.", response: dispatch.TechnicianView{}, status: 200, errors: []int{400, 404, 503}},
-		{method: "DELETE", pattern: "/v1/technicians/{id}", handler: s.deleteTechnician, summary: "Delete a technician and their live state.", status: 204, errors: []int{400, 404, 503}},
-		{method: "POST", pattern: "/v1/technicians/{id}/location", handler: s.postLocation, summary: "Record a live position; an older one never overwrites a newer.", request: locationBody{}, response: locationResult{}, status: 200, errors: append(bad, 404)},
-		{method: "GET", pattern: "/v1/technicians/{id}/schedule", handler: s.schedule, summary: "A technician's day: stops with planned and actual times, breaks, travel, statuses, conflicts.", response: dispatch.Schedule{}, status: 200,
+		{method: "PUT", pattern: "/v1/technicians/{id}", allow: manage, handler: s.putTechnician, summary: "Create or replace a technician.", request: model.Technician{}, response: dispatch.TechnicianView{}, status: 200, errors: bad},
+		{method: "GET", pattern: "/v1/technicians/{id}", allow: readOwn, handler: s.getTechnician, summary: "A technician with their live state.", response: dispatch.TechnicianView{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "DELETE", pattern: "/v1/technicians/{id}", allow: manage, handler: s.deleteTechnician, summary: "Delete a technician and their live state.", status: 204, errors: []int{400, 404, 503}},
+		{method: "POST", pattern: "/v1/technicians/{id}/location", allow: field, handler: s.postLocation, summary: "Record a live position; an older one never overwrites a newer.", request: locationBody{}, response: locationResult{}, status: 200, errors: append(bad, 404)},
+		{method: "GET", pattern: "/v1/technicians/{id}/schedule", allow: readOwn, handler: s.schedule, summary: "A technician's day: stops with planned and actual times, breaks, travel, statuses, conflicts.", response: dispatch.Schedule{}, status: 200,
 			query: []param{{"date", "string", "YYYY-MM-DD (default: the day of the technician's shift)", false}}, errors: []int{400, 404, 503}},
 
-		{method: "POST", pattern: "/v1/workorders", handler: s.createWorkOrder, summary: "Take in a work order (201); a likely duplicate of an open order is 409 unless allow_duplicate.", request: dispatch.Intake{}, response: model.WorkOrder{}, status: 201, errors: append(bad, 409)},
-		{method: "GET", pattern: "/v1/workorders", handler: s.listWorkOrders, summary: "List work orders, filtered, a page at a time.", response: dispatch.OrderPage{}, status: 200,
+		{method: "POST", pattern: "/v1/workorders", allow: desk, handler: s.createWorkOrder, summary: "Take in a work order (201); a likely duplicate of an open order is 409 unless allow_duplicate.", request: dispatch.Intake{}, response: model.WorkOrder{}, status: 201, errors: append(bad, 409)},
+		{method: "GET", pattern: "/v1/workorders", allow: readOwn, handler: s.listWorkOrders, summary: "List work orders, filtered, a page at a time.", response: dispatch.OrderPage{}, status: 200,
 			query: []param{{"status", "string", "only orders in these statuses (comma-separated)", false}, {"date", "string", "YYYY-MM-DD: orders scheduled (or, unscheduled, wanted) that day", false},
 				{"technician_id", "string", "only orders assigned to this technician", false}, {"site_id", "string", "only orders at this site", false},
 				{"limit", "integer", fmt.Sprintf("page size, 1 to %d (default %d)", dispatch.MaxPageSize, dispatch.DefaultPageSize), false},
 				{"cursor", "string", "the next of the previous page", false}},
 			errors: []int{400, 503}},
-		{method: "GET", pattern: "/v1/workorders/{id}", handler: s.getWorkOrder, summary: "A work order.", response: model.WorkOrder{}, status: 200, errors: []int{400, 404, 503}},
-		{method: "PATCH", pattern: "/v1/workorders/{id}", handler: s.patchWorkOrder, summary: "Change fields of an open order (a JSON merge patch); a dispatched order's new conflicts are reported.", request: patchBody{}, response: dispatch.UpdateResult{}, status: 200, errors: change},
-		{method: "POST", pattern: "/v1/workorders/{id}/dispatch", handler: s.dispatchWorkOrder, summary: "Dispatch a created order; conflicts are 409 unless override.", request: dispatch.DispatchRequest{}, response: model.WorkOrder{}, status: 200, errors: change},
-		{method: "POST", pattern: "/v1/workorders/{id}/reassign", handler: s.reassignWorkOrder, summary: "Give a dispatched order other technicians or another start; checked like dispatch.", request: dispatch.ReassignRequest{}, response: model.WorkOrder{}, status: 200, errors: change},
-		{method: "POST", pattern: "/v1/workorders/{id}/status", handler: s.setStatus, summary: "Move an order along its lifecycle; complete needs an outcome.", request: dispatch.StatusUpdate{}, response: model.WorkOrder{}, status: 200, errors: change},
-		{method: "GET", pattern: "/v1/workorders/{id}/history", handler: s.history, summary: "Every change of an order: who, when, why, from and to.", response: historyBody{}, status: 200, errors: []int{400, 404, 503}},
-		{method: "GET", pattern: "/v1/workorders/{id}/suggestions", handler: s.suggestions, summary: "Rank technicians for a stored order against the stored day.", response: model.Suggestions{}, status: 200,
+		{method: "GET", pattern: "/v1/workorders/{id}", allow: readOwn, handler: s.getWorkOrder, summary: "A work order.", response: model.WorkOrder{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "PATCH", pattern: "/v1/workorders/{id}", allow: desk, handler: s.patchWorkOrder, summary: "Change fields of an open order (a JSON merge patch); a dispatched order's new conflicts are reported.", request: patchBody{}, response: dispatch.UpdateResult{}, status: 200, errors: change},
+		{method: "POST", pattern: "/v1/workorders/{id}/dispatch", allow: desk, handler: s.dispatchWorkOrder, summary: "Dispatch a created order; conflicts are 409 unless override.", request: dispatch.DispatchRequest{}, response: model.WorkOrder{}, status: 200, errors: change},
+		{method: "POST", pattern: "/v1/workorders/{id}/reassign", allow: desk, handler: s.reassignWorkOrder, summary: "Give a dispatched order other technicians or another start; checked like dispatch.", request: dispatch.ReassignRequest{}, response: model.WorkOrder{}, status: 200, errors: change},
+		{method: "POST", pattern: "/v1/workorders/{id}/status", allow: moveOwn, handler: s.setStatus, summary: "Move an order along its lifecycle; complete needs an outcome.", request: dispatch.StatusUpdate{}, response: model.WorkOrder{}, status: 200, errors: change},
+		{method: "GET", pattern: "/v1/workorders/{id}/history", allow: read, handler: s.history, summary: "Every change of an order: who, when, why, from and to.", response: historyBody{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "GET", pattern: "/v1/workorders/{id}/suggestions", allow: desk, handler: s.suggestions, summary: "Rank technicians for a stored order against the stored day.", response: model.Suggestions{}, status: 200,
 			query: []param{{"limit", "integer", "candidates to return (default 5)", false}}, errors: []int{400, 404, 409, 503}},
 
-		{method: "POST", pattern: "/v1/suggest", handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day.", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
-		{method: "POST", pattern: "/v1/slots", handler: s.slots, summary: "Arrival windows to offer a customer.", request: slotsRequest{}, response: slotsBody{}, status: 200, errors: bad},
+		{method: "POST", pattern: "/v1/suggest", allow: desk, handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day.", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
+		{method: "POST", pattern: "/v1/slots", allow: desk, handler: s.slots, summary: "Arrival windows to offer a customer.", request: slotsRequest{}, response: slotsBody{}, status: 200, errors: bad},
 
-		{method: "POST", pattern: "/v1/plans", handler: s.postPlan, summary: "Plan a problem in the background (202), or at once with ?wait=true (200).", request: dispatch.PlanRequest{}, response: dispatch.PlanRecord{}, status: 202,
+		{method: "POST", pattern: "/v1/plans", allow: desk, handler: s.postPlan, summary: "Plan a problem in the background (202), or at once with ?wait=true (200).", request: dispatch.PlanRequest{}, response: dispatch.PlanRecord{}, status: 202,
 			query: []param{{"wait", "boolean", "answer when the plan is done, with 200", false}}, errors: append(bad, 429), long: true, waited: dispatch.PlanRecord{}},
-		{method: "GET", pattern: "/v1/plans/{id}", handler: s.getPlan, summary: "A plan's status, progress and, when done, the plan.", response: dispatch.PlanRecord{}, status: 200, errors: []int{400, 404, 503}},
-		{method: "DELETE", pattern: "/v1/plans/{id}", handler: s.deletePlan, summary: "Cancel a running plan; it keeps the best plan found.", response: dispatch.PlanRecord{}, status: 202, errors: []int{400, 404, 409, 503}},
-		{method: "GET", pattern: "/v1/plans/{id}/geojson", handler: s.planGeoJSON, summary: "A plan's routes and stops as a GeoJSON FeatureCollection.", status: 200, raw: "application/geo+json", errors: []int{400, 404, 409, 503}},
+		{method: "GET", pattern: "/v1/plans/{id}", allow: read, handler: s.getPlan, summary: "A plan's status, progress and, when done, the plan.", response: dispatch.PlanRecord{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "DELETE", pattern: "/v1/plans/{id}", allow: desk, handler: s.deletePlan, summary: "Cancel a running plan; it keeps the best plan found.", response: dispatch.PlanRecord{}, status: 202, errors: []int{400, 404, 409, 503}},
+		{method: "GET", pattern: "/v1/plans/{id}/geojson", allow: read, handler: s.planGeoJSON, summary: "A plan's routes and stops as a GeoJSON FeatureCollection.", status: 200, raw: "application/geo+json", errors: []int{400, 404, 409, 503}},
+
+		{method: "POST", pattern: "/v1/keys", allow: manage, handler: s.createKey, summary: "Create an API key (201): its token is in this answer and never again.", request: auth.Request{}, response: keyCreated{}, status: 201, errors: append(bad, 404)},
+		{method: "GET", pattern: "/v1/keys", allow: manage, handler: s.listKeys, summary: "List the API keys, never their tokens.", response: keyList{}, status: 200, errors: []int{503}},
+		{method: "DELETE", pattern: "/v1/keys/{id}", allow: manage, handler: s.revokeKey, summary: "Revoke an API key: it fails at once here and within a second on every replica.", status: 204, errors: []int{400, 404, 409, 503}},
 	}
 }
 

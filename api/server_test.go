@@ -33,6 +33,9 @@ func serveWith(t *testing.T, opts api.Options) *httptest.Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.BootstrapKey == "" {
+		opts.BootstrapKey = testAdmin
+	}
 	srv, err := api.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -248,6 +251,10 @@ func (f failingStore) History(context.Context, string) ([]model.HistoryEntry, er
 func (f failingStore) Revisions(context.Context, ...string) ([]int64, error) { return nil, f.err }
 func (f failingStore) Commit(context.Context, store.Change) error            { return f.err }
 func (f failingStore) NextID(context.Context, string) (int64, error)         { return 0, f.err }
+func (f failingStore) CreateKey(context.Context, string, []byte) error       { return f.err }
+func (f failingStore) GetKey(context.Context, string) ([]byte, error)        { return nil, f.err }
+func (f failingStore) ListKeys(context.Context) ([][]byte, error)            { return nil, f.err }
+func (f failingStore) DeleteKey(context.Context, string) error               { return f.err }
 
 func TestStoreUnavailable(t *testing.T) {
 	ts := newServer(t, failingStore{fmt.Errorf("dialing: %w", store.ErrUnavailable)})

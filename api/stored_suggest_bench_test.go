@@ -38,11 +38,11 @@ func BenchmarkStoredSuggestions(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := svc.Import(b.Context(), day.Technicians, day.Orders, day.Positions, "bench"); err != nil {
+			if err := svc.Import(b.Context(), day.Technicians, day.Orders, day.Positions, dispatch.Actor{Name: "bench"}); err != nil {
 				b.Fatal(err)
 			}
 			_ = svc.Shutdown(context.Background())
-			h, err := api.New(api.Options{Store: st, Logger: slog.New(slog.DiscardHandler), Clock: func() time.Time { return now }})
+			h, err := api.New(api.Options{Store: st, Logger: slog.New(slog.DiscardHandler), Clock: func() time.Time { return now }, BootstrapKey: testAdmin})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -28,7 +28,7 @@ func BenchmarkSuggestHTTP(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		h, err := api.New(api.Options{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler)})
+		h, err := api.New(api.Options{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), BootstrapKey: testAdmin})
 		if err != nil {
 			b.Fatal(err)
 		}

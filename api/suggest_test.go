@@ -96,7 +96,7 @@ func TestSlotsEndpoint(t *testing.T) {
 }
 
 func TestSuggestEndpointErrors(t *testing.T) {
-	srv, err := api.New(api.Options{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: 64 << 10})
+	srv, err := api.New(api.Options{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: 64 << 10, BootstrapKey: testAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func (s *Server) putTechnician(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getTechnician(w http.ResponseWriter, r *http.Request) {
-	v, err := s.svc.Technician(r.Context(), chi.URLParam(r, "id"))
+	v, err := s.svc.Technician(r.Context(), chi.URLParam(r, "id"), actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,7 +68,7 @@ func (s *Server) getTechnician(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteTechnician(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.DeleteTechnician(r.Context(), chi.URLParam(r, "id")); err != nil {
+	if err := s.svc.DeleteTechnician(r.Context(), chi.URLParam(r, "id"), actor(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -134,7 +134,7 @@ func (s *Server) postLocation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := model.Position{TechnicianID: id, Lat: body.Lat, Lng: body.Lng, At: body.At}
-	applied, err := s.svc.RecordPosition(r.Context(), p, body.Status)
+	applied, err := s.svc.RecordPosition(r.Context(), p, body.Status, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -14,10 +14,12 @@ import (
 )
 
 // walkWorkflow takes one order through the whole dispatch workflow over
-// HTTP, as a dispatcher and a technician's phone would, on a server whose
-// clock says 09:30 on 2026-11-23, and checks each answer and, at the end,
-// that the history has every step with who, when and why.
-func walkWorkflow(t *testing.T, u string) {
+// HTTP, as two dispatchers' desks and a technician's phone would, each
+// with a key of its own that the admin creates, on a server whose clock
+// says 09:30 on 2026-11-23. It checks each answer and, at the end, that
+// the history has every step with who (the key), when and why; then it
+// lists the keys and revokes the phone's. It returns the tokens it used.
+func walkWorkflow(t *testing.T, u string) []string {
 	t.Helper()
 	// The crew: W1 and W2 qualify; W3's EPA-608 lapsed in October.
 	for _, id := range []string{"W1", "W2", "W3"} {
@@ -30,23 +32,34 @@ func walkWorkflow(t *testing.T, u string) {
 		}
 		expect(t, "create "+id, do(t, "PUT", u+"/v1/technicians/"+id, tech), 201, nil)
 	}
+	desk3 := newKey(t, u, "dispatcher", "desk 3", "")
+	desk4 := newKey(t, u, "dispatcher", "desk 4", "")
+	phone := newKey(t, u, "technician", "W1's phone", "W1")
+	as := func(k createdKey, method, path string, body any) response {
+		t.Helper()
+		return doAs(t, k.Token, method, u+path, body)
+	}
 	intake := func(site string) map[string]any {
 		return map[string]any{
 			"customer_id": "C1", "customer_name": "Acme Foods", "site_id": site, "equipment_id": "RTU-7", "job_type": "repair",
 			"priority": "high", "location": map[string]any{"lat": 39.71, "lng": -105.01}, "address": "1 Acme Way",
 			"duration_s": 3600, "required_skills": map[string]int{"hvac": 2}, "required_certifications": []string{"EPA-608"},
 			"time_windows":        []map[string]any{{"start": at(13, 0), "end": at(15, 0)}},
-			"access_instructions": "gate code 4411", "notes": "no cooling since morning", "by": "desk 3",
+			"access_instructions": "gate code 4411", "notes": "no cooling since morning",
 		}
 	}
+	// A body that names its actor is refused: the key is the actor.
+	withBy := intake("SITE-1")
+	withBy["by"] = "someone else"
+	expectProblem(t, "a body's by", as(desk3, "POST", "/v1/workorders", withBy), 400, "by")
 
 	// Create, then the same again: refused, naming the first.
 	var first model.WorkOrder
-	expect(t, "create", do(t, "POST", u+"/v1/workorders", intake("SITE-1")), 201, &first)
+	expect(t, "create", as(desk3, "POST", "/v1/workorders", intake("SITE-1")), 201, &first)
 	if first.Status != model.StatusCreated || first.ID == "" {
 		t.Fatalf("created order %+v", first)
 	}
-	dup := do(t, "POST", u+"/v1/workorders", intake("SITE-1"))
+	dup := as(desk3, "POST", "/v1/workorders", intake("SITE-1"))
 	expectProblem(t, "duplicate", dup, 409, "")
 	if p := decodeProblem(t, dup); !slices.Equal(p.Duplicates, []string{first.ID}) {
 		t.Errorf("duplicate problem %+v, want it to name %s", p, first.ID)
@@ -54,7 +67,7 @@ func walkWorkflow(t *testing.T, u string) {
 
 	// Suggestions: W3 is rejected for the lapsed certification.
 	var sug model.Suggestions
-	expect(t, "suggestions", do(t, "GET", u+"/v1/workorders/"+first.ID+"/suggestions?limit=5", nil), 200, &sug)
+	expect(t, "suggestions", as(desk3, "GET", "/v1/workorders/"+first.ID+"/suggestions?limit=5", nil), 200, &sug)
 	var candidates []string
 	for _, c := range sug.Candidates {
 		candidates = append(candidates, c.TechnicianID)
@@ -69,37 +82,43 @@ func walkWorkflow(t *testing.T, u string) {
 
 	// Dispatch to W1 at 13:00.
 	dispatchBody := map[string]any{"technician_ids": []string{"W1"}, "scheduled_start": at(13, 0),
-		"arrival_window": map[string]any{"start": at(12, 45), "end": at(13, 15)}, "notes": "ask for Sam", "by": "desk 3"}
+		"arrival_window": map[string]any{"start": at(12, 45), "end": at(13, 15)}, "notes": "ask for Sam"}
 	var dispatched model.WorkOrder
-	expect(t, "dispatch", do(t, "POST", u+"/v1/workorders/"+first.ID+"/dispatch", dispatchBody), 200, &dispatched)
+	expect(t, "dispatch", as(desk3, "POST", "/v1/workorders/"+first.ID+"/dispatch", dispatchBody), 200, &dispatched)
 	if dispatched.Status != model.StatusDispatched || !slices.Equal(dispatched.TechnicianIDs, []string{"W1"}) {
 		t.Errorf("dispatched order %+v", dispatched)
 	}
-	expectProblem(t, "dispatch twice", do(t, "POST", u+"/v1/workorders/"+first.ID+"/dispatch", dispatchBody), 409, "")
+	expectProblem(t, "dispatch twice", as(desk3, "POST", "/v1/workorders/"+first.ID+"/dispatch", dispatchBody), 409, "")
 
 	// A second order on W1 at 13:30 conflicts with the first.
 	var second model.WorkOrder
-	expect(t, "create second", do(t, "POST", u+"/v1/workorders", intake("SITE-2")), 201, &second)
-	clash := map[string]any{"technician_ids": []string{"W1"}, "scheduled_start": at(13, 30), "by": "desk 4"}
-	refused := do(t, "POST", u+"/v1/workorders/"+second.ID+"/dispatch", clash)
+	expect(t, "create second", as(desk4, "POST", "/v1/workorders", intake("SITE-2")), 201, &second)
+	clash := map[string]any{"technician_ids": []string{"W1"}, "scheduled_start": at(13, 30)}
+	refused := as(desk4, "POST", "/v1/workorders/"+second.ID+"/dispatch", clash)
 	expectProblem(t, "conflicting dispatch", refused, 409, "")
 	conflicts := decodeProblem(t, refused).Conflicts
 	if !slices.ContainsFunc(conflicts, func(c model.Conflict) bool { return c.Kind == model.ConflictOverlap && c.Other == first.ID }) {
 		t.Errorf("conflicts %+v, want an overlap with %s", conflicts, first.ID)
 	}
 	clash["override"] = true
-	expect(t, "override", do(t, "POST", u+"/v1/workorders/"+second.ID+"/dispatch", clash), 200, nil)
+	expect(t, "override", as(desk4, "POST", "/v1/workorders/"+second.ID+"/dispatch", clash), 200, nil)
 	var reassigned model.WorkOrder
-	expect(t, "reassign", do(t, "POST", u+"/v1/workorders/"+second.ID+"/reassign",
-		map[string]any{"technician_ids": []string{"W2"}, "reason": "W1 is booked at 13:00", "by": "desk 4"}), 200, &reassigned)
+	expect(t, "reassign", as(desk4, "POST", "/v1/workorders/"+second.ID+"/reassign",
+		map[string]any{"technician_ids": []string{"W2"}, "reason": "W1 is booked at 13:00"}), 200, &reassigned)
 	if !slices.Equal(reassigned.TechnicianIDs, []string{"W2"}) {
 		t.Errorf("reassigned to %v, want W2", reassigned.TechnicianIDs)
 	}
 
-	// The field: acknowledged, en route, on site, complete.
+	// The field: acknowledged, en route, on site, complete, from W1's
+	// phone, which reads its order (gate code and all) but not W2's.
+	var onPhone model.WorkOrder
+	expect(t, "the phone reads its order", as(phone, "GET", "/v1/workorders/"+first.ID, nil), 200, &onPhone)
+	if onPhone.AccessInstructions != "gate code 4411" {
+		t.Errorf("the phone's order %+v, want its access instructions", onPhone)
+	}
+	expectProblem(t, "the phone reads W2's order", as(phone, "GET", "/v1/workorders/"+second.ID, nil), 403, "")
 	status := func(body map[string]any) response {
-		body["by"] = "W1's phone"
-		return do(t, "POST", u+"/v1/workorders/"+first.ID+"/status", body)
+		return as(phone, "POST", "/v1/workorders/"+first.ID+"/status", body)
 	}
 	expect(t, "acknowledged", status(map[string]any{"status": "acknowledged"}), 200, nil)
 	expect(t, "en_route", status(map[string]any{"status": "en_route", "at": at(9, 20)}), 200, nil)
@@ -112,7 +131,7 @@ func walkWorkflow(t *testing.T, u string) {
 	if done.Status != model.StatusComplete || done.Outcome == nil || done.Outcome.LabourMinutes != 55 || done.OnSiteAt == nil || !done.OnSiteAt.Equal(at(9, 29)) {
 		t.Errorf("completed order %+v", done)
 	}
-	lifecycle := do(t, "POST", u+"/v1/workorders/"+first.ID+"/status", map[string]any{"status": "en_route"})
+	lifecycle := as(desk3, "POST", "/v1/workorders/"+first.ID+"/status", map[string]any{"status": "en_route"})
 	expectProblem(t, "a move after complete", lifecycle, 409, "")
 	if p := decodeProblem(t, lifecycle); p.CurrentStatus != model.StatusComplete {
 		t.Errorf("lifecycle problem %+v, want it to say the order is complete", p)
@@ -122,9 +141,10 @@ func walkWorkflow(t *testing.T, u string) {
 	var hist struct{ History []model.HistoryEntry }
 	expect(t, "history", do(t, "GET", u+"/v1/workorders/"+first.ID+"/history", nil), 200, &hist)
 	var steps []string
+	byKey := map[string]string{"desk 3": desk3.ID, "desk 4": desk4.ID, "W1's phone": phone.ID}
 	for _, h := range hist.History {
-		if h.By == "" || h.At.IsZero() {
-			t.Errorf("history entry %d without who or when: %+v", h.Seq, h)
+		if h.By == "" || h.At.IsZero() || h.ByKey != byKey[h.By] {
+			t.Errorf("history entry %d without who (the key's name and id) or when: %+v", h.Seq, h)
 		}
 		steps = append(steps, fmt.Sprintf("%s %s>%s by %s", h.Action, h.From, h.To, h.By))
 	}
@@ -175,11 +195,25 @@ func walkWorkflow(t *testing.T, u string) {
 		WorkOrder model.WorkOrder  `json:"work_order"`
 		Conflicts []model.Conflict `json:"conflicts"`
 	}
-	expect(t, "reschedule", do(t, "PATCH", u+"/v1/workorders/"+second.ID, map[string]any{
-		"time_windows": []map[string]any{{"start": at(16, 0), "end": at(16, 30)}}, "reason": "customer moved it", "by": "desk 3"}), 200, &upd)
+	expectProblem(t, "a patch's by", as(desk3, "PATCH", "/v1/workorders/"+second.ID, map[string]any{"notes": "x", "by": "desk 9"}), 400, "by")
+	expect(t, "reschedule", as(desk3, "PATCH", "/v1/workorders/"+second.ID, map[string]any{
+		"time_windows": []map[string]any{{"start": at(16, 0), "end": at(16, 30)}}, "reason": "customer moved it"}), 200, &upd)
 	if !slices.ContainsFunc(upd.Conflicts, func(c model.Conflict) bool { return c.Kind == model.ConflictWindow }) {
 		t.Errorf("patch conflicts %+v, want the window the 13:30 start now misses", upd.Conflicts)
 	}
+
+	// The keys: listed without tokens; the phone's revoked fails at once.
+	list := do(t, "GET", u+"/v1/keys", nil)
+	var keys struct{ Keys []createdKey }
+	expect(t, "list keys", list, 200, &keys)
+	for _, k := range []createdKey{desk3, desk4, phone} {
+		if strings.Contains(list.body, k.Token) || !strings.Contains(list.body, k.ID) {
+			t.Errorf("the key list %s shows a token, or lacks key %s", list.body, k.ID)
+		}
+	}
+	expect(t, "revoke the phone", do(t, "DELETE", u+"/v1/keys/"+phone.ID, nil), 204, nil)
+	expectProblem(t, "a revoked key", as(phone, "GET", "/v1/workorders/"+first.ID, nil), 401, "")
+	return []string{desk3.Token, desk4.Token, phone.Token}
 }
 
 // TestWorkflowRefusesBadInput sends bad input to every workflow route and
@@ -220,7 +254,7 @@ func TestWorkflowRefusesBadInput(t *testing.T) {
 			{"illegal move", "POST", "/v1/workorders/" + w.ID + "/status", `{"status":"on_site"}`, "", 409},
 			{"patch the status", "PATCH", "/v1/workorders/" + w.ID, `{"status":"complete"}`, "status", 400},
 			{"patch a bad priority", "PATCH", "/v1/workorders/" + w.ID, `{"priority":"asap"}`, "priority", 400},
-			{"bad actor", "POST", "/v1/workorders/" + w.ID + "/status", `{"status":"cancelled","by":"a\u0000b"}`, "by", 400},
+			{"an actor in the body", "POST", "/v1/workorders/" + w.ID + "/status", `{"status":"cancelled","by":"desk 3"}`, "by", 400},
 			{"bad list filter", "GET", "/v1/workorders?status=finished", "", "status[0]", 400},
 			{"bad list date", "GET", "/v1/workorders?date=tomorrow", "", "date", 400},
 			{"bad list limit", "GET", "/v1/workorders?limit=0", "", "limit", 400},
@@ -274,7 +308,7 @@ func raceDispatches(t *testing.T, servers []string) {
 		go func() {
 			defer wg.Done()
 			r := do(t, "POST", servers[i%len(servers)]+"/v1/workorders/"+id+"/dispatch",
-				map[string]any{"technician_ids": []string{"T-RACE"}, "scheduled_start": at(10, 0), "by": "desk " + id})
+				map[string]any{"technician_ids": []string{"T-RACE"}, "scheduled_start": at(10, 0)})
 			mu.Lock()
 			defer mu.Unlock()
 			codes[r.status]++
@@ -292,7 +326,7 @@ func raceDispatches(t *testing.T, servers []string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			body := map[string]any{"status": moves[i%len(moves)], "by": fmt.Sprintf("writer %d", i)}
+			body := map[string]any{"status": moves[i%len(moves)]}
 			if body["status"] == "complete" {
 				body["outcome"] = map[string]any{"code": "fixed"}
 			}

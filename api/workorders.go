@@ -15,11 +15,10 @@ import (
 )
 
 // patchBody documents PATCH /v1/workorders/{id}: any of dispatch.Patchable
-// as a JSON merge patch, plus who changes it and why.
+// as a JSON merge patch, plus why.
 type patchBody struct {
 	model.WorkOrder
 	Reason string `json:"reason,omitempty"`
-	By     string `json:"by,omitempty"`
 }
 
 // historyBody is the answer of GET /v1/workorders/{id}/history.
@@ -33,10 +32,7 @@ func (s *Server) createWorkOrder(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeBody(w, r, &in) {
 		return
 	}
-	if !s.validActor(w, r, in.By) {
-		return
-	}
-	wo, err := s.svc.CreateWorkOrder(r.Context(), in, in.By)
+	wo, err := s.svc.CreateWorkOrder(r.Context(), in, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -76,7 +72,7 @@ func (s *Server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &model.ValidationError{Errors: errs})
 		return
 	}
-	page, err := s.svc.WorkOrders(r.Context(), f)
+	page, err := s.svc.WorkOrders(r.Context(), f, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -85,7 +81,7 @@ func (s *Server) listWorkOrders(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getWorkOrder(w http.ResponseWriter, r *http.Request) {
-	wo, err := s.svc.WorkOrder(r.Context(), chi.URLParam(r, "id"))
+	wo, err := s.svc.WorkOrder(r.Context(), chi.URLParam(r, "id"), actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -100,30 +96,20 @@ func (s *Server) patchWorkOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	u := dispatch.Update{Patch: raw}
 	var errs []model.FieldError
-	for _, k := range []string{"reason", "by"} {
-		v, ok := raw[k]
-		if !ok {
-			continue
-		}
-		delete(raw, k)
-		var str string
-		if err := json.Unmarshal(v, &str); err != nil {
-			errs = append(errs, model.FieldError{Field: k, Message: "want a string"})
-		}
-		if k == "reason" {
-			u.Reason = str
-		} else {
-			u.By = str
+	if _, ok := raw["by"]; ok {
+		errs = append(errs, model.FieldError{Field: "by", Message: byRefused})
+	}
+	if v, ok := raw["reason"]; ok {
+		delete(raw, "reason")
+		if err := json.Unmarshal(v, &u.Reason); err != nil {
+			errs = append(errs, model.FieldError{Field: "reason", Message: "want a string"})
 		}
 	}
 	if len(errs) > 0 {
 		s.fail(w, r, &model.ValidationError{Errors: errs})
 		return
 	}
-	if !s.validActor(w, r, u.By) {
-		return
-	}
-	res, err := s.svc.UpdateWorkOrder(r.Context(), chi.URLParam(r, "id"), u, u.By)
+	res, err := s.svc.UpdateWorkOrder(r.Context(), chi.URLParam(r, "id"), u, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -133,10 +119,10 @@ func (s *Server) patchWorkOrder(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) dispatchWorkOrder(w http.ResponseWriter, r *http.Request) {
 	var req dispatch.DispatchRequest
-	if !s.decodeBody(w, r, &req) || !s.validActor(w, r, req.By) {
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	wo, err := s.svc.Dispatch(r.Context(), chi.URLParam(r, "id"), req, req.By)
+	wo, err := s.svc.Dispatch(r.Context(), chi.URLParam(r, "id"), req, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -146,10 +132,10 @@ func (s *Server) dispatchWorkOrder(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) reassignWorkOrder(w http.ResponseWriter, r *http.Request) {
 	var req dispatch.ReassignRequest
-	if !s.decodeBody(w, r, &req) || !s.validActor(w, r, req.By) {
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	wo, err := s.svc.Reassign(r.Context(), chi.URLParam(r, "id"), req, req.By)
+	wo, err := s.svc.Reassign(r.Context(), chi.URLParam(r, "id"), req, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -159,10 +145,10 @@ func (s *Server) reassignWorkOrder(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
 	var req dispatch.StatusUpdate
-	if !s.decodeBody(w, r, &req) || !s.validActor(w, r, req.By) {
+	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	wo, err := s.svc.SetStatus(r.Context(), chi.URLParam(r, "id"), req, req.By)
+	wo, err := s.svc.SetStatus(r.Context(), chi.URLParam(r, "id"), req, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -203,17 +189,4 @@ func (s *Server) suggestions(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.suggested(began, out)
 	s.writeJSON(w, r, http.StatusOK, out)
-}
-
-// validActor refuses an actor outside the id alphabet: who made a change
-// is kept in every history entry and must be a name a log can carry.
-func (s *Server) validActor(w http.ResponseWriter, r *http.Request, by string) bool {
-	if by == "" {
-		return true
-	}
-	if p := model.NameProblem(by); p != "" {
-		s.fail(w, r, &model.ValidationError{Errors: []model.FieldError{{Field: "by", Message: p}}})
-		return false
-	}
-	return true
 }

@@ -28,6 +28,9 @@ type HostileOptions struct {
 	Orders    int
 	TimeLimit time.Duration
 	Seed      uint64
+	// Token is sent with every request (a dispatcher's or an admin's key),
+	// when the service asks for keys.
+	Token string
 }
 
 // HostileReport is what Hostile measured.
@@ -52,7 +55,8 @@ type HostileReport struct {
 // stop. Every loop is bounded: one round of each.
 func Hostile(ctx context.Context, opts HostileOptions) (HostileReport, error) {
 	var rep HostileReport
-	client := &http.Client{Timeout: 5 * time.Minute}
+	client := bearerClient(opts.Token, 2*opts.Bodies+4)
+	client.Timeout = 5 * time.Minute
 	body := hostileOrders(3_900_000)
 	stop := make(chan struct{})
 	var peak sync.WaitGroup

@@ -29,6 +29,17 @@ type LoadOptions struct {
 	// suggestion body (their orders ride along in work_orders).
 	Stops int
 	Seed  uint64
+	// Token is an admin key's token, for a server that asks for keys: it
+	// creates the technicians and, for location pings, one technician
+	// key per technician, so that each ping comes with its technician's
+	// own key as a device's would. Empty sends no credentials.
+	Token string
+	// Plans are started before the load and cancelled after it, each a
+	// generated day of PlanOrders orders with a time limit of PlanTime,
+	// posted by PlanKeys dispatcher keys in turn (with a Token; else
+	// anonymously): what plans running do to the load.
+	Plans, PlanOrders, PlanKeys int
+	PlanTime                    time.Duration
 }
 
 // LoadReport is the outcome of a load run.
@@ -41,13 +52,16 @@ type LoadReport struct {
 	Latency
 	BodyBytes  int // of one request
 	FirstError string
+	// PlanStatuses are the answers to the plans' posts (202 started, 429
+	// refused).
+	PlanStatuses []int
 }
 
 // Load hammers a dispatchd server with one kind of request from
 // Concurrency clients for Duration and reports throughput and latency.
 // For location pings it first creates the technicians through the API.
 func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.Concurrency * 2, MaxConnsPerHost: opts.Concurrency * 2}}
+	client := bearerClient(opts.Token, opts.Concurrency*2)
 	var next func(worker, i int) (*http.Request, error)
 	rep := LoadReport{Target: opts.Target, Concurrency: opts.Concurrency}
 	switch opts.Target {
@@ -56,26 +70,40 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 		if err != nil {
 			return rep, err
 		}
-		for _, t := range day.Technicians {
-			if err := put(ctx, client, opts.URL+"/v1/technicians/"+t.ID, t); err != nil {
+		keys := make([]string, len(day.Technicians))
+		for i, t := range day.Technicians {
+			if err := send(ctx, client, http.MethodPut, opts.URL+"/v1/technicians/"+t.ID, t, nil); err != nil {
 				return rep, fmt.Errorf("bench: creating the technicians: %w", err)
+			}
+			if opts.Token != "" {
+				var k struct{ Token string }
+				if err := send(ctx, client, http.MethodPost, opts.URL+"/v1/keys", map[string]string{"role": "technician",
+					"name": "bench " + t.ID, "technician_id": t.ID}, &k); err != nil {
+					return rep, fmt.Errorf("bench: creating the technicians' keys: %w", err)
+				}
+				keys[i] = k.Token
 			}
 		}
 		base := time.Now()
-		ping := func(worker, i int) (string, []byte) {
-			t := day.Technicians[(worker*7919+i)%len(day.Technicians)]
+		ping := func(worker, i int) (string, []byte, string) {
+			n := (worker*7919 + i) % len(day.Technicians)
+			t := day.Technicians[n]
 			// Every ping is newer than the last: a microsecond per request
 			// per worker, workers interleaved, so that even a million pings
 			// stay within a second of the server's clock.
 			at := base.Add(time.Duration(i*opts.Concurrency+worker) * time.Microsecond)
 			body, _ := json.Marshal(map[string]any{"lat": t.Start.Lat + float64(i%100)*1e-4, "lng": t.Start.Lng, "at": at})
-			return opts.URL + "/v1/technicians/" + t.ID + "/location", body
+			return opts.URL + "/v1/technicians/" + t.ID + "/location", body, keys[n]
 		}
-		_, first := ping(0, 0)
+		_, first, _ := ping(0, 0)
 		rep.BodyBytes = len(first)
 		next = func(worker, i int) (*http.Request, error) {
-			url, body := ping(worker, i)
-			return http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+			url, body, key := ping(worker, i)
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+			if err == nil && key != "" {
+				req.Header.Set("Authorization", "Bearer "+key)
+			}
+			return req, err
 		}
 	case "suggest":
 		day, err := scenario.GenerateBusyDay(scenario.BusyDayOptions{Technicians: opts.Technicians, Stops: opts.Stops, Seed: opts.Seed})
@@ -106,6 +134,11 @@ func Load(ctx context.Context, opts LoadOptions) (LoadReport, error) {
 	default:
 		return rep, fmt.Errorf("bench: unknown target %q: want location, suggest or stored-suggest", opts.Target)
 	}
+	plans, err := startPlans(ctx, client, opts, &rep)
+	if err != nil {
+		return rep, err
+	}
+	defer plans.cancel()
 	var mu sync.Mutex
 	var lat []time.Duration
 	var wg sync.WaitGroup
@@ -188,26 +221,145 @@ func createdOrders(ctx context.Context, client *http.Client, base string) ([]str
 	return ids, nil
 }
 
-func put(ctx context.Context, client *http.Client, url string, v any) error {
-	body, err := json.Marshal(v)
+// running are the plans a load run started, to cancel when it ends.
+type running struct {
+	client *http.Client
+	url    string
+	ids    []string
+}
+
+// startPlans posts the plans of a load run, each with the next planner's
+// key, and waits until each that was let in has built its first plan and
+// is improving it: the load then meets plans at full work. The client's
+// own key (an admin's) follows and cancels them.
+func startPlans(ctx context.Context, client *http.Client, opts LoadOptions, rep *LoadReport) (*running, error) {
+	out := &running{client: client, url: opts.URL}
+	if opts.Plans == 0 {
+		return out, nil
+	}
+	day, err := scenario.GenerateDay(scenario.DayOptions{Orders: opts.PlanOrders, Technicians: max(1, opts.PlanOrders/10), Seed: opts.Seed})
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(map[string]any{"technicians": day.Technicians, "work_orders": day.WorkOrders, "time_limit_s": opts.PlanTime.Seconds()})
+	if err != nil {
+		return nil, err
+	}
+	tokens := make([]string, max(1, opts.PlanKeys))
+	for i := range tokens {
+		if opts.Token == "" {
+			continue
+		}
+		var k struct{ Token string }
+		if err := send(ctx, client, http.MethodPost, opts.URL+"/v1/keys", map[string]string{"role": "dispatcher", "name": fmt.Sprintf("bench plans %d", i+1)}, &k); err != nil {
+			return nil, fmt.Errorf("bench: creating the planners' keys: %w", err)
+		}
+		tokens[i] = k.Token
+	}
+	for i := range opts.Plans {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, opts.URL+"/v1/plans", bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		token := tokens[i%len(tokens)]
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("bench: posting a plan: %w", err)
+		}
+		var rec struct{ ID string }
+		_ = json.NewDecoder(resp.Body).Decode(&rec)
+		resp.Body.Close()
+		rep.PlanStatuses = append(rep.PlanStatuses, resp.StatusCode)
+		if resp.StatusCode == http.StatusAccepted {
+			out.ids = append(out.ids, rec.ID)
+		}
+	}
+	for _, id := range out.ids {
+		for {
+			var rec struct{ Progress struct{ Iterations int } }
+			if err := send(ctx, client, http.MethodGet, opts.URL+"/v1/plans/"+id, nil, &rec); err != nil {
+				return nil, fmt.Errorf("bench: following plan %s: %w", id, err)
+			}
+			if rec.Progress.Iterations > 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return out, nil
+}
+
+func (r *running) cancel() {
+	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	for _, id := range r.ids {
+		_ = send(ctx, r.client, http.MethodDelete, r.url+"/v1/plans/"+id, nil, nil)
+	}
+}
+
+// send sends v as JSON (nil: no body) and decodes the answer into out
+// (nil: drops it); an answer of 300 or more is an error.
+func send(ctx context.Context, client *http.Client, method, url string, v, out any) error {
+	var rd io.Reader
+	if v != nil {
+		body, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(body))
-	if err != nil {
-		return err
+	if v != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode >= 300 {
-		data, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("PUT %s: %d %s", url, resp.StatusCode, data)
+		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, data)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
 	}
 	return nil
+}
+
+// bearerClient is an HTTP client for conns connections to one host that
+// sends the token with every request that carries no Authorization of
+// its own (none when the token is empty).
+func bearerClient(token string, conns int) *http.Client {
+	t := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	if token == "" {
+		return &http.Client{Transport: t}
+	}
+	return &http.Client{Transport: bearer{token: token, next: t}}
+}
+
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return b.next.RoundTrip(r)
 }
 
 // Write prints the report.
@@ -217,5 +369,8 @@ func (r LoadReport) Write(w io.Writer) {
 	fmt.Fprintf(w, "latency  p50 %v  p90 %v  p99 %v  max %v\n", us(r.P50), us(r.P90), us(r.P99), us(r.Max))
 	if r.FirstError != "" {
 		fmt.Fprintf(w, "first error: %s\n", r.FirstError)
+	}
+	if len(r.PlanStatuses) > 0 {
+		fmt.Fprintf(w, "plans posted during the load: answers %v\n", r.PlanStatuses)
 	}
 }

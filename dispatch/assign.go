@@ -24,8 +24,7 @@ type DispatchRequest struct {
 	Notes         string            `json:"notes,omitempty"`
 	// Override dispatches despite conflicts; the history records exactly
 	// which were overridden.
-	Override bool   `json:"override,omitempty"`
-	By       string `json:"by,omitempty"`
+	Override bool `json:"override,omitempty"`
 }
 
 // ReassignRequest gives a dispatched order other technicians, another
@@ -36,7 +35,6 @@ type ReassignRequest struct {
 	ScheduledStart *time.Time `json:"scheduled_start,omitempty"`
 	Reason         string     `json:"reason,omitempty"`
 	Override       bool       `json:"override,omitempty"`
-	By             string     `json:"by,omitempty"`
 }
 
 // Dispatch assigns a created work order to technicians at a start. The
@@ -48,7 +46,7 @@ type ReassignRequest struct {
 // *model.TransitionError naming its status. Two dispatches racing for one
 // technician's time cannot both succeed: each commit is guarded by the
 // revisions of the days it was checked against.
-func (s *Service) Dispatch(ctx context.Context, id string, req DispatchRequest, by string) (model.WorkOrder, error) {
+func (s *Service) Dispatch(ctx context.Context, id string, req DispatchRequest, by Actor) (model.WorkOrder, error) {
 	if req.Duration < 0 || req.Duration > model.Seconds(model.MaxShift/time.Second) {
 		return model.WorkOrder{}, invalid("duration_s", "want 1 s to a week")
 	}
@@ -74,7 +72,7 @@ func (s *Service) Dispatch(ctx context.Context, id string, req DispatchRequest, 
 // Reassign gives a dispatched (or acknowledged, en route, on site) order
 // other technicians or another start, checked like Dispatch; the order
 // returns to dispatched and its history says from whom to whom, and why.
-func (s *Service) Reassign(ctx context.Context, id string, req ReassignRequest, by string) (model.WorkOrder, error) {
+func (s *Service) Reassign(ctx context.Context, id string, req ReassignRequest, by Actor) (model.WorkOrder, error) {
 	return s.assign(ctx, id, assignment{
 		action: model.ActionReassign, techs: req.TechnicianIDs, start: req.ScheduledStart, override: req.Override,
 		reason: req.Reason, by: by,
@@ -89,7 +87,7 @@ type assignment struct {
 	start    *time.Time // nil keeps the order's
 	override bool
 	reason   string
-	by       string
+	by       Actor
 	change   func(*model.WorkOrder)
 }
 
@@ -112,7 +110,7 @@ func (s *Service) assign(ctx context.Context, id string, a assignment) (model.Wo
 	doing := string(a.action) + "ing " + id
 	var out model.WorkOrder
 	err := s.retry(ctx, doing, func() (store.Change, error) {
-		rev, w, from, err := s.readOrderFor(ctx, id, model.StatusDispatched, a.action)
+		rev, w, from, err := s.readOrderFor(ctx, id, a.by, model.StatusDispatched, a.action)
 		if err != nil {
 			return store.Change{}, err
 		}
@@ -139,7 +137,7 @@ func (s *Service) assign(ctx context.Context, id string, a assignment) (model.Wo
 		if len(verdict.Conflicts) > 0 && !a.override {
 			return store.Change{}, &ConflictError{WorkOrderID: id, Conflicts: verdict.Conflicts}
 		}
-		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryDispatched, At: now, By: a.by, Reason: a.reason,
+		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryDispatched, At: now, By: a.by.Name, ByKey: a.by.KeyID, Reason: a.reason,
 			From: from, To: model.StatusDispatched, FromTechnicians: w.TechnicianIDs, ToTechnicians: next.TechnicianIDs,
 			FromStart: w.ScheduledStart, ToStart: next.ScheduledStart}
 		if a.action == model.ActionReassign {
@@ -287,7 +285,7 @@ type retimed struct {
 // windows to their new starts, each with a history entry naming the cause.
 // A crew order cannot move on one member's day alone: pushing one is a
 // conflict.
-func (d *techDays) retime(moves []solver.Move, cause string, now time.Time, by string) (retimed, error) {
+func (d *techDays) retime(moves []solver.Move, cause string, now time.Time, by Actor) (retimed, error) {
 	var out retimed
 	for _, m := range moves {
 		id := m.WorkOrderID
@@ -304,7 +302,7 @@ func (d *techDays) retime(moves []solver.Move, cause string, now time.Time, by s
 		to := m.To
 		w.ScheduledStart, w.UpdatedAt = &to, &now
 		out.orders = append(out.orders, w)
-		out.history = append(out.history, model.HistoryEntry{WorkOrderID: id, Action: model.HistoryRetimed, At: now, By: by,
+		out.history = append(out.history, model.HistoryEntry{WorkOrderID: id, Action: model.HistoryRetimed, At: now, By: by.Name, ByKey: by.KeyID,
 			Cause: cause, FromStart: &from, ToStart: &to, Reason: fmt.Sprintf("%s was put before it on %s's day", cause, m.TechnicianID)})
 	}
 	return out, nil

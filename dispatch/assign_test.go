@@ -42,10 +42,10 @@ func TestDispatchConflictsAndOverride(t *testing.T) {
 		a := e.order(t, "A", at(10, 0), at(12, 0))
 		b := e.order(t, "B", at(10, 0), at(12, 0))
 		if _, err := e.svc.Dispatch(ctx, a.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0),
-			ArrivalWindow: &model.TimeWindow{Start: at(9, 45), End: at(10, 15)}, Notes: "bring the long ladder"}, "desk 3"); err != nil {
+			ArrivalWindow: &model.TimeWindow{Start: at(9, 45), End: at(10, 15)}, Notes: "bring the long ladder"}, desk("desk 3")); err != nil {
 			t.Fatalf("dispatching A: %v", err)
 		}
-		got, _ := e.svc.WorkOrder(ctx, a.ID)
+		got, _ := e.svc.WorkOrder(ctx, a.ID, dispatch.Actor{})
 		if got.Status != model.StatusDispatched || !slices.Equal(got.TechnicianIDs, []string{"T1"}) || got.DispatchNotes != "bring the long ladder" ||
 			got.ArrivalWindow == nil || !got.ArrivalWindow.Start.Equal(at(9, 45)) {
 			t.Errorf("dispatched A: %+v", got)
@@ -53,7 +53,7 @@ func TestDispatchConflictsAndOverride(t *testing.T) {
 
 		// B on T1 at 10:30 overlaps A (10:00–11:00).
 		before := e.snapshot(t)
-		_, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 30)}, "desk 3")
+		_, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 30)}, desk("desk 3"))
 		var ce *dispatch.ConflictError
 		if !errors.As(err, &ce) || model.KindOf(err) != model.ErrConflict {
 			t.Fatalf("dispatching B over A: %v, want a ConflictError", err)
@@ -71,7 +71,7 @@ func TestDispatchConflictsAndOverride(t *testing.T) {
 
 		// Overridden: dispatched, and the history says exactly what was
 		// overridden.
-		if _, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 30), Override: true}, "desk 4"); err != nil {
+		if _, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 30), Override: true}, desk("desk 4")); err != nil {
 			t.Fatalf("override: %v", err)
 		}
 		h, _ := e.svc.History(ctx, b.ID)
@@ -86,14 +86,14 @@ func TestDispatchConflictsAndOverride(t *testing.T) {
 		}
 
 		// Dispatching again is refused, naming the status.
-		_, err = e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T2"}, ScheduledStart: at(13, 0)}, "desk 3")
+		_, err = e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T2"}, ScheduledStart: at(13, 0)}, desk("desk 3"))
 		var te *model.TransitionError
 		if !errors.As(err, &te) || te.From != model.StatusDispatched {
 			t.Errorf("dispatching a dispatched order: %v, want a TransitionError from dispatched", err)
 		}
 
 		// Reassign B to T2 with a reason: from -> to in the history.
-		if _, err := e.svc.Reassign(ctx, b.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T2"}, Reason: "T1 is double-booked"}, "desk 3"); err != nil {
+		if _, err := e.svc.Reassign(ctx, b.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T2"}, Reason: "T1 is double-booked"}, desk("desk 3")); err != nil {
 			t.Fatalf("reassign: %v", err)
 		}
 		h, _ = e.svc.History(ctx, b.ID)
@@ -102,7 +102,7 @@ func TestDispatchConflictsAndOverride(t *testing.T) {
 			!slices.Equal(last.ToTechnicians, []string{"T2"}) || last.Reason != "T1 is double-booked" {
 			t.Errorf("history of a reassignment: %+v", last)
 		}
-		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{})
+		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{}, dispatch.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +123,7 @@ func TestDispatchQualifications(t *testing.T) {
 		in.RequiredCertifications = []string{"EPA-608"}
 		in.RequiredTools = []string{"lift"}
 		w := e.create(t, in)
-		_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T3"}, ScheduledStart: at(10, 0)}, "desk")
+		_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T3"}, ScheduledStart: at(10, 0)}, desk("desk"))
 		var ce *dispatch.ConflictError
 		if !errors.As(err, &ce) {
 			t.Fatalf("dispatching to a lapsed, under-skilled technician without the tool: %v", err)
@@ -151,7 +151,7 @@ func TestDispatchQualifications(t *testing.T) {
 			{dispatch.DispatchRequest{TechnicianIDs: []string{"T3", "T3"}, ScheduledStart: at(10, 0)}, "technician_ids[1]"},
 		} {
 			before := e.snapshot(t)
-			_, err := e.svc.Dispatch(ctx, w.ID, bad.req, "desk")
+			_, err := e.svc.Dispatch(ctx, w.ID, bad.req, desk("desk"))
 			if f := fields(err); !slices.Contains(f, bad.want) {
 				t.Errorf("%+v: %v, want an error naming %s", bad.req, err, bad.want)
 			}
@@ -170,14 +170,14 @@ func TestDispatchRetimesLaterStops(t *testing.T) {
 		ctx := t.Context()
 		e.putTechnicians(t, technician("T1"))
 		later := e.order(t, "LATER", at(10, 0), at(13, 0))
-		if _, err := e.svc.Dispatch(ctx, later.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(11, 0)}, "desk"); err != nil {
+		if _, err := e.svc.Dispatch(ctx, later.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(11, 0)}, desk("desk")); err != nil {
 			t.Fatal(err)
 		}
 		first := e.order(t, "FIRST", at(10, 0), at(10, 30))
-		if _, err := e.svc.Dispatch(ctx, first.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0)}, "desk"); err != nil {
+		if _, err := e.svc.Dispatch(ctx, first.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0)}, desk("desk")); err != nil {
 			t.Fatalf("dispatching FIRST before LATER: %v", err)
 		}
-		got, _ := e.svc.WorkOrder(ctx, later.ID)
+		got, _ := e.svc.WorkOrder(ctx, later.ID, dispatch.Actor{})
 		if !got.ScheduledStart.After(at(11, 0)) || got.ScheduledStart.After(at(13, 0)) {
 			t.Errorf("LATER starts %v; want it pushed past 11:00 by the drive from FIRST, inside its window", got.ScheduledStart)
 		}
@@ -206,7 +206,7 @@ func TestConcurrentDispatchesOneWins(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0)}, "desk "+w.ID)
+				_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0)}, desk("desk "+w.ID))
 				mu.Lock()
 				defer mu.Unlock()
 				var ce *dispatch.ConflictError
@@ -224,7 +224,7 @@ func TestConcurrentDispatchesOneWins(t *testing.T) {
 		if won != 1 || conflicts != 49 {
 			t.Errorf("%d dispatched, %d conflicts; want 1 and 49", won, conflicts)
 		}
-		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{})
+		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{}, dispatch.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +240,7 @@ func TestUpdateWorkOrder(t *testing.T) {
 		ctx := t.Context()
 		e.putTechnicians(t, technician("T1"))
 		w := e.order(t, "U1", at(10, 0), at(12, 0))
-		if _, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0)}, "desk"); err != nil {
+		if _, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0)}, desk("desk")); err != nil {
 			t.Fatal(err)
 		}
 		// The customer moves the window away from the dispatched start.
@@ -248,7 +248,7 @@ func TestUpdateWorkOrder(t *testing.T) {
 			"time_windows":    []byte(`[{"start":"2026-11-23T14:00:00-07:00","end":"2026-11-23T16:00:00-07:00"}]`),
 			"required_skills": []byte(`{"electrical":1}`),
 			"notes":           []byte(`null`),
-		}), Reason: "customer rescheduled"}, "desk 5")
+		}), Reason: "customer rescheduled"}, desk("desk 5"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +278,7 @@ func TestUpdateWorkOrder(t *testing.T) {
 			{map[string][]byte{"duration_s": []byte(`-5`)}, "duration_s"},
 			{map[string][]byte{"priority": []byte(`"whenever"`)}, "priority"},
 		} {
-			_, err := e.svc.UpdateWorkOrder(ctx, w.ID, dispatch.Update{Patch: patchOf(bad.patch)}, "desk")
+			_, err := e.svc.UpdateWorkOrder(ctx, w.ID, dispatch.Update{Patch: patchOf(bad.patch)}, desk("desk"))
 			if f := fields(err); !slices.Contains(f, bad.want) {
 				t.Errorf("patch %s: %v, want an error naming %s", bad.patch, err, bad.want)
 			}

@@ -104,7 +104,7 @@ func (e *env) putTechnicians(t *testing.T, techs ...model.Technician) {
 
 func (e *env) create(t *testing.T, in dispatch.Intake) model.WorkOrder {
 	t.Helper()
-	w, err := e.svc.CreateWorkOrder(t.Context(), in, "desk 3")
+	w, err := e.svc.CreateWorkOrder(t.Context(), in, desk("desk 3"))
 	if err != nil {
 		t.Fatalf("CreateWorkOrder: %v", err)
 	}
@@ -162,3 +162,6 @@ func fields(err error) []string {
 	}
 	return out
 }
+
+// desk is an actor of a dispatcher's key, named name.
+func desk(name string) dispatch.Actor { return dispatch.Actor{KeyID: "key-" + name, Name: name} }

@@ -18,7 +18,7 @@ import (
 // reads like any other order's; actual times are filled in the same way
 // where the order has none. Everything is validated first; nothing is
 // stored if anything is invalid.
-func (s *Service) Import(ctx context.Context, techs []model.Technician, orders []model.WorkOrder, positions []model.Position, by string) error {
+func (s *Service) Import(ctx context.Context, techs []model.Technician, orders []model.WorkOrder, positions []model.Position, by Actor) error {
 	var errs []model.FieldError
 	for i := range techs {
 		var ve *model.ValidationError
@@ -63,7 +63,7 @@ var path = []model.Status{model.StatusDispatched, model.StatusAcknowledged, mode
 
 // imported returns an order with the actual times its status implies, and
 // the history that walks it there.
-func imported(w model.WorkOrder, now time.Time, by string) (model.WorkOrder, []model.HistoryEntry) {
+func imported(w model.WorkOrder, now time.Time, by Actor) (model.WorkOrder, []model.HistoryEntry) {
 	if w.Status == "" {
 		w.Status = model.StatusCreated
 	}
@@ -72,9 +72,9 @@ func imported(w model.WorkOrder, now time.Time, by string) (model.WorkOrder, []m
 		created = w.ScheduledStart.Add(-24 * time.Hour)
 	}
 	w.CreatedAt, w.UpdatedAt = &created, &now
-	out := []model.HistoryEntry{{WorkOrderID: w.ID, Action: model.HistoryCreated, At: created, By: by, To: model.StatusCreated, Reason: "imported"}}
+	out := []model.HistoryEntry{{WorkOrderID: w.ID, Action: model.HistoryCreated, At: created, By: by.Name, ByKey: by.KeyID, To: model.StatusCreated, Reason: "imported"}}
 	if w.Status == model.StatusCancelled {
-		out = append(out, model.HistoryEntry{WorkOrderID: w.ID, Action: model.HistoryStatus, At: now, By: by,
+		out = append(out, model.HistoryEntry{WorkOrderID: w.ID, Action: model.HistoryStatus, At: now, By: by.Name, ByKey: by.KeyID,
 			From: model.StatusCreated, To: model.StatusCancelled, Reason: "imported"})
 		return w, out
 	}
@@ -106,7 +106,7 @@ func imported(w model.WorkOrder, now time.Time, by string) (model.WorkOrder, []m
 				w.Outcome = &model.Outcome{Code: model.OutcomeFixed, Notes: "imported", LabourMinutes: int(w.Duration / 60)}
 			}
 		}
-		e := model.HistoryEntry{WorkOrderID: w.ID, Action: model.HistoryStatus, At: at, By: by, From: from, To: to, Reason: "imported"}
+		e := model.HistoryEntry{WorkOrderID: w.ID, Action: model.HistoryStatus, At: at, By: by.Name, ByKey: by.KeyID, From: from, To: to, Reason: "imported"}
 		if to == model.StatusDispatched {
 			e.Action, e.ToTechnicians, e.ToStart = model.HistoryDispatched, w.TechnicianIDs, w.ScheduledStart
 		}

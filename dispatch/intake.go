@@ -44,8 +44,6 @@ type Intake struct {
 	// AllowDuplicate creates the order even though it looks like an open
 	// one; the history records the duplicates it was allowed over.
 	AllowDuplicate bool `json:"allow_duplicate,omitempty"`
-	// By is the actor; the HTTP layer takes it from the body for now.
-	By string `json:"by,omitempty"`
 }
 
 // order is the work order the intake describes, in status created.
@@ -86,7 +84,7 @@ func validateOrder(w *model.WorkOrder) []model.FieldError {
 // naming the existing orders, unless the intake allows it; an id already
 // taken is an *ExistsError. Two racing creations of the same duplicate
 // cannot both pass: the site's revision guards the check.
-func (s *Service) CreateWorkOrder(ctx context.Context, in Intake, by string) (model.WorkOrder, error) {
+func (s *Service) CreateWorkOrder(ctx context.Context, in Intake, by Actor) (model.WorkOrder, error) {
 	now := s.now()
 	probe := in.order(in.ID, now)
 	if probe.ID == "" {
@@ -128,7 +126,7 @@ func (s *Service) CreateWorkOrder(ctx context.Context, in Intake, by string) (mo
 			break
 		}
 		w := in.order(id, now)
-		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryCreated, At: now, By: by, To: model.StatusCreated}
+		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryCreated, At: now, By: by.Name, ByKey: by.KeyID, To: model.StatusCreated}
 		if in.SiteID != "" {
 			at, err := s.store.OrdersAtSite(ctx, in.SiteID)
 			if err != nil {
@@ -225,8 +223,20 @@ func orderDays(w model.WorkOrder) map[model.Date]bool {
 	return days
 }
 
-// WorkOrder returns a stored work order.
-func (s *Service) WorkOrder(ctx context.Context, id string) (model.WorkOrder, error) {
+// WorkOrder returns a stored work order; to an actor bound to a
+// technician, only one assigned to them.
+func (s *Service) WorkOrder(ctx context.Context, id string, by Actor) (model.WorkOrder, error) {
+	w, err := s.order(ctx, id)
+	if err != nil {
+		return model.WorkOrder{}, err
+	}
+	if err := by.forOrder(&w); err != nil {
+		return model.WorkOrder{}, err
+	}
+	return w, nil
+}
+
+func (s *Service) order(ctx context.Context, id string) (model.WorkOrder, error) {
 	w, err := s.store.GetWorkOrder(ctx, id)
 	if err != nil {
 		return model.WorkOrder{}, fmt.Errorf("dispatch: reading work order %s: %w", id, err)
@@ -236,7 +246,7 @@ func (s *Service) WorkOrder(ctx context.Context, id string) (model.WorkOrder, er
 
 // History returns every change of a work order, oldest first.
 func (s *Service) History(ctx context.Context, id string) ([]model.HistoryEntry, error) {
-	if _, err := s.WorkOrder(ctx, id); err != nil {
+	if _, err := s.order(ctx, id); err != nil {
 		return nil, err
 	}
 	h, err := s.store.History(ctx, id)

@@ -25,7 +25,7 @@ func TestCreateWorkOrder(t *testing.T) {
 		if first.Status != model.StatusCreated || first.CreatedAt == nil || !first.CreatedAt.Equal(e.now) {
 			t.Errorf("created order: status %q, created_at %v; want created at %v", first.Status, first.CreatedAt, e.now)
 		}
-		got, err := e.svc.WorkOrder(ctx, "WO-1")
+		got, err := e.svc.WorkOrder(ctx, "WO-1", dispatch.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestCreateWorkOrder(t *testing.T) {
 		}
 		in.SiteID = "S4"
 		var exists *dispatch.ExistsError
-		if _, err := e.svc.CreateWorkOrder(ctx, in, "x"); !errors.As(err, &exists) || model.KindOf(err) != model.ErrConflict {
+		if _, err := e.svc.CreateWorkOrder(ctx, in, desk("x")); !errors.As(err, &exists) || model.KindOf(err) != model.ErrConflict {
 			t.Errorf("creating TICKET-7 twice: %v, want an ExistsError (conflict)", err)
 		}
 		// A number taken by hand is skipped.
@@ -68,7 +68,7 @@ func TestCreateWorkOrderRefusesBadIntake(t *testing.T) {
 		in.Priority = "urgent"
 		in.Location = model.Location{Index: ptr(3)}
 		in.TimeWindows = []model.TimeWindow{{Start: at(12, 0), End: at(10, 0)}}
-		_, err := e.svc.CreateWorkOrder(t.Context(), in, "x")
+		_, err := e.svc.CreateWorkOrder(t.Context(), in, desk("x"))
 		var ve *model.ValidationError
 		if !errors.As(err, &ve) {
 			t.Fatalf("bad intake: %v, want a ValidationError", err)
@@ -121,7 +121,7 @@ func TestDuplicateDetection(t *testing.T) {
 				first := e.create(t, old)
 				switch tc.status {
 				case model.StatusCancelled:
-					if _, err := e.svc.SetStatus(ctx, first.ID, dispatch.StatusUpdate{Status: model.StatusCancelled}, "x"); err != nil {
+					if _, err := e.svc.SetStatus(ctx, first.ID, dispatch.StatusUpdate{Status: model.StatusCancelled}, desk("x")); err != nil {
 						t.Fatal(err)
 					}
 				case model.StatusComplete:
@@ -129,7 +129,7 @@ func TestDuplicateDetection(t *testing.T) {
 					putRaw(t, e, first)
 				}
 				before := e.snapshot(t)
-				_, err := e.svc.CreateWorkOrder(ctx, base, "desk 3")
+				_, err := e.svc.CreateWorkOrder(ctx, base, desk("desk 3"))
 				var dup *dispatch.DuplicateError
 				switch {
 				case tc.dup && (!errors.As(err, &dup) || len(dup.Existing) != 1 || dup.Existing[0].ID != first.ID):
@@ -146,7 +146,7 @@ func TestDuplicateDetection(t *testing.T) {
 				}
 				allowed := base
 				allowed.AllowDuplicate = true
-				w, err := e.svc.CreateWorkOrder(ctx, allowed, "desk 4")
+				w, err := e.svc.CreateWorkOrder(ctx, allowed, desk("desk 4"))
 				if err != nil {
 					t.Fatalf("allow_duplicate: %v", err)
 				}
@@ -171,7 +171,7 @@ func TestConcurrentDuplicates(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				w, err := e.svc.CreateWorkOrder(t.Context(), intake(), fmt.Sprintf("desk %d", i))
+				w, err := e.svc.CreateWorkOrder(t.Context(), intake(), desk(fmt.Sprintf("desk %d", i)))
 				mu.Lock()
 				defer mu.Unlock()
 				var dup *dispatch.DuplicateError

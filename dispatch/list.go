@@ -43,8 +43,15 @@ type OrderPage struct {
 
 // WorkOrders lists the work orders a filter selects, a page at a time. A
 // site or a technician's day is read from the store's index of it; other
-// filters read every order.
-func (s *Service) WorkOrders(ctx context.Context, f OrderFilter) (OrderPage, error) {
+// filters read every order. An actor bound to a technician lists only the
+// orders assigned to them.
+func (s *Service) WorkOrders(ctx context.Context, f OrderFilter, by Actor) (OrderPage, error) {
+	if by.bound() {
+		if err := by.forTechnician(f.TechnicianID); f.TechnicianID != "" && err != nil {
+			return OrderPage{}, err
+		}
+		f.TechnicianID = by.Technician
+	}
 	var errs []model.FieldError
 	for i, st := range f.Statuses {
 		if st == "" || !st.Known() {

@@ -63,8 +63,12 @@ type PlanRecord struct {
 // documented on each field.
 type PlanOptions struct {
 	// MaxRunning bounds the plans this process runs at once; a plan beyond
-	// it is refused with ErrBusy. Zero means one per core.
+	// it is refused with ErrBusy. Zero means DefaultMaxRunning.
 	MaxRunning int
+	// PerKey bounds the plans one key runs at once on this process; a plan
+	// beyond it is refused with ErrKeyBusy, so that one dispatcher cannot
+	// take every slot. Zero means DefaultPlansPerKey.
+	PerKey int
 	// DefaultTime is a plan's time limit when its request names none;
 	// zero means 30 s. MaxTime caps what a request may ask; zero means
 	// 10 min.
@@ -90,6 +94,25 @@ type PlanObserver interface {
 // ErrBusy says every plan slot of this process is taken; retry later.
 var ErrBusy = model.KindError(model.ErrBusy, "dispatch: every plan slot is taken")
 
+// DefaultMaxRunning is how many plans a process runs at once when
+// PlanOptions names no bound: one per core but one, and at least one. A
+// plan keeps a core busy for its whole time limit, and Go gives a
+// goroutine that waits for a core no priority over one that computes: with
+// a plan on every core, requests wait for the scheduler to preempt a plan.
+// Two 600-s plans on this project's 2 cores cut location pings over Redis
+// from 11,809 to 1,073 per second (p99 9.1 -> 84 ms); with the core left
+// free, one plan leaves them 5,863 (p99 32 ms) on a box that also runs
+// Redis and the load (README, "Plans and pings").
+func DefaultMaxRunning() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+
+// ErrKeyBusy says the key that asks for a plan already runs as many as
+// one key may (PlanOptions.PerKey); retry when one ends.
+var ErrKeyBusy = model.KindError(model.ErrBusy, "dispatch: this key runs as many plans as one key may")
+
+// DefaultPlansPerKey is how many plans one key runs at once when
+// PlanOptions names no bound.
+const DefaultPlansPerKey = 1
+
 // ErrClosed says the service is shutting down and takes no new plans.
 var ErrClosed = model.KindError(model.ErrUnavailable, "dispatch: shutting down")
 
@@ -104,6 +127,7 @@ type planRunner struct {
 	stop   context.CancelFunc
 	mu     sync.Mutex
 	runs   map[string]*PlanRun
+	perKey map[string]int // plans let in, by the key id that asked
 	closed bool
 	wg     sync.WaitGroup
 }
@@ -134,7 +158,10 @@ func (run *PlanRun) Record() PlanRecord {
 // shutdown stops it.
 func newPlanRunner(s *Service, opts PlanOptions) *planRunner {
 	if opts.MaxRunning <= 0 {
-		opts.MaxRunning = runtime.GOMAXPROCS(0)
+		opts.MaxRunning = DefaultMaxRunning()
+	}
+	if opts.PerKey <= 0 {
+		opts.PerKey = DefaultPlansPerKey
 	}
 	if opts.DefaultTime == 0 {
 		opts.DefaultTime = 30 * time.Second
@@ -146,16 +173,17 @@ func newPlanRunner(s *Service, opts PlanOptions) *planRunner {
 		opts.TTL = store.DefaultPlanTTL
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	m := &planRunner{s: s, opts: opts, slots: make(chan struct{}, opts.MaxRunning), ctx: ctx, stop: stop, runs: map[string]*PlanRun{}}
+	m := &planRunner{s: s, opts: opts, slots: make(chan struct{}, opts.MaxRunning), ctx: ctx, stop: stop,
+		runs: map[string]*PlanRun{}, perKey: map[string]int{}}
 	go m.listen()
 	return m
 }
 
-// PlanLimits returns how many plans this process runs at once and a
-// plan's default time limit: what a caller refused with ErrBusy may be
-// told about when to retry.
-func (s *Service) PlanLimits() (running int, defaultTime time.Duration) {
-	return s.plans.opts.MaxRunning, s.plans.opts.DefaultTime
+// PlanLimits returns how many plans this process runs at once, how many
+// of them one key may run, and a plan's default time limit: what a caller
+// refused with ErrBusy may be told about when to retry.
+func (s *Service) PlanLimits() (running, perKey int, defaultTime time.Duration) {
+	return s.plans.opts.MaxRunning, s.plans.opts.PerKey, s.plans.opts.DefaultTime
 }
 
 // listen cancels this process's plans whose cancellation any replica
@@ -193,9 +221,10 @@ func (m *planRunner) cancelLocal(id string) (PlanRecord, bool) {
 }
 
 // StartPlan validates a plan request and begins planning it in the
-// background. It returns ErrBusy when every plan slot is taken and
-// ErrClosed during shutdown.
-func (s *Service) StartPlan(ctx context.Context, req *PlanRequest) (*PlanRun, error) {
+// background for the actor. It returns ErrKeyBusy when the actor's key
+// runs as many plans as one key may, ErrBusy when every plan slot is
+// taken, and ErrClosed during shutdown.
+func (s *Service) StartPlan(ctx context.Context, req *PlanRequest, by Actor) (*PlanRun, error) {
 	m := s.plans
 	var errs []model.FieldError
 	var ve *model.ValidationError
@@ -221,25 +250,32 @@ func (s *Service) StartPlan(ctx context.Context, req *PlanRequest) (*PlanRun, er
 	if req.Seed != nil {
 		seed = *req.Seed
 	}
-	return m.start(ctx, req, limit, seed)
+	return m.start(ctx, req, limit, seed, by.KeyID)
 }
 
 // start begins a plan in the background and returns its run.
-func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Duration, seed uint64) (*PlanRun, error) {
+func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Duration, seed uint64, key string) (*PlanRun, error) {
 	// closed is read and wg.Add called under one hold of mu: shutdown sets
 	// closed under mu before it waits, so no Add can follow its Wait, and a
 	// plan let in here is one shutdown waits for, even while its first
-	// record is being written.
+	// record is being written. The key's count is taken under the same
+	// hold, so that two requests of one key cannot both pass it.
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
 		return nil, ErrClosed
 	}
+	if m.perKey[key] >= m.opts.PerKey {
+		m.mu.Unlock()
+		return nil, ErrKeyBusy
+	}
+	m.perKey[key]++
 	m.wg.Add(1)
 	m.mu.Unlock()
 	select {
 	case m.slots <- struct{}{}:
 	default:
+		m.release(key)
 		m.wg.Done()
 		return nil, ErrBusy
 	}
@@ -249,26 +285,41 @@ func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Dur
 	if err := m.save(ctx, rec); err != nil {
 		cancel()
 		<-m.slots
+		m.release(key)
 		m.wg.Done()
 		return nil, fmt.Errorf("dispatch: starting a plan: %w", err)
 	}
 	m.mu.Lock()
 	m.runs[rec.ID] = run
 	m.mu.Unlock()
-	go m.run(pctx, run, req, limit, seed)
+	go m.run(pctx, run, req, limit, seed, key)
 	return run, nil
 }
 
-func (m *planRunner) run(ctx context.Context, run *PlanRun, req *PlanRequest, limit time.Duration, seed uint64) {
+// release gives back the count start took for a key's plan.
+func (m *planRunner) release(key string) {
+	m.mu.Lock()
+	if m.perKey[key]--; m.perKey[key] <= 0 {
+		delete(m.perKey, key)
+	}
+	m.mu.Unlock()
+}
+
+func (m *planRunner) run(ctx context.Context, run *PlanRun, req *PlanRequest, limit time.Duration, seed uint64, key string) {
 	defer m.wg.Done()
 	defer close(run.done)
-	// The slot is freed as soon as the solver returns, before the record
-	// says the plan ended: whoever sees it ended (waiting for it, or
-	// reading its record) may post the next one at once and must not be
-	// told it is one too many. Storing the record is I/O, not a slot's
-	// worth of CPU.
+	// The slot and the key's count are freed as soon as the solver
+	// returns, before the record says the plan ended: whoever sees it
+	// ended (waiting for it, or reading its record) may post the next one
+	// at once and must not be told it is one too many. Storing the record
+	// is I/O, not a slot's worth of CPU.
 	var release sync.Once
-	free := func() { release.Do(func() { <-m.slots }) }
+	free := func() {
+		release.Do(func() {
+			<-m.slots
+			m.release(key)
+		})
+	}
 	defer free()
 	defer run.cancel()
 	if o := m.opts.Observer; o != nil {

@@ -39,8 +39,12 @@ type ScheduleStop struct {
 
 // TechnicianSchedule lays out a technician's day: date, or when zero the
 // day of their shift. Cancelled orders are left out; a crew order stands
-// in the day under its own id.
-func (s *Service) TechnicianSchedule(ctx context.Context, id string, date model.Date) (Schedule, error) {
+// in the day under its own id. An actor bound to a technician reads only
+// their own.
+func (s *Service) TechnicianSchedule(ctx context.Context, id string, date model.Date, by Actor) (Schedule, error) {
+	if err := by.forTechnician(id); err != nil {
+		return Schedule{}, err
+	}
 	t, err := s.store.GetTechnician(ctx, id)
 	if err != nil {
 		return Schedule{}, fmt.Errorf("dispatch: reading technician %s: %w", id, err)

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/dispatchd/dispatchd/auth"
 	"github.com/dispatchd/dispatchd/geo"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
@@ -39,6 +40,8 @@ type Store interface {
 	GetPlan(ctx context.Context, id string) ([]byte, error)
 	RequestCancel(ctx context.Context, id string) error
 	CancelRequests(ctx context.Context) (<-chan string, error)
+
+	auth.Store
 }
 
 // Options configure a Service. Zero values take the defaults documented on
@@ -62,6 +65,13 @@ type Options struct {
 	MaxClockSkew time.Duration
 	// Plans configures the plan runner.
 	Plans PlanOptions
+	// BootstrapKey, when not empty, is a token that is an admin key
+	// without being stored (DISPATCHD_BOOTSTRAP_KEY).
+	BootstrapKey string
+	// KeyCacheTTL is how long a key read from the store is trusted: a key
+	// revoked on another replica fails here within it. Zero means
+	// auth.DefaultCacheTTL.
+	KeyCacheTTL time.Duration
 }
 
 // DefaultMaxClockSkew is how far ahead of the service's clock a reported
@@ -82,6 +92,7 @@ type Service struct {
 	skew   time.Duration
 	days   *dayCache
 	plans  *planRunner
+	keys   *auth.Keyring
 }
 
 // New returns a service, or an error if its options are invalid. Call
@@ -103,8 +114,12 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dispatch: New: Options.Travel: %w", err)
 	}
+	keys, err := auth.NewKeyring(auth.Options{Store: opts.Store, Clock: opts.Clock, Bootstrap: opts.BootstrapKey, CacheTTL: opts.KeyCacheTTL})
+	if err != nil {
+		return nil, fmt.Errorf("dispatch: New: %w", err)
+	}
 	s := &Service{store: opts.Store, clock: opts.Clock, travel: travel, model: opts.Travel, log: opts.Logger,
-		skew: opts.MaxClockSkew, days: newDayCache()}
+		skew: opts.MaxClockSkew, days: newDayCache(), keys: keys}
 	s.plans = newPlanRunner(s, opts.Plans)
 	return s, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +23,6 @@ type StatusUpdate struct {
 	Reason string    `json:"reason,omitempty"`
 	// Outcome is the close-out, required to complete.
 	Outcome *model.Outcome `json:"outcome,omitempty"`
-	By      string         `json:"by,omitempty"`
 }
 
 // SetStatus moves a work order to a new status by the lifecycle of
@@ -32,11 +32,17 @@ type StatusUpdate struct {
 // the technician's day then follows (later suggestions start from where
 // the technician really is and when they are really free); cancelled
 // frees the order's slot. Concurrent updates of one order are serialised:
-// each is decided on the status the previous one left.
-func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by string) (model.WorkOrder, error) {
+// each is decided on the status the previous one left. An actor bound to
+// a technician moves only orders assigned to them, and only to one of
+// FieldStatuses.
+func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by Actor) (model.WorkOrder, error) {
 	var errs []model.FieldError
 	if u.Status == "" || !u.Status.Known() {
 		errs = append(errs, model.FieldError{Field: "status", Message: fmt.Sprintf("want one of %v", model.Statuses)})
+	}
+	if by.bound() && u.Status != "" && u.Status.Known() && !slices.Contains(FieldStatuses, u.Status) {
+		return model.WorkOrder{}, fmt.Errorf("dispatch: the key %q is a technician's: it moves orders to %v, not %s: %w",
+			by.Name, FieldStatuses, u.Status, model.ErrForbidden)
 	}
 	if !u.At.IsZero() {
 		var ve *model.ValidationError
@@ -61,7 +67,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by s
 	}
 	var out model.WorkOrder
 	err := s.retry(ctx, "updating the status of "+id, func() (store.Change, error) {
-		rev, w, from, err := s.readOrderFor(ctx, id, u.Status, model.ActionStatus)
+		rev, w, from, err := s.readOrderFor(ctx, id, by, u.Status, model.ActionStatus)
 		if err != nil {
 			return store.Change{}, err
 		}
@@ -80,7 +86,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by s
 			w.CompletedAt, w.Outcome = &at, u.Outcome
 		}
 		out = w
-		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryStatus, At: at, By: by, Reason: u.Reason,
+		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryStatus, At: at, By: by.Name, ByKey: by.KeyID, Reason: u.Reason,
 			From: from, To: u.Status, Outcome: u.Outcome}
 		return store.Change{Guards: []store.Guard{{Key: store.OrderKey(id), Rev: rev}}, Orders: []model.WorkOrder{w},
 			History: []model.HistoryEntry{entry}}, nil
@@ -92,10 +98,14 @@ func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by s
 }
 
 // readOrderFor reads an order as readOrder does and checks that the
+// actor may act on it (before anything about it is told) and that the
 // lifecycle lets it move to status to by the action; from is its status.
-func (s *Service) readOrderFor(ctx context.Context, id string, to model.Status, a model.Action) (rev int64, w model.WorkOrder, from model.Status, err error) {
+func (s *Service) readOrderFor(ctx context.Context, id string, by Actor, to model.Status, a model.Action) (rev int64, w model.WorkOrder, from model.Status, err error) {
 	rev, w, err = s.readOrder(ctx, id)
 	if err != nil {
+		return 0, model.WorkOrder{}, "", err
+	}
+	if err := by.forOrder(&w); err != nil {
 		return 0, model.WorkOrder{}, "", err
 	}
 	from = w.Status

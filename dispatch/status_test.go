@@ -22,7 +22,7 @@ func TestStatusLifecycle(t *testing.T) {
 		w := e.dispatched(t, "WO-9", "T1", at(10, 0))
 		step := func(u dispatch.StatusUpdate) (model.WorkOrder, error) {
 			t.Helper()
-			return e.svc.SetStatus(ctx, w.ID, u, "T1's phone")
+			return e.svc.SetStatus(ctx, w.ID, u, desk("T1's phone"))
 		}
 		// Skipping ahead is refused, naming the allowed moves.
 		_, err := step(dispatch.StatusUpdate{Status: model.StatusOnSite})
@@ -119,7 +119,7 @@ func TestConcurrentStatusUpdates(t *testing.T) {
 				if to == model.StatusComplete {
 					u.Outcome = fixed
 				}
-				_, err := e.svc.SetStatus(ctx, w.ID, u, fmt.Sprintf("writer %d", i))
+				_, err := e.svc.SetStatus(ctx, w.ID, u, desk(fmt.Sprintf("writer %d", i)))
 				var te *model.TransitionError
 				if err != nil && !errors.As(err, &te) {
 					t.Error(err)
@@ -144,7 +144,7 @@ func TestConcurrentStatusUpdates(t *testing.T) {
 			}
 			at = entry.To
 		}
-		got, _ := e.svc.WorkOrder(ctx, w.ID)
+		got, _ := e.svc.WorkOrder(ctx, w.ID, dispatch.Actor{})
 		if got.Status != at {
 			t.Errorf("the order is %s, its history ends at %s", got.Status, at)
 		}

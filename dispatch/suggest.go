@@ -27,7 +27,7 @@ func (s *Service) StoredDay(ctx context.Context, now time.Time, weights *model.W
 // with the same Suggest as a stateless suggestion. An order already on a
 // route is suggested as if it were not: where else it could go.
 func (s *Service) Suggestions(ctx context.Context, id string, opts solver.SuggestOptions) (model.Suggestions, error) {
-	w, err := s.WorkOrder(ctx, id)
+	w, err := s.order(ctx, id)
 	if err != nil {
 		return model.Suggestions{}, err
 	}

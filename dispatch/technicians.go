@@ -42,8 +42,12 @@ func (s *Service) PutTechnician(ctx context.Context, t model.Technician) (create
 	return created, nil
 }
 
-// Technician returns a technician with their live state.
-func (s *Service) Technician(ctx context.Context, id string) (TechnicianView, error) {
+// Technician returns a technician with their live state; an actor bound
+// to a technician reads only their own.
+func (s *Service) Technician(ctx context.Context, id string, by Actor) (TechnicianView, error) {
+	if err := by.forTechnician(id); err != nil {
+		return TechnicianView{}, err
+	}
 	t, err := s.store.GetTechnician(ctx, id)
 	if err != nil {
 		return TechnicianView{}, fmt.Errorf("dispatch: reading technician %s: %w", id, err)
@@ -134,8 +138,13 @@ func (s *Service) Technicians(ctx context.Context, f TechnicianFilter) ([]Techni
 	return out, nil
 }
 
-// DeleteTechnician removes a technician and their live state.
-func (s *Service) DeleteTechnician(ctx context.Context, id string) error {
+// DeleteTechnician removes a technician and their live state, and revokes
+// the keys bound to them first: a technician made again under the same id
+// later must not inherit the phone of the one deleted.
+func (s *Service) DeleteTechnician(ctx context.Context, id string, by Actor) error {
+	if err := s.revokeBound(ctx, id, by); err != nil {
+		return err
+	}
 	if err := s.store.DeleteTechnician(ctx, id); err != nil {
 		return fmt.Errorf("dispatch: deleting technician %s: %w", id, err)
 	}
@@ -145,8 +154,12 @@ func (s *Service) DeleteTechnician(ctx context.Context, id string) error {
 // RecordPosition keeps a technician's live GPS fix (and status, unless
 // empty) and reports whether it was kept: a fix older than the stored one
 // is not. A fix stamped further ahead of the service's clock than
-// MaxClockSkew is refused, naming "at".
-func (s *Service) RecordPosition(ctx context.Context, p model.Position, status string) (applied bool, err error) {
+// MaxClockSkew is refused, naming "at". An actor bound to a technician
+// posts only their own.
+func (s *Service) RecordPosition(ctx context.Context, p model.Position, status string, by Actor) (applied bool, err error) {
+	if err := by.forTechnician(p.TechnicianID); err != nil {
+		return false, err
+	}
 	var errs []model.FieldError
 	var ve *model.ValidationError
 	if err := p.Validate(); errors.As(err, &ve) {

@@ -46,7 +46,6 @@ var owners = map[string]string{
 type Update struct {
 	Patch  map[string]json.RawMessage
 	Reason string
-	By     string
 }
 
 // UpdateResult is an updated order and, when it is dispatched, every
@@ -63,7 +62,7 @@ type UpdateResult struct {
 // that sets it; the result is validated like an intake. The history
 // records every field changed, from and to. An update that changes
 // nothing records nothing.
-func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by string) (UpdateResult, error) {
+func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by Actor) (UpdateResult, error) {
 	var errs []model.FieldError
 	keys := make([]string, 0, len(u.Patch))
 	for k := range u.Patch {
@@ -107,7 +106,7 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by s
 			return store.Change{}, &model.ValidationError{Errors: errs}
 		}
 		c := store.Change{Guards: []store.Guard{{Key: store.OrderKey(id), Rev: rev}}, Orders: []model.WorkOrder{next}}
-		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryUpdated, At: now, By: by, Reason: u.Reason, Changes: changes}
+		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryUpdated, At: now, By: by.Name, ByKey: by.KeyID, Reason: u.Reason, Changes: changes}
 		if len(next.TechnicianIDs) > 0 && next.ScheduledStart != nil {
 			days, verdict, err := s.checkOnDays(ctx, &next)
 			if err != nil {

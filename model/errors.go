@@ -25,6 +25,14 @@ const (
 	// now: a scheduling conflict, a move the lifecycle does not allow, a
 	// likely duplicate, a write that lost a race.
 	ErrConflict ErrorKind = "conflict"
+	// ErrUnauthenticated: the request carries no credentials, or ones
+	// that name no valid key (unknown, revoked, expired).
+	ErrUnauthenticated ErrorKind = "unauthenticated"
+	// ErrForbidden: the caller is known but may not do this to this
+	// record: a technician's key asking for another technician's order,
+	// schedule or position. Retrying with the same key fails the same
+	// way.
+	ErrForbidden ErrorKind = "forbidden"
 	// ErrUnavailable: something the request needs (the store) cannot be
 	// reached; retrying later may succeed.
 	ErrUnavailable ErrorKind = "unavailable"
@@ -40,7 +48,7 @@ const (
 )
 
 // ErrorKinds lists every kind, the order in which KindOf looks for them.
-var ErrorKinds = []ErrorKind{ErrInvalid, ErrNotFound, ErrConflict, ErrBusy, ErrUnavailable, ErrTimedOut, ErrCanceled, ErrInternal}
+var ErrorKinds = []ErrorKind{ErrInvalid, ErrNotFound, ErrUnauthenticated, ErrForbidden, ErrConflict, ErrBusy, ErrUnavailable, ErrTimedOut, ErrCanceled, ErrInternal}
 
 func (k ErrorKind) Error() string { return "model: " + string(k) }
 

@@ -21,6 +21,8 @@ func TestKindOf(t *testing.T) {
 		{"a package sentinel", fmt.Errorf("reading x: %w", sentinel), model.ErrNotFound},
 		{"a validation error", &model.ValidationError{Errors: []model.FieldError{{Field: "a", Message: "b"}}}, model.ErrInvalid},
 		{"a refused move", &model.TransitionError{From: model.StatusComplete, To: model.StatusCancelled, Action: model.ActionStatus}, model.ErrConflict},
+		{"an unknown key", fmt.Errorf("verifying: %w", model.ErrUnauthenticated), model.ErrUnauthenticated},
+		{"another technician's order", fmt.Errorf("reading WO-1: %w", model.ErrForbidden), model.ErrForbidden},
 		{"a deadline", fmt.Errorf("suggesting: %w", context.DeadlineExceeded), model.ErrTimedOut},
 		{"a hang-up beats what failed after it", fmt.Errorf("%w: %w", model.ErrUnavailable, context.Canceled), model.ErrCanceled},
 		{"a kind beats a deadline under it", fmt.Errorf("%w: %w", model.ErrUnavailable, context.DeadlineExceeded), model.ErrUnavailable},

@@ -35,8 +35,10 @@ type HistoryEntry struct {
 	WorkOrderID string        `json:"work_order_id"`
 	Action      HistoryAction `json:"action"`
 	At          time.Time     `json:"at"`
-	// By is the actor: who made the change.
+	// By is the actor: the name of the API key the change came with
+	// (never taken from a request body); ByKey is that key's id.
 	By     string `json:"by"`
+	ByKey  string `json:"by_key,omitempty"`
 	Reason string `json:"reason,omitempty"`
 	// From and To are the statuses before and after.
 	From Status `json:"from,omitempty"`

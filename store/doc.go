@@ -22,6 +22,9 @@
 //   - Plans are opaque bytes that expire (DefaultPlanTTL unless the writer
 //     names a TTL). A plan's cancellation is requested through the store so
 //     that the replica running it hears of it, whichever replica was asked.
+//   - API keys are opaque records by id (package auth writes them, with
+//     the hash of their token and never the token), created only if the
+//     id is free, deleted to revoke.
 //   - Lists and ids come back sorted; nothing a caller gets shares memory
 //     with the store.
 package store
@@ -31,6 +34,10 @@ import "github.com/dispatchd/dispatchd/model"
 // ErrNotFound is returned (wrapped) when the named record does not exist.
 // It is of kind model.ErrNotFound.
 var ErrNotFound = model.KindError(model.ErrNotFound, "store: not found")
+
+// ErrExists is returned (wrapped) when a record to create already exists.
+// It is of kind model.ErrConflict.
+var ErrExists = model.KindError(model.ErrConflict, "store: already exists")
 
 // ErrUnavailable is returned (wrapped) when the backing service cannot be
 // reached; retrying later may succeed. It is of kind model.ErrUnavailable.

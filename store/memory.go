@@ -24,6 +24,8 @@ type Memory struct {
 	// routes files work order ids by technician and day (RouteDay).
 	routes map[routeKey]map[string]struct{}
 	plans  map[string]plan
+	// keys holds API key records by id (opaque; see auth).
+	keys map[string][]byte
 	// subscribers receive cancel requests; they have locks of their own.
 	subscribers map[*subscriber]struct{}
 
@@ -46,6 +48,7 @@ func NewMemory() *Memory {
 		cells:       map[string]map[string]struct{}{},
 		routes:      map[routeKey]map[string]struct{}{},
 		plans:       map[string]plan{},
+		keys:        map[string][]byte{},
 		subscribers: map[*subscriber]struct{}{},
 		revs:        map[string]int64{},
 		sites:       map[string]map[string]struct{}{},

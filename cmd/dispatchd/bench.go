@@ -121,7 +121,7 @@ func runBenchSuggest(ctx context.Context, args []string, stdout io.Writer) error
 }
 
 func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd bench http [--url http://host:port | --redis redis://…] --target location|suggest|stored-suggest [--concurrency 32] [--duration 10s] [--technicians 200] [--stops 8]"
+	const synopsis = "dispatchd bench http [--url http://host:port (an admin token in $" + tokenEnv + " if it asks for keys) | --redis redis://…] --target location|suggest|stored-suggest [--concurrency 32] [--duration 10s] [--technicians 200] [--stops 8] [--plans N [--plan-keys 1] [--plan-orders 1000] [--plan-time 600s]]"
 	fs := flagSet("bench http")
 	opts := bench.LoadOptions{}
 	redisURL := fs.String("redis", "", "serve in this process over the Redis at this URL (under a key prefix of its own, deleted afterwards); empty: over memory")
@@ -132,10 +132,22 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&opts.Technicians, "technicians", 200, "technicians: pinged, or in every suggestion body")
 	fs.IntVar(&opts.Stops, "stops", 8, "jobs on each technician's route in a suggestion body")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed")
+	fs.IntVar(&opts.Plans, "plans", 0, "plans to start before the load (cancelled after it), to measure what they take from it")
+	fs.IntVar(&opts.PlanKeys, "plan-keys", 1, "dispatcher keys that post the plans in turn (with keys: each key runs a bounded number)")
+	fs.IntVar(&opts.PlanOrders, "plan-orders", 1000, "work orders of each plan's generated day (a technician per ten)")
+	fs.DurationVar(&opts.PlanTime, "plan-time", 600*time.Second, "each plan's time limit")
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
 		return err
 	}
 	switch {
+	case opts.Plans < 0 || opts.Plans > 64:
+		return usagef("invalid value %d for flag -plans: want 0 to 64", opts.Plans)
+	case opts.PlanKeys < 1 || opts.PlanKeys > 64:
+		return usagef("invalid value %d for flag -plan-keys: want 1 to 64", opts.PlanKeys)
+	case opts.PlanOrders < 1 || opts.PlanOrders > scenario.MaxGenerated:
+		return usagef("invalid value %d for flag -plan-orders: want 1 to %d", opts.PlanOrders, scenario.MaxGenerated)
+	case opts.PlanTime < time.Second:
+		return usagef("invalid value %v for flag -plan-time: want at least 1s", opts.PlanTime)
 	case opts.Target != "location" && opts.Target != "suggest" && opts.Target != "stored-suggest":
 		return usagef("invalid value %q for flag -target: want location, suggest or stored-suggest", opts.Target)
 	case opts.Concurrency < 1 || opts.Concurrency > 4096:
@@ -149,17 +161,18 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case opts.URL != "" && *redisURL != "":
 		return usagef("give --url or --redis, not both")
 	}
+	opts.Token = os.Getenv(tokenEnv)
 	if opts.URL == "" {
 		var seed *scenario.DayAroundOptions
 		if opts.Target == "stored-suggest" {
 			seed = &scenario.DayAroundOptions{Technicians: opts.Technicians, Stops: opts.Stops, NewOrders: 50, Seed: opts.Seed}
 		}
-		url, stop, err := serveForLoad(ctx, *redisURL, seed, stderr)
+		url, token, stop, err := serveForLoad(ctx, *redisURL, seed, stderr)
 		if err != nil {
 			return err
 		}
 		defer stop()
-		opts.URL = url
+		opts.URL, opts.Token = url, token
 	}
 	rep, err := bench.Load(ctx, opts)
 	if err != nil {
@@ -170,11 +183,15 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 // serveForLoad serves the API in this process on a loopback port, over
-// Redis (under a fresh prefix, purged at the end) or memory.
+// Redis (under a fresh prefix, purged at the end) or memory, with a
+// bootstrap admin key of its own, which it returns.
 //
 // With seed, the store first holds a day of that size laid out around
 // now, as serve --demo loads one.
-func serveForLoad(ctx context.Context, redisURL string, seed *scenario.DayAroundOptions, stderr io.Writer) (string, func(), error) {
+func serveForLoad(ctx context.Context, redisURL string, seed *scenario.DayAroundOptions, stderr io.Writer) (string, string, func(), error) {
+	var secret [24]byte
+	_, _ = rand.Read(secret[:])
+	token := hex.EncodeToString(secret[:])
 	var st api.Store = store.NewMemory()
 	purge := func() {}
 	if redisURL != "" {
@@ -182,7 +199,7 @@ func serveForLoad(ctx context.Context, redisURL string, seed *scenario.DayAround
 		_, _ = rand.Read(b[:])
 		rs, err := redisstore.Open(ctx, redisURL, redisstore.Options{Prefix: "dispatchd-bench:" + hex.EncodeToString(b[:]) + ":"})
 		if err != nil {
-			return "", nil, fmt.Errorf("opening the Redis store: %w", err)
+			return "", "", nil, fmt.Errorf("opening the Redis store: %w", err)
 		}
 		st = rs
 		purge = func() {
@@ -196,22 +213,22 @@ func serveForLoad(ctx context.Context, redisURL string, seed *scenario.DayAround
 	if seed != nil {
 		if err := importDay(ctx, st, *seed, log); err != nil {
 			purge()
-			return "", nil, err
+			return "", "", nil, err
 		}
 	}
-	handler, err := api.New(api.Options{Store: st, Logger: log})
+	handler, err := api.New(api.Options{Store: st, BootstrapKey: token, Logger: log})
 	if err != nil {
 		purge()
-		return "", nil, err
+		return "", "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		purge()
-		return "", nil, err
+		return "", "", nil, err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() {
+	return "http://" + ln.Addr().String(), token, func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
@@ -221,7 +238,7 @@ func serveForLoad(ctx context.Context, redisURL string, seed *scenario.DayAround
 }
 
 func runBenchHostile(ctx context.Context, args []string, stdout io.Writer) error {
-	const synopsis = "dispatchd bench hostile --url http://127.0.0.1:PORT [--bodies 6] [--orders 10000] [--time-limit 10s] [--seed 1]"
+	const synopsis = "dispatchd bench hostile --url http://127.0.0.1:PORT (a dispatcher's or admin's token in $" + tokenEnv + ") [--bodies 6] [--orders 10000] [--time-limit 10s] [--seed 1]"
 	fs := flagSet("bench hostile")
 	opts := bench.HostileOptions{}
 	fs.StringVar(&opts.URL, "url", "", "a running dispatchd on this machine (loopback)")
@@ -232,6 +249,7 @@ func runBenchHostile(ctx context.Context, args []string, stdout io.Writer) error
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
 		return err
 	}
+	opts.Token = os.Getenv(tokenEnv)
 	if opts.URL == "" || opts.Bodies < 1 || opts.Bodies > 64 || opts.Orders < 1 {
 		return usagef("bench hostile needs --url, 1 to 64 --bodies and a positive --orders")
 	}

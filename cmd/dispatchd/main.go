@@ -8,6 +8,7 @@
 //	dispatchd bench suggest                       suggestion latency in process
 //	dispatchd bench http --target location|suggest  HTTP throughput and latency
 //	dispatchd validate FILE|-                     check a problem document
+//	dispatchd keys create|list|revoke             manage API keys
 //
 // It wires the packages together and is the only place that reads flags,
 // the environment and signals. A usage error (an unknown flag, a bad value)
@@ -54,6 +55,7 @@ func commands() []command {
 		{"solve", "plan a problem (JSON or Solomon VRPTW) and print the plan", runSolve},
 		{"bench", "benchmarks: a set against best-known results; bench suggest; bench http (load)", runBench},
 		{"validate", "check a problem document and name every bad field", runValidate},
+		{"keys", "API keys: create (the token shown once), list, revoke — in the Redis store or through a server", runKeys},
 	}
 }
 

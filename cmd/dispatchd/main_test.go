@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +47,15 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--demo=maybe"}, `invalid boolean value "maybe" for -demo`},
 		{[]string{"serve", "--log-level", "loud"}, `invalid value "loud" for flag -log-level`},
 		{[]string{"serve", "--log-format", "xml"}, `invalid value "xml" for flag -log-format`},
+		{[]string{"serve", "--plans-per-key", "0"}, "invalid value 0 for flag -plans-per-key"},
+		{[]string{"keys"}, "want create, list or revoke"},
+		{[]string{"keys", "rotate"}, `unknown keys command "rotate"`},
+		{[]string{"keys", "list", "--redis", ""}, "keys needs --redis"},
+		{[]string{"keys", "create", "--redis", "redis://127.0.0.1:1", "--role", "root", "--name", "x"}, "--role: want one of"},
+		{[]string{"keys", "create", "--redis", "redis://127.0.0.1:1", "--role", "technician", "--name", "van"}, "--technician: required of a technician key"},
+		{[]string{"keys", "create", "--redis", "redis://127.0.0.1:1", "--role", "viewer", "--name", "x", "--expires", "2020-01-01"}, "--expires: 2020-01-02T00:00:00Z has passed"},
+		{[]string{"keys", "revoke", "--redis", "redis://127.0.0.1:1"}, "keys revoke needs the id"},
+		{[]string{"keys", "list", "--url", "http://127.0.0.1:1", "--redis", "redis://x"}, "give --redis or --url, not both"},
 		{[]string{"bench", "http", "--stops", "51"}, "invalid value 51 for flag -stops"},
 		{[]string{"validate"}, "want one problem file"},
 		{[]string{"validate", "a.json", "b.json"}, `unexpected argument "b.json"`},
@@ -162,9 +173,16 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func httpGet(t *testing.T, url string) (int, string) {
+// httpGet gets a URL with a token (the bootstrap key of startServe's
+// replicas when none is given).
+func httpGet(t *testing.T, url string, token ...string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+append(token, testBootstrap)[0])
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,27 +192,37 @@ func httpGet(t *testing.T, url string) (int, string) {
 }
 
 // TestServeDemo serves the demo day in-process and shuts it down as a
-// signal would, by cancelling the context.
+// signal would, by cancelling the context. The demo shows one key per
+// role once, on stdout and not in the log, and writes them to a file
+// only its owner reads, which a shell can source.
 func TestServeDemo(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	addrs := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, serveConfig{
-			addr: "127.0.0.1:0", demo: true, shutdownTimeout: 5 * time.Second,
-			listening: func(a string) { addrs <- a },
-		}, slog.New(slog.DiscardHandler))
-	}()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("serve returned early: %v", err)
-	}
+	keysFile := filepath.Join(t.TempDir(), "demo-keys.env")
+	var shown, logged syncBuffer
+	base, stop := serveInProcess(t, serveConfig{demo: true, demoKeys: keysFile, stdout: &shown}, slog.New(slog.NewTextHandler(&logged, nil)))
 	if code, body := httpGet(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Errorf("/healthz = %d %s", code, body)
+	}
+	keys := readDemoKeys(t, keysFile)
+	for _, role := range []string{"VIEWER", "DISPATCHER", "TECHNICIAN", "OPERATOR", "ADMIN"} {
+		token := keys["DISPATCHD_"+role+"_KEY"]
+		if !strings.HasPrefix(token, "dk_") || !strings.Contains(shown.String(), token) {
+			t.Errorf("the %s key %q is not in the file and on stdout", role, token)
+		}
+		if strings.Contains(logged.String(), token) {
+			t.Errorf("the log shows the %s key", role)
+		}
+	}
+	if !strings.Contains(logged.String(), keysFile) {
+		t.Errorf("the log does not name the keys file %s", keysFile)
+	}
+	if code, _ := httpGet(t, base+"/v1/technicians", keys["DISPATCHD_VIEWER_KEY"]); code != 200 {
+		t.Errorf("the viewer key: %d", code)
+	}
+	if code, _ := httpGet(t, base+"/v1/technicians/T2/schedule", keys["DISPATCHD_TECHNICIAN_KEY"]); code != 403 {
+		t.Errorf("the technician key (bound to the first technician) on another's schedule: %d, want 403", code)
+	}
+	if code, _ := httpGet(t, base+"/v1/workorders"); code != 401 {
+		t.Errorf("a key this server does not know (the demo has no bootstrap key): %d, want 401", code)
 	}
 	if code, _ := httpGet(t, base+"/readyz"); code != 200 {
 		t.Errorf("/readyz = %d", code)
@@ -202,7 +230,7 @@ func TestServeDemo(t *testing.T) {
 	if code, body := httpGet(t, base+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") || !strings.Contains(body, "go_gc_duration_seconds") {
 		t.Errorf("/metrics = %d without Go runtime metrics", code)
 	}
-	code, body := httpGet(t, base+"/v1/technicians")
+	code, body := httpGet(t, base+"/v1/technicians", keys["DISPATCHD_DISPATCHER_KEY"])
 	var list struct{ Technicians []model.Technician }
 	if err := json.Unmarshal([]byte(body), &list); code != 200 || err != nil || len(list.Technicians) != 20 {
 		t.Errorf("/v1/technicians = %d, %d technicians, %v", code, len(list.Technicians), err)
@@ -210,14 +238,36 @@ func TestServeDemo(t *testing.T) {
 	if day := model.DateOf(list.Technicians[0].Shift.Start); day != model.DateOf(time.Now()) && day != model.DateOf(time.Now().Add(-24*time.Hour)) {
 		t.Errorf("demo day is %v, want today", day)
 	}
-	cancel()
+	if err := stop(); err != nil {
+		t.Errorf("serve after shutdown: %v", err)
+	}
+}
+
+// serveInProcess runs serve with cfg on a loopback port until stop, which
+// cancels it as a signal would and returns what serve returned.
+func serveInProcess(t *testing.T, cfg serveConfig, log *slog.Logger) (base string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	addrs := make(chan string, 1)
+	done := make(chan error, 1)
+	cfg.addr, cfg.shutdownTimeout = "127.0.0.1:0", 5*time.Second
+	cfg.listening = func(a string) { addrs <- a }
+	go func() { done <- serve(ctx, cfg, log) }()
 	select {
+	case a := <-addrs:
+		base = "http://" + a
 	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after shutdown: %v", err)
+		cancel()
+		t.Fatalf("serve returned early: %v", err)
+	}
+	return base, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			return errors.New("serve did not stop within 10 s of cancellation")
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop within 10 s of cancellation")
 	}
 }
 
@@ -257,5 +307,75 @@ func TestServeLogsJSON(t *testing.T) {
 	}
 	if os.Getenv("GOGC") == "" && gogc != serveGCPercent {
 		t.Errorf("serve logged GOGC %v, want its own %d when the environment sets none", gogc, serveGCPercent)
+	}
+}
+
+// readDemoKeys reads the demo's keys file, checking that only its owner may
+// read it.
+func readDemoKeys(t *testing.T, path string) map[string]string {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", path, st.Mode().Perm())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, value, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			keys[name] = value
+		}
+	}
+	return keys
+}
+
+// syncBuffer collects what goroutines write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestServeKeyless: with no key in the store and no bootstrap key, serve
+// says how to make the first admin key and answers 401 on /v1; a short
+// bootstrap key works, with a warning.
+func TestServeKeyless(t *testing.T) {
+	for _, tc := range []struct {
+		name, bootstrap, want string
+		status                int
+	}{
+		{"no key at all", "", "no API keys yet", 401},
+		{"a short bootstrap key", "short-secret", bootstrapEnv + " is short", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logged syncBuffer
+			base, stop := serveInProcess(t, serveConfig{bootstrapKey: tc.bootstrap}, slog.New(slog.NewTextHandler(&logged, nil)))
+			if !strings.Contains(logged.String(), tc.want) {
+				t.Errorf("the log %q does not say %q", logged.String(), tc.want)
+			}
+			if tc.bootstrap != "" && strings.Contains(logged.String(), tc.bootstrap) {
+				t.Error("the log shows the bootstrap key")
+			}
+			if code, _ := httpGet(t, base+"/v1/technicians", tc.bootstrap); code != tc.status {
+				t.Errorf("GET /v1/technicians: %d, want %d", code, tc.status)
+			}
+			if code, _ := httpGet(t, base+"/healthz"); code != 200 {
+				t.Errorf("/healthz: %d", code)
+			}
+			if err := stop(); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchd/dispatchd/auth"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store/redisstore"
 	"github.com/dispatchd/dispatchd/store/redistest"
@@ -76,10 +77,20 @@ func (r *replica) logLines() []string {
 	return slices.Clone(r.logs)
 }
 
+// testBootstrap is the bootstrap admin key of every replica startServe
+// runs, and what call and httpGet send unless told otherwise.
+const testBootstrap = "cmd-test-bootstrap-admin-key-0123456789abcdef"
+
 // startServe runs `dispatchd serve` with args and waits for it to listen.
+// Its bootstrap key is testBootstrap; a demo writes its keys in a
+// directory of the test's.
 func startServe(t *testing.T, args ...string) *replica {
 	t.Helper()
+	if slices.Contains(args, "--demo") {
+		args = append(args, "--demo-keys", filepath.Join(t.TempDir(), "demo-keys.env"))
+	}
 	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), bootstrapEnv+"="+testBootstrap)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +139,14 @@ func (r *replica) stop(t *testing.T) {
 	}
 }
 
+// call sends a request as the replicas' bootstrap admin.
 func call(t *testing.T, method, url string, body any, out any) int {
+	t.Helper()
+	return callAs(t, testBootstrap, method, url, body, out)
+}
+
+// callAs sends a request with a token and decodes a success into out.
+func callAs(t *testing.T, token, method, url string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -139,6 +157,7 @@ func call(t *testing.T, method, url string, body any, out any) int {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -153,11 +172,8 @@ func call(t *testing.T, method, url string, body any, out any) int {
 	return resp.StatusCode
 }
 
-// TestReplicasShareRedis runs two dispatchd processes on one Redis: what
-// one is told, the other knows, and a restart loses nothing.
-func TestReplicasShareRedis(t *testing.T) {
-	url := redistest.URL(t)
-	prefix := redistest.Prefix("replicas")
+// purgeAfter deletes the keys under prefix when the test ends.
+func purgeAfter(t *testing.T, url, prefix string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -166,6 +182,14 @@ func TestReplicasShareRedis(t *testing.T) {
 			st.Close()
 		}
 	})
+}
+
+// TestReplicasShareRedis runs two dispatchd processes on one Redis: what
+// one is told, the other knows, and a restart loses nothing.
+func TestReplicasShareRedis(t *testing.T) {
+	url := redistest.URL(t)
+	prefix := redistest.Prefix("replicas")
+	purgeAfter(t, url, prefix)
 	args := []string{"--redis", url, "--redis-prefix", prefix}
 	a, bb := startServe(t, args...), startServe(t, args...)
 
@@ -235,16 +259,22 @@ func TestReplicasShareRedis(t *testing.T) {
 // process, over memory and over the real Redis, and reads its report.
 func TestBenchHTTP(t *testing.T) {
 	redisURL := redistest.URL(t)
-	for _, tt := range []struct{ name, target, redis string }{
-		{"location/memory", "location", ""},
-		{"location/redis", "location", redisURL},
-		{"suggest/redis", "suggest", redisURL},
+	for _, tt := range []struct {
+		name, target, redis string
+		extra               []string
+	}{
+		{"location/memory", "location", "", nil},
+		{"location/redis", "location", redisURL, nil},
+		{"suggest/redis", "suggest", redisURL, nil},
+		// One key runs one plan: the second is refused.
+		{"location/memory/plans", "location", "", []string{"--plans", "2", "--plan-keys", "1", "--plan-orders", "20", "--plan-time", "5s"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			args := []string{"bench", "http", "--target", tt.target, "--concurrency", "2", "--duration", "300ms", "--technicians", "20"}
 			if tt.redis != "" {
 				args = append(args, "--redis", tt.redis)
 			}
+			args = append(args, tt.extra...)
 			code, out, errOut := runCmd(t, "", args...)
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errOut)
@@ -260,6 +290,9 @@ func TestBenchHTTP(t *testing.T) {
 			}
 			if !strings.Contains(out, "p99 ") {
 				t.Errorf("report %q has no p99", out)
+			}
+			if tt.extra != nil && !strings.Contains(out, "plans posted during the load: answers [202 429]") {
+				t.Errorf("report %q: want the second plan of one key refused", out)
 			}
 		})
 	}
@@ -294,7 +327,7 @@ func raceAcross(t *testing.T, servers []string, tech model.Technician) {
 		go func() {
 			defer wg.Done()
 			code := call(t, "POST", servers[i%2]+"/v1/workorders/"+id+"/dispatch",
-				map[string]any{"technician_ids": []string{"T-RACE"}, "scheduled_start": start, "by": "desk " + id}, nil)
+				map[string]any{"technician_ids": []string{"T-RACE"}, "scheduled_start": start}, nil)
 			mu.Lock()
 			defer mu.Unlock()
 			codes[code]++
@@ -312,7 +345,7 @@ func raceAcross(t *testing.T, servers []string, tech model.Technician) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			body := map[string]any{"status": moves[i%len(moves)], "by": fmt.Sprintf("writer %d", i)}
+			body := map[string]any{"status": moves[i%len(moves)]}
 			if body["status"] == "complete" {
 				body["outcome"] = map[string]any{"code": "fixed"}
 			}
@@ -380,5 +413,82 @@ func TestRedisLogsAreJSON(t *testing.T) {
 	}
 	if fromRedis == 0 {
 		t.Errorf("no record of go-redis's dial failures in the log: %q", r.logLines())
+	}
+}
+
+// TestRevocationAcrossReplicas: a key made on the command line against
+// the deployment's Redis works on both replicas; revoked through A, it
+// fails on B within a second; and one revoked on the command line fails
+// on both.
+func TestRevocationAcrossReplicas(t *testing.T) {
+	url := redistest.URL(t)
+	prefix := redistest.Prefix("revoke")
+	purgeAfter(t, url, prefix)
+	args := []string{"--redis", url, "--redis-prefix", prefix}
+	a, b := startServe(t, args...), startServe(t, args...)
+	create := func(name string) (id, token string) {
+		t.Helper()
+		code, out, errOut := runCmd(t, "", "keys", "create", "--redis", url, "--redis-prefix", prefix, "--role", "viewer", "--name", name)
+		if code != exitOK || !strings.HasPrefix(out, "dk_") || strings.Count(out, "\n") != 1 {
+			t.Fatalf("keys create: exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+		token = strings.TrimSpace(out)
+		return token[len("dk_") : len("dk_")+16], token
+	}
+	id, token := create("wallboard")
+	for _, r := range []*replica{a, b} {
+		if code := callAs(t, token, "GET", r.base+"/v1/technicians", nil, nil); code != 200 {
+			t.Fatalf("the new key on %s: %d", r.base, code)
+		}
+	}
+	if code := call(t, "DELETE", a.base+"/v1/keys/"+id, nil, nil); code != 204 {
+		t.Fatalf("revoking on A: %d", code)
+	}
+	revoked := time.Now()
+	for callAs(t, token, "GET", b.base+"/v1/technicians", nil, nil) != 401 {
+		if time.Since(revoked) > time.Second {
+			t.Fatalf("B still takes the key %v after A revoked it", time.Since(revoked))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("B refused the revoked key %v after A revoked it", time.Since(revoked).Round(time.Millisecond))
+
+	id, token = create("kiosk")
+	code, out, _ := runCmd(t, "", "keys", "list", "--redis", url, "--redis-prefix", prefix)
+	if code != exitOK || !strings.Contains(out, id) || !strings.Contains(out, "kiosk") || strings.Contains(out, token) {
+		t.Fatalf("keys list: exit %d: %s", code, out)
+	}
+	if code, _, errOut := runCmd(t, "", "keys", "revoke", "--redis", url, "--redis-prefix", prefix, id); code != exitOK {
+		t.Fatalf("keys revoke: exit %d: %s", code, errOut)
+	}
+	time.Sleep(auth.DefaultCacheTTL + 100*time.Millisecond)
+	for _, r := range []*replica{a, b} {
+		if code := callAs(t, token, "GET", r.base+"/v1/technicians", nil, nil); code != 401 {
+			t.Errorf("a key revoked on the command line, on %s: %d", r.base, code)
+		}
+	}
+	// Through a running server, with the admin's token in the environment.
+	t.Setenv(tokenEnv, testBootstrap)
+	code, out, errOut := runCmd(t, "", "keys", "create", "--url", b.base, "--role", "dispatcher", "--name", "desk 3")
+	if code != exitOK || !strings.Contains(errOut, "dispatcher \"desk 3\"") {
+		t.Fatalf("keys create --url: exit %d, %q, %q", code, out, errOut)
+	}
+	if code := callAs(t, strings.TrimSpace(out), "GET", a.base+"/v1/workorders", nil, nil); code != 200 {
+		t.Errorf("a key made through B, on A: %d", code)
+	}
+	t.Setenv(tokenEnv, strings.TrimSpace(out))
+	if code, _, errOut := runCmd(t, "", "keys", "list", "--url", b.base); code != exitFailure || !strings.Contains(errOut, "403") {
+		t.Errorf("keys list with a dispatcher's token: exit %d, %q; want the 403", code, errOut)
+	}
+	// Neither replica logged a token, its own bootstrap key included.
+	a.stop(t)
+	b.stop(t)
+	for _, r := range []*replica{a, b} {
+		log := strings.Join(r.logLines(), "\n")
+		for _, secret := range []string{testBootstrap, token, strings.TrimSpace(out)} {
+			if strings.Contains(log, secret[len(secret)-20:]) {
+				t.Errorf("%s logged a token", r.base)
+			}
+		}
 	}
 }

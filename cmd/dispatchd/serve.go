@@ -10,10 +10,13 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/dispatchd/dispatchd/api"
+	"github.com/dispatchd/dispatchd/auth"
 	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/scenario"
@@ -42,21 +45,45 @@ type serveConfig struct {
 	storeTimeout    time.Duration
 	limits          model.Limits
 	planTTL         time.Duration
+	plansPerKey     int
 	shutdownTimeout time.Duration
+	// bootstrapKey is DISPATCHD_BOOTSTRAP_KEY: a token that is an admin
+	// key in no store.
+	bootstrapKey string
+	metricsAuth  bool
+	// demoKeys is the file the demo's keys are written to; stdout is
+	// where they are shown, once (never the log).
+	demoKeys string
+	stdout   io.Writer
 	// listening, if set, is told the address once the listener is open
 	// (tests serve on port 0).
 	listening func(addr string)
 }
 
+// bootstrapEnv names the environment variable of the bootstrap key.
+const bootstrapEnv = "DISPATCHD_BOOTSTRAP_KEY"
+
+// tokenEnv names the environment variable of the token the commands that
+// call a running server send (keys --url, bench --url): a token in a flag
+// would show in ps.
+const tokenEnv = "DISPATCHD_TOKEN"
+
+// weakBootstrap is the length under which a bootstrap key is warned about:
+// 32 random characters of base64 are 192 bits.
+const weakBootstrap = 32
+
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd serve [--addr :8080] [--demo] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--max-plans N] [--plan-ttl 24h] [--max-body 4194304] [--max-work-orders N …] [--request-timeout 30s] [--write-timeout 30s] [--store-timeout 2s] [--shutdown-timeout 30s] [--log-level info] [--log-format text|json]"
+	const synopsis = "dispatchd serve [--addr :8080] [--demo [--demo-keys FILE]] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--metrics-auth] [--max-plans N] [--plans-per-key 1] [--plan-ttl 24h] [--max-body 4194304] [--max-work-orders N …] [--request-timeout 30s] [--write-timeout 30s] [--store-timeout 2s] [--shutdown-timeout 30s] [--log-level info] [--log-format text|json]"
 	fs := flagSet("serve")
-	cfg := serveConfig{}
+	cfg := serveConfig{stdout: stdout, bootstrapKey: os.Getenv(bootstrapEnv)}
 	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
-	fs.BoolVar(&cfg.demo, "demo", false, "load the demo day into the store: 20 technicians at work around now, 80 orders done, under way or dispatched, and 30 waiting")
+	fs.BoolVar(&cfg.demo, "demo", false, "load the demo day into the store: 20 technicians at work around now, 80 orders done, under way or dispatched, and 30 waiting; and one API key per role, shown once")
+	fs.StringVar(&cfg.demoKeys, "demo-keys", "dispatchd-demo-keys.env", "with --demo: the file (mode 0600) the demo's API keys are written to, as shell variables")
+	fs.BoolVar(&cfg.metricsAuth, "metrics-auth", false, "ask /metrics for an API key of a role that reads (without it /metrics is open, like /healthz)")
+	fs.IntVar(&cfg.plansPerKey, "plans-per-key", dispatch.DefaultPlansPerKey, "plans one API key runs at once on this replica; more get 429")
 	fs.StringVar(&cfg.redisURL, "redis", os.Getenv("DISPATCHD_REDIS_URL"), "keep state in the Redis at this URL, shared by replicas (default $DISPATCHD_REDIS_URL; empty: in memory)")
 	fs.StringVar(&cfg.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "prefix of every Redis key, to share a database")
-	fs.IntVar(&cfg.maxPlans, "max-plans", 0, "plans this replica runs at once; more get 429 (default: one per core)")
+	fs.IntVar(&cfg.maxPlans, "max-plans", 0, "plans this replica runs at once; more get 429 (default: one per core but one, which stays for requests)")
 	fs.Int64Var(&cfg.maxBody, "max-body", api.DefaultMaxBodyBytes, "largest request body, bytes; larger get 413")
 	fs.DurationVar(&cfg.requestTimeout, "request-timeout", 30*time.Second, "time limit of a request (not of a plan waited for)")
 	fs.DurationVar(&cfg.writeTimeout, "write-timeout", 30*time.Second, "time a client has to read an answer once it is ready; slower readers are cut off")
@@ -90,7 +117,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	case cfg.shutdownTimeout <= 0:
 		return usagef("invalid value %v for flag -shutdown-timeout: want a positive duration", cfg.shutdownTimeout)
 	case cfg.maxPlans < 0:
-		return usagef("invalid value %d for flag -max-plans: want 0 (one per core) or more", cfg.maxPlans)
+		return usagef("invalid value %d for flag -max-plans: want 0 (one per core but one) or more", cfg.maxPlans)
+	case cfg.plansPerKey < 1:
+		return usagef("invalid value %d for flag -plans-per-key: want 1 or more", cfg.plansPerKey)
+	case len(cfg.bootstrapKey) > auth.MaxTokenLength || !printableToken(cfg.bootstrapKey):
+		return usagef("invalid %s: want at most %d printable characters without spaces", bootstrapEnv, auth.MaxTokenLength)
 	case cfg.maxBody < 1024:
 		return usagef("invalid value %d for flag -max-body: want at least 1024 bytes", cfg.maxBody)
 	case cfg.requestTimeout <= 0:
@@ -142,14 +173,21 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}
 	defer closeStore()
 	if cfg.demo {
-		if err := loadDemo(ctx, st, log); err != nil {
+		if err := loadDemo(ctx, st, cfg, log); err != nil {
 			return err
 		}
 	}
 	handler, err := api.New(api.Options{Store: st, Registry: reg, Logger: log, MaxBodyBytes: cfg.maxBody,
-		RequestTimeout: cfg.requestTimeout, WriteTimeout: cfg.writeTimeout, Limits: cfg.limits, MaxPlans: cfg.maxPlans, PlanTTL: cfg.planTTL})
+		RequestTimeout: cfg.requestTimeout, WriteTimeout: cfg.writeTimeout, Limits: cfg.limits, MaxPlans: cfg.maxPlans, PlanTTL: cfg.planTTL,
+		PlansPerKey: cfg.plansPerKey, BootstrapKey: cfg.bootstrapKey, MetricsAuth: cfg.metricsAuth})
 	if err != nil {
 		return fmt.Errorf("building the API: %w", err)
+	}
+	if cfg.bootstrapKey != "" && len(cfg.bootstrapKey) < weakBootstrap {
+		log.Warn(bootstrapEnv+" is short: anyone who guesses it is an admin; use 32 random characters or more", "length", len(cfg.bootstrapKey))
+	}
+	if err := tellFirstKey(ctx, st, storeName, cfg, log); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -259,13 +297,17 @@ func limitFlags(l *model.Limits) []limitFlag {
 
 // loadDemo fills the store with the demo day, laid out around now: a crew
 // at work, with orders done, under way, dispatched and waiting, so that a
-// newcomer has something to call every route with.
-func loadDemo(ctx context.Context, st dispatch.Store, log *slog.Logger) error {
+// newcomer has something to call every route with; and one API key per
+// role (demoKeys).
+func loadDemo(ctx context.Context, st dispatch.Store, cfg serveConfig, log *slog.Logger) error {
 	day, err := scenario.GenerateDemoDay(time.Now())
 	if err != nil {
 		return fmt.Errorf("generating the demo day: %w", err)
 	}
-	return load(ctx, st, day, log)
+	if err := load(ctx, st, day, log); err != nil {
+		return err
+	}
+	return demoKeys(ctx, st, day.Technicians[0].ID, cfg, log)
 }
 
 // importDay fills the store with a generated day of a size laid out
@@ -278,6 +320,9 @@ func importDay(ctx context.Context, st dispatch.Store, opts scenario.DayAroundOp
 	return load(ctx, st, day, log)
 }
 
+// demoActor is who loads a day and makes the demo's keys.
+var demoActor = dispatch.Actor{Name: "demo"}
+
 // load imports a generated day through the dispatch service, so that its
 // orders carry histories like any other.
 func load(ctx context.Context, st dispatch.Store, day scenario.DemoDay, log *slog.Logger) error {
@@ -286,8 +331,107 @@ func load(ctx context.Context, st dispatch.Store, day scenario.DemoDay, log *slo
 		return fmt.Errorf("loading a day: %w", err)
 	}
 	defer func() { _ = svc.Shutdown(ctx) }()
-	if err := svc.Import(ctx, day.Technicians, day.Orders, day.Positions, "demo"); err != nil {
+	if err := svc.Import(ctx, day.Technicians, day.Orders, day.Positions, demoActor); err != nil {
 		return fmt.Errorf("loading a day: %w", err)
 	}
 	return nil
+}
+
+// demoKeys makes one API key per role (the technician's bound to
+// technician), shows them once on stdout — never in the log — and writes
+// them to cfg.demoKeys, mode 0600, as shell variables. The keys of an
+// earlier demo in the same store are revoked.
+func demoKeys(ctx context.Context, st dispatch.Store, technician string, cfg serveConfig, log *slog.Logger) error {
+	svc, err := dispatch.New(dispatch.Options{Store: st, Logger: log})
+	if err != nil {
+		return fmt.Errorf("making the demo's keys: %w", err)
+	}
+	defer func() { _ = svc.Shutdown(ctx) }()
+	old, err := svc.Keys(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the keys of an earlier demo: %w", err)
+	}
+	for _, k := range old {
+		if k.CreatedBy == demoActor.Name && !k.Bootstrap {
+			if err := svc.RevokeKey(ctx, k.ID, demoActor); err != nil {
+				return fmt.Errorf("revoking the keys of an earlier demo: %w", err)
+			}
+		}
+	}
+	var file, shown strings.Builder
+	file.WriteString("# dispatchd demo API keys, one per role: . this file, then curl -H \"Authorization: Bearer $DISPATCHD_DISPATCHER_KEY\" …\n")
+	fmt.Fprintf(&shown, "Demo API keys, one per role (shown once; also in %s, mode 0600):\n", cfg.demoKeys)
+	for _, role := range auth.Roles {
+		req := auth.Request{Role: role, Name: "demo " + string(role)}
+		if role == auth.Technician {
+			req.TechnicianID = technician
+			req.Name += " " + technician
+		}
+		_, token, err := svc.CreateKey(ctx, req, demoActor)
+		if err != nil {
+			return fmt.Errorf("creating the demo's %s key: %w", role, err)
+		}
+		fmt.Fprintf(&file, "DISPATCHD_%s_KEY=%s\n", strings.ToUpper(string(role)), token)
+		fmt.Fprintf(&shown, "  %-10s %s  %s\n", role, token, req.TechnicianID)
+	}
+	if err := writePrivate(cfg.demoKeys, file.String()); err != nil {
+		return fmt.Errorf("writing the demo keys: %w", err)
+	}
+	if cfg.stdout != nil {
+		_, _ = io.WriteString(cfg.stdout, shown.String())
+	}
+	log.Info("demo API keys made, one per role: shown on stdout, not logged", "file", cfg.demoKeys)
+	return nil
+}
+
+// writePrivate writes a file only its owner may read: created 0600, and
+// made 0600 if it was there already. A symbolic link is refused, so that
+// nobody can point the keys somewhere else.
+func writePrivate(path, content string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := io.WriteString(f, content); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// tellFirstKey warns, when the store holds no key and no bootstrap key is
+// set, that every /v1 request will be refused, and says how to make the
+// first admin key.
+func tellFirstKey(ctx context.Context, st auth.Store, storeName string, cfg serveConfig, log *slog.Logger) error {
+	if cfg.bootstrapKey != "" {
+		return nil
+	}
+	keys, err := st.ListKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the API keys: %w", err)
+	}
+	if len(keys) > 0 {
+		return nil
+	}
+	how := "dispatchd keys create --redis URL --redis-prefix PREFIX --role admin --name NAME (it prints the token once), or set " + bootstrapEnv
+	if storeName == "memory" {
+		how = "this memory store is in this process alone: set " + bootstrapEnv + " to a secret of 32 characters or more and restart (or run --demo)"
+	}
+	log.Warn("no API keys yet: every /v1 request is answered 401 until an admin key exists", "first_key", how)
+	return nil
+}
+
+// printableToken reports whether s is printable ASCII without spaces,
+// as a bearer token must be to arrive in a header intact.
+func printableToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }

@@ -35,6 +35,10 @@
 //	                             plan
 //	plans               zset     plan ids scored by their expiry in Unix
 //	                             milliseconds, to count live plans
+//	key:<id>            string   an API key record, opaque (package auth:
+//	                             the key and the SHA-256 of its token, never
+//	                             the token)
+//	keys                set      ids of all API keys
 //	cancel              channel  pub/sub: ids of plans whose cancellation was
 //	                             requested
 //	epoch               string   a random value the first store to open the

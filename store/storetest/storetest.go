@@ -47,6 +47,11 @@ type Store interface {
 	RequestCancel(ctx context.Context, id string) error
 	CancelRequests(ctx context.Context) (<-chan string, error)
 
+	CreateKey(ctx context.Context, id string, record []byte) error
+	GetKey(ctx context.Context, id string) ([]byte, error)
+	ListKeys(ctx context.Context) ([][]byte, error)
+	DeleteKey(ctx context.Context, id string) error
+
 	Stats(ctx context.Context) (store.Stats, error)
 }
 
@@ -99,6 +104,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"PlanExpiry", testPlanExpiry},
 		{"CancelRequests", testCancelRequests},
 		{"CancelRequestsClose", testCancelRequestsClose},
+
+		{"KeyRoundTrip", testKeyRoundTrip},
+		{"ConcurrentKeyCreatesOne", testConcurrentKeyCreatesOne},
 
 		{"Stats", testStats},
 	}
