@@ -1,6 +1,9 @@
 package solver
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // A route is one technician's day: the jobs in the order they are done.
 // Its places are numbered 0 (the start location), 1 … n (the jobs) and
@@ -57,10 +60,14 @@ type route struct {
 	back     int64
 	lateness int64
 	load     []float64
-	work     int64   // service time of the jobs, ms
-	arcs     float64 // Σ arc costs
-	soft     float64 // weighted lateness and overtime
-	pair     float64 // Σ static pair costs
+	// room is how many more jobs max_jobs allows; capLeft the capacity
+	// left per dimension (nil: unlimited).
+	room    int
+	capLeft []float64
+	work    int64   // service time of the jobs, ms
+	arcs    float64 // Σ arc costs
+	soft    float64 // weighted lateness and overtime
+	pair    float64 // Σ static pair costs
 
 	// owner is the solution allowed to change the route in place; any other
 	// copies it first.
@@ -85,6 +92,7 @@ func (r *route) clone(s *solution) *route {
 	c.rmax = slices.Clone(r.rmax)
 	c.start = slices.Clone(r.start)
 	c.load = slices.Clone(r.load)
+	c.capLeft = slices.Clone(r.capLeft)
 	c.owner = s
 	return &c
 }
@@ -155,6 +163,7 @@ func (r *route) update(in *instance) bool {
 			}
 		}
 	}
+	r.limits(ve)
 	e := n + 1
 	r.loc[e] = ve.endLoc
 	leg, cost := tt.arc(r.loc[n], ve.endLoc)
@@ -243,32 +252,46 @@ func (r *route) softCost(in *instance, late, back int64) float64 {
 }
 
 // fits reports whether the route has room for one more job of the given
-// demand: job count and capacity.
+// demand: job count and capacity, from what update left.
 func (r *route) fits(in *instance, jb *job) bool {
-	ve := r.vehicle(in)
-	if ve.maxJobs > 0 && r.jobs+ve.doneJobs >= ve.maxJobs {
+	if r.room <= 0 {
 		return false
 	}
-	if ve.capacity == nil {
+	if r.capLeft == nil {
 		return true
 	}
 	for k, d := range jb.demand {
-		c := 0.0
-		if k < len(ve.capacity) {
-			c = ve.capacity[k]
+		c := 0.0 // a dimension beyond the capacity has none
+		if k < len(r.capLeft) {
+			c = r.capLeft[k]
 		}
-		have := 0.0
-		if k < len(r.load) {
-			have = r.load[k]
-		}
-		if k < len(ve.doneLoad) {
-			have += ve.doneLoad[k]
-		}
-		if have+d > c+capacityEps {
+		if d > c+capacityEps {
 			return false
 		}
 	}
 	return true
+}
+
+// limits works out the room left under max_jobs and capacity.
+func (r *route) limits(ve *vehicle) {
+	r.room = math.MaxInt
+	if ve.maxJobs > 0 {
+		r.room = ve.maxJobs - ve.doneJobs - r.jobs
+	}
+	if ve.capacity == nil {
+		r.capLeft = nil
+		return
+	}
+	r.capLeft = grow(r.capLeft, len(ve.capacity))
+	for k, c := range ve.capacity {
+		if k < len(r.load) {
+			c -= r.load[k]
+		}
+		if k < len(ve.doneLoad) {
+			c -= ve.doneLoad[k]
+		}
+		r.capLeft[k] = c
+	}
 }
 
 // insertion is the effect of putting a job into a gap of a route.
