@@ -31,7 +31,10 @@ type route struct {
 	nk int
 
 	loc []int32 // place p
-	leg []int64 // travel time into place p
+	// slab holds every int64 array below, carved by carve: one allocation
+	// to copy when a solution takes the route over.
+	slab []int64
+	leg  []int64 // travel time into place p
 	// Per place p and state k, at index p*nk+k: the earliest time the
 	// technician is free to leave p having taken k breaks (at the end
 	// location: arrives), the SLA lateness so far, how that state was
@@ -81,16 +84,10 @@ func (r *route) clone(s *solution) *route {
 	c := *r
 	c.seq = slices.Clone(r.seq)
 	c.loc = slices.Clone(r.loc)
-	c.leg = slices.Clone(r.leg)
-	c.free = slices.Clone(r.free)
-	c.late = slices.Clone(r.late)
+	c.slab = slices.Clone(r.slab)
+	c.carve(len(r.loc), r.nk)
 	c.links = slices.Clone(r.links)
-	c.latest = slices.Clone(r.latest)
-	c.rdy = slices.Clone(r.rdy)
 	c.path = slices.Clone(r.path)
-	c.soon = slices.Clone(r.soon)
-	c.rmax = slices.Clone(r.rmax)
-	c.start = slices.Clone(r.start)
 	c.load = slices.Clone(r.load)
 	c.capLeft = slices.Clone(r.capLeft)
 	c.owner = s
@@ -116,6 +113,18 @@ func (r *route) vehicle(in *instance) *vehicle {
 // p, whatever breaks they have taken by then.
 func (r *route) soonest(p int) int64 { return r.soon[p] }
 
+// carve slices the slab into the route's per-place arrays.
+func (r *route) carve(places, nk int) {
+	a := r.slab
+	take := func(n int) []int64 {
+		s := a[:n:n]
+		a = a[n:]
+		return s
+	}
+	r.leg, r.start, r.soon, r.rmax = take(places), take(places), take(places), take(places)
+	r.free, r.late, r.latest, r.rdy = take(places*nk), take(places*nk), take(places*nk), take(places*nk)
+}
+
 // job returns the job at place p (1 … n).
 func (r *route) job(in *instance, p int) *job {
 	if x := r.seq[p-1]; x >= 0 {
@@ -135,11 +144,9 @@ func (r *route) update(in *instance) bool {
 	nk := len(ve.breaks) + 1
 	r.nk = nk
 	places := n + 2
-	r.loc, r.leg = grow(r.loc, places), grow(r.leg, places)
-	r.free, r.late, r.links = grow(r.free, places*nk), grow(r.late, places*nk), grow(r.links, places*nk)
-	r.latest, r.rdy = grow(r.latest, places*nk), grow(r.rdy, places*nk)
-	r.path, r.start = grow(r.path, places), grow(r.start, places)
-	r.soon, r.rmax = grow(r.soon, places), grow(r.rmax, places)
+	r.loc, r.links, r.path = grow(r.loc, places), grow(r.links, places*nk), grow(r.path, places)
+	r.slab = grow(r.slab, places*(4+4*nk))
+	r.carve(places, nk)
 	r.load = grow(r.load, in.dims)
 	clear(r.load)
 	tt := in.tt
@@ -172,6 +179,9 @@ func (r *route) update(in *instance) bool {
 		r.arcs += cost
 	}
 
+	if nk == 1 {
+		return r.scheduleBare(in, ve)
+	}
 	// Forward: the earliest schedule of every state.
 	f0, l0 := r.at(r.free, 0), r.at(r.late, 0)
 	for k := range f0 {
@@ -220,6 +230,71 @@ func (r *route) update(in *instance) bool {
 	r.back = r.free[e*nk+k]
 	r.lateness = r.late[e*nk+k]
 	r.soft = r.softCost(in, r.lateness, r.back)
+	return true
+}
+
+// scheduleBare is update's schedule for a technician without breaks: one
+// state per place, the same steps written out, since most routes of the
+// classic benchmarks are such and update runs on every change.
+func (r *route) scheduleBare(in *instance, ve *vehicle) bool {
+	n := len(r.seq)
+	e := n + 1
+	r.free[0], r.late[0] = ve.shiftStart, 0
+	t, late := ve.shiftStart, int64(0)
+	for p := 1; p <= n; p++ {
+		jb := r.job(in, p)
+		s, ok := jb.firstStart(t + r.leg[p])
+		if !ok || t >= never {
+			t = never
+		} else {
+			t = s + jb.dur
+			if jb.deadline != never {
+				late += max(0, t-jb.deadline)
+			}
+		}
+		r.free[p], r.late[p], r.links[p] = t, late, stepLink{}
+	}
+	arrive := int64(never)
+	if t < never {
+		arrive = t + r.leg[e]
+	}
+	r.free[e], r.late[e], r.links[e] = arrive, late, stepLink{}
+	r.rdy[e], r.latest[e] = ve.latestEnd, ve.latestEnd
+	next := ve.latestEnd
+	for p := n; p >= 0; p-- {
+		l := int64(always)
+		if next > always {
+			l = next - r.leg[p+1]
+		}
+		r.latest[p] = l
+		if p == 0 {
+			break
+		}
+		jb := r.job(in, p)
+		next = always
+		if l > always {
+			if s, ok := jb.lastStart(l - jb.dur); ok {
+				next = s
+			}
+		}
+		r.rdy[p] = next
+	}
+	copy(r.soon, r.free)
+	copy(r.rmax, r.rdy)
+	clear(r.path)
+	if n == 0 {
+		r.back, r.lateness, r.soft = ve.shiftStart, 0, 0
+		return true
+	}
+	if arrive > ve.latestEnd {
+		r.back, r.lateness, r.soft = never, 0, 0
+		return false
+	}
+	for p := 1; p <= n; p++ {
+		r.start[p] = r.free[p] - r.job(in, p).dur
+	}
+	r.back, r.lateness = arrive, late
+	r.soft = r.softCost(in, late, arrive)
 	return true
 }
 

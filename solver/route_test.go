@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -13,7 +14,8 @@ import (
 // its soft cost with the full schedule of the route with the job in it, on
 // a generated day (dispatchd gen --orders 80 --technicians 6 --seed 5)
 // with lunch breaks, windows, SLA deadlines and overtime, its routes built
-// in random orders: the two agree on every job, route and gap.
+// in random orders, with the breaks and without: the two agree on every
+// job, route and gap.
 func TestInsertionCheckIsExact(t *testing.T) {
 	data, err := os.ReadFile("testdata/day-80x6.json")
 	if err != nil {
@@ -23,8 +25,17 @@ func TestInsertionCheckIsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bare := *p
+	bare.Technicians = slices.Clone(p.Technicians)
+	for i := range bare.Technicians {
+		bare.Technicians[i].Breaks = nil
+	}
 	checked, feasible := 0, 0
-	for seed := range uint64(6) {
+	for seed := range uint64(8) {
+		p := p
+		if seed%2 == 1 {
+			p = &bare // the schedule without breaks is written out apart
+		}
 		in, err := compile(p, nil)
 		if err != nil {
 			t.Fatal(err)
