@@ -500,14 +500,7 @@ func (r *route) follow(in *instance, jb *job, g int, legIn, legOut int64) (late,
 	ve.step(r.at(r.free, g), r.at(r.late, g), legIn, jb, f, l, nil)
 	n := len(r.seq)
 	for p := g + 1; p <= n+1; p++ {
-		leg := r.leg[p]
-		if p == g+1 {
-			leg = legOut
-		}
-		var next *job
-		if p <= n {
-			next = r.job(in, p)
-		}
+		leg, next := r.beyond(in, g, p, legOut)
 		ve.step(f, l, leg, next, nf, nl, nil)
 		if p <= n && slices.Equal(nf, r.at(r.free, p)) && slices.Equal(nl, r.at(r.late, p)) {
 			return r.lateness, r.back // from here on, the route's own schedule
@@ -519,6 +512,20 @@ func (r *route) follow(in *instance, jb *job, g int, legIn, legOut int64) (late,
 		return 0, never
 	}
 	return l[k], f[k]
+}
+
+// beyond returns, for the route with a job put into gap g (legOut from
+// it to place g+1), the travel into place p > g and the job there (nil
+// at the end location): what following the rest of the route steps to.
+func (r *route) beyond(in *instance, g, p int, legOut int64) (int64, *job) {
+	leg := r.leg[p]
+	if p == g+1 {
+		leg = legOut
+	}
+	if p > len(r.seq) {
+		return leg, nil
+	}
+	return leg, r.job(in, p)
 }
 
 // trial returns a copy of the route, owned by nobody, with job jb put

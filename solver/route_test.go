@@ -17,14 +17,7 @@ import (
 // in random orders, with the breaks and without: the two agree on every
 // job, route and gap.
 func TestInsertionCheckIsExact(t *testing.T) {
-	data, err := os.ReadFile("testdata/day-80x6.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := model.DecodeProblem(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testDay(t)
 	bare := *p
 	bare.Technicians = slices.Clone(p.Technicians)
 	for i := range bare.Technicians {
@@ -77,14 +70,7 @@ func TestInsertionCheckIsExact(t *testing.T) {
 // technicians without breaks against the general one, array by array, on
 // the routes of TestInsertionCheckIsExact's day without its breaks.
 func TestBareScheduleIsTheSchedule(t *testing.T) {
-	data, err := os.ReadFile("testdata/day-80x6.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := model.DecodeProblem(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testDay(t)
 	for i := range p.Technicians {
 		p.Technicians[i].Breaks = nil
 	}
@@ -124,4 +110,18 @@ func TestBareScheduleIsTheSchedule(t *testing.T) {
 	if compared < 100 {
 		t.Fatalf("only %d schedules compared", compared)
 	}
+}
+
+// testDay reads dispatchd gen --orders 80 --technicians 6 --seed 5.
+func testDay(t *testing.T) *model.Problem {
+	t.Helper()
+	data, err := os.ReadFile("testdata/day-80x6.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := model.DecodeProblem(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
