@@ -392,6 +392,9 @@ func (c *planChecker) timeline(r *timedRoute, trailing []*model.Stop) {
 		if i == 0 {
 			r.depart = free
 		}
+		if n := len(j.breaks); n > 0 && j.breaks[n-1].End.Sub(j.start) > slack {
+			c.add(KindBreak, "%s: break %s–%s overlaps %s, which starts %s", t.ID, clock(j.breaks[n-1].Start), clock(j.breaks[n-1].End), j.order.ID, clock(j.start))
+		}
 		c.reach(t, r.jobs, i, free)
 		free, place = j.end, j.order.Location
 	}

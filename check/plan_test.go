@@ -271,6 +271,10 @@ func TestCheckPlanRules(t *testing.T) {
 			moveStop(plan, "WO-C", at(12, 10), 45*time.Minute)
 			order(p, "WO-C").TimeWindows = nil
 		}, KindTravel},
+		{"a break at the next job's site running into its work", func(p *model.Problem, plan *model.Plan) {
+			moveStop(plan, "WO-C", at(11, 50), 45*time.Minute)
+			order(p, "WO-C").TimeWindows = nil
+		}, KindBreak},
 		{"a break at the next job's site, after the drive", func(p *model.Problem, plan *model.Plan) {
 			moveStop(plan, "WO-C", at(12, 10), 45*time.Minute)
 			order(p, "WO-C").TimeWindows = nil

@@ -306,14 +306,7 @@ func (st *State) diagnose(r *route, jb *job, s int64) []model.Conflict {
 	}
 	legOut := in.tt.dur(jb.loc, r.loc[g+1])
 	for p := g + 1; p <= n+1; p++ {
-		leg := r.leg[p]
-		if p == g+1 {
-			leg = legOut
-		}
-		var next *job
-		if p <= n {
-			next = r.job(in, p)
-		}
+		leg, next := r.beyond(in, g, p, legOut)
 		ve.step(f, l, leg, next, nf, nl, nil)
 		bare.step(npf, npl, leg, next, pf, pl, nil)
 		f, nf, l, nl = nf, f, nl, l

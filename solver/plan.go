@@ -114,7 +114,7 @@ func (in *instance) search(opts Options, b *budget) (*solution, error) {
 	// absent counts, per job, the iterations that ended with it unassigned.
 	absent := make([]int32, len(in.jobs))
 	todo := cur.insertable(sc.toInsert[:0])
-	in.insertionOrder(rng, todo, absent, false)
+	in.insertionOrder(rng, todo, absent, false, sc)
 	built := cur.recreate(rng, todo, 0, sc)
 	curCost := cur.cost()
 	best, bestCost := cur.copy(), curCost
@@ -170,7 +170,7 @@ func (in *instance) search(opts Options, b *budget) (*solution, error) {
 		cur.copyInto(cand)
 		sc.removed = cand.ruin(rng, sc.removed[:0])
 		todo = cand.retryable(sc.toInsert[:0])
-		in.insertionOrder(rng, todo, absent, cand.fewFree())
+		in.insertionOrder(rng, todo, absent, cand.fewFree(), sc)
 		if cand.recreate(rng, todo, blinkRate, sc) < len(todo) {
 			break // the budget ran out in the middle: cand is not whole
 		}

@@ -176,6 +176,7 @@ type scratch struct {
 	toInsert []int32
 	cand     []int32
 	picked   []bool
+	order    []orderKey
 }
 
 func (sc *scratch) resetClasses(n int) {
@@ -205,28 +206,74 @@ func (sc *scratch) firstOfClass(c int32) bool {
 // jobs are left out, as when the fleet is tight), jobs that were left out
 // more often come first within a class, as in SISR's fleet minimisation;
 // on an overloaded day that would favour the jobs no plan wants.
-func (in *instance) insertionOrder(rng *rand.Rand, jobs []int32, absent []int32, focus bool) {
+func (in *instance) insertionOrder(rng *rand.Rand, jobs []int32, absent []int32, focus bool, sc *scratch) {
 	rng.Shuffle(len(jobs), func(a, b int) { jobs[a], jobs[b] = jobs[b], jobs[a] })
-	var key func(j int32) float64
-	switch x := rng.IntN(11); {
-	case x < 4:
-		key = func(int32) float64 { return 0 }
-	case x < 8:
-		key = func(j int32) float64 { return -in.demandSize(j) }
-	case x < 10:
-		key = func(j int32) float64 { return -in.depotDist[j] }
-	default:
-		key = func(j int32) float64 { return in.depotDist[j] }
+	x := rng.IntN(11)
+	// The keys are worked out once per job, not per comparison: on an
+	// overloaded day hundreds of jobs are sorted every iteration.
+	keys := sc.order[:0]
+	for i, j := range jobs {
+		k := orderKey{missed: in.jobs[j].missed, pos: int32(i), j: j}
+		if focus {
+			k.absent = absent[j]
+		}
+		switch {
+		case x < 4:
+		case x < 8:
+			k.key = -in.demandSize(j)
+		case x < 10:
+			k.key = -in.depotDist[j]
+		default:
+			k.key = in.depotDist[j]
+		}
+		keys = append(keys, k)
 	}
-	slices.SortStableFunc(jobs, func(a, b int32) int {
-		if c := cmp.Compare(in.jobs[b].missed, in.jobs[a].missed); c != 0 {
+	sc.order = keys
+	if x < 4 && !focus {
+		// The shuffle's order within each class (of the few costs of
+		// leaving a job out, by priority): a pass per class, no sort.
+		out := jobs[:0] // keys hold every job: jobs is only written
+		for len(keys) > 0 {
+			top := keys[0].missed
+			for _, k := range keys {
+				top = max(top, k.missed)
+			}
+			rest := keys[:0]
+			for _, k := range keys {
+				if k.missed == top {
+					out = append(out, k.j)
+				} else {
+					rest = append(rest, k)
+				}
+			}
+			keys = rest
+		}
+		return
+	}
+	slices.SortFunc(keys, func(a, b orderKey) int {
+		if c := cmp.Compare(b.missed, a.missed); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(absent[b], absent[a]); focus && c != 0 {
+		if c := cmp.Compare(b.absent, a.absent); c != 0 {
 			return c
 		}
-		return cmp.Compare(key(a), key(b))
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pos, b.pos)
 	})
+	for i, k := range keys {
+		jobs[i] = k.j
+	}
+}
+
+// orderKey is a job's place in insertionOrder.
+type orderKey struct {
+	missed float64
+	absent int32
+	key    float64
+	pos    int32 // after the shuffle: ties keep it
+	j      int32
 }
 
 // demandSize is a job's total demand over all dimensions.
