@@ -224,6 +224,13 @@ func TestEveryRoute(t *testing.T) {
 		if busy.header.Get("Retry-After") == "" {
 			t.Error("429 without Retry-After")
 		}
+		// Cancel once the search has begun, so that there is a plan to keep:
+		// a plan cancelled while its first plan is being built keeps what
+		// was built by then, which may be nothing.
+		waitFor(t, func() bool {
+			expect(t, "get long plan", do(t, "GET", u+"/v1/plans/"+longID, nil), 200, &rec)
+			return rec.Progress.Iterations > 0
+		})
 		expect(t, "cancel", do(t, "DELETE", u+"/v1/plans/"+longID, nil), 202, nil)
 		waitFor(t, func() bool {
 			expect(t, "get cancelled plan", do(t, "GET", u+"/v1/plans/"+longID, nil), 200, &rec)
