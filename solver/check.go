@@ -226,13 +226,42 @@ func (st *State) check(v int32, r *route, a *Assignment, out *Verdict) *route {
 		}
 	}
 	if best < 0 {
-		for _, c := range st.diagnose(r, jb, s) {
+		found := st.diagnose(r, jb, s)
+		for _, c := range found {
+			add(c)
+		}
+		for _, c := range st.overlaps(r, jb, s, found) {
 			add(c)
 		}
 		return r
 	}
 	next, _ := r.trial(in, jb, best)
 	return next
+}
+
+// overlaps names every stop of route r whose service overlaps job jb's at
+// s that found does not already name: diagnose stops at the first place
+// the day breaks, but a dispatcher deciding whether to override wants to
+// see every order the proposal lands on.
+func (st *State) overlaps(r *route, jb *job, s int64, found []model.Conflict) []model.Conflict {
+	in := st.in
+	zone := in.p.Technicians[r.v].Shift.Start.Location()
+	at := func(ms int64) time.Time { return fromMS(ms, zone) }
+	var out []model.Conflict
+	for p := 1; p <= r.jobs; p++ {
+		other := r.job(in, p)
+		os, oe := r.start[p], r.start[p]+other.dur
+		if oe <= s || os >= s+jb.dur || other.idx < 0 {
+			continue
+		}
+		name := in.p.WorkOrders[other.idx].ID
+		if slices.ContainsFunc(found, func(c model.Conflict) bool { return c.Other == name }) {
+			continue
+		}
+		out = append(out, model.Conflict{Kind: model.ConflictOverlap, Other: name, OtherStart: at(os), OtherEnd: at(oe),
+			Message: fmt.Sprintf("starts %s, while %s is done %s–%s", clock(at(s)), name, clock(at(os)), clock(at(oe)))})
+	}
+	return out
 }
 
 // conflictOf maps the static reasons to conflicts.

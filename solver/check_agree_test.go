@@ -169,6 +169,36 @@ func TestCheckConflicts(t *testing.T) {
 	}
 }
 
+// TestCheckNamesEveryOverlap proposes a long job over two stops: the
+// first place the day breaks is one conflict, and the other stop the job
+// lands on is named too, so that a dispatcher sees every order involved.
+func TestCheckNamesEveryOverlap(t *testing.T) {
+	a := tech("A")
+	w1, w2 := order("W1", 10), order("W2", 10)
+	w1.TimeWindows = []model.TimeWindow{{Start: at(9, 0), End: at(9, 0)}}
+	w2.TimeWindows = []model.TimeWindow{{Start: at(10, 30), End: at(10, 30)}}
+	day := solver.Day{Now: at(7, 0), Technicians: []model.Technician{a}, Orders: []model.WorkOrder{w1, w2},
+		Routes: []model.Route{{TechnicianID: "A", Stops: []model.Stop{{WorkOrderID: "W1", Start: at(9, 0)}, {WorkOrderID: "W2", Start: at(10, 30)}}}}}
+	o := order("NEW", 10)
+	o.Duration = 3 * 3600
+	v, err := solver.Check(day, solver.Assignment{TechnicianID: "A", Order: o, Start: at(9, 30)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for _, c := range v.Conflicts {
+		if c.Kind == model.ConflictOverlap {
+			named[c.Other] = true
+			if c.OtherEnd.IsZero() || c.Message == "" {
+				t.Errorf("overlap without the other stop's times: %+v", c)
+			}
+		}
+	}
+	if !named["W1"] || !named["W2"] {
+		t.Errorf("conflicts %v, want overlaps naming W1 and W2", v.Conflicts)
+	}
+}
+
 // TestScheduleLaysOutTheStoredDay lays out a stored day: stops at their
 // planned times, the break where it is taken, and the conflicts of a day
 // planned badly.
