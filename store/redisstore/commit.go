@@ -116,8 +116,8 @@ type payloadOrder struct {
 // Commit makes a change atomically, in one script: if every guard holds it
 // writes the orders (moving them in routes and sites), deletes those to
 // delete, appends the history, raises the keys to raise and appends the
-// events, raising the revisions each write touches; if any guard fails it writes nothing and returns a
-// *store.StaleError (store.ErrStale).
+// events, raising the revisions each write touches; if any guard fails it
+// writes nothing and returns a *store.StaleError (store.ErrStale).
 func (s *Store) Commit(ctx context.Context, c store.Change) error {
 	_, err := s.commit(ctx, c)
 	return err
