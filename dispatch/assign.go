@@ -215,7 +215,7 @@ func (s *Service) readDays(ctx context.Context, techs []string, date model.Date,
 				continue
 			}
 			d.orders[w.ID] = w
-			o := onRoute(w, tech)
+			o := pushable(w, tech)
 			d.day.Orders = append(d.day.Orders, o)
 			r.Stops = append(r.Stops, stopOf(&o))
 		}
