@@ -23,6 +23,8 @@ type metrics struct {
 	authFailures      *prometheus.CounterVec
 	authLimited       prometheus.Counter
 	authForbidden     *prometheus.CounterVec
+	plansApplied      *prometheus.CounterVec
+	planOrdersApplied *prometheus.CounterVec
 }
 
 // fastBuckets cover request and suggestion latencies, 0.25 ms to 10 s.
@@ -78,9 +80,18 @@ func newMetrics(reg prometheus.Registerer, st Store) (*metrics, error) {
 			Name: "dispatchd_auth_forbidden_total",
 			Help: "Requests with a valid key whose role may not call the route, by role.",
 		}, []string{"role"}),
+		plansApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_plans_applied_total",
+			Help: "Plans applied (batch dispatch) by this process, by mode: whole or partial.",
+		}, []string{"mode"}),
+		planOrdersApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_plan_orders_total",
+			Help: "Orders of plans applied by this process, by outcome: applied (dispatched) or skipped.",
+		}, []string{"outcome"}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.plansRunning, m.plansFinished, m.planDuration,
-		m.planObjective, m.suggestLatency, m.suggestCandidates, m.authFailures, m.authLimited, m.authForbidden, storeCollector{st}} {
+		m.planObjective, m.suggestLatency, m.suggestCandidates, m.authFailures, m.authLimited, m.authForbidden,
+		m.plansApplied, m.planOrdersApplied, storeCollector{st}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -142,6 +153,17 @@ type planObserver struct{ m *metrics }
 
 // PlanStarted counts a plan as running.
 func (o planObserver) PlanStarted() { o.m.plansRunning.Inc() }
+
+// PlanApplied counts a plan applied and the orders it dispatched.
+func (o planObserver) PlanApplied(partial bool, applied, skipped int) {
+	mode := "whole"
+	if partial {
+		mode = "partial"
+	}
+	o.m.plansApplied.WithLabelValues(mode).Inc()
+	o.m.planOrdersApplied.WithLabelValues("applied").Add(float64(applied))
+	o.m.planOrdersApplied.WithLabelValues("skipped").Add(float64(skipped))
+}
 
 // PlanEnded counts a plan by how it ended.
 func (o planObserver) PlanEnded(status string, took time.Duration, objective float64, kept bool) {

@@ -255,6 +255,33 @@ func (f failingStore) CreateKey(context.Context, string, []byte) error       { r
 func (f failingStore) GetKey(context.Context, string) ([]byte, error)        { return nil, f.err }
 func (f failingStore) ListKeys(context.Context) ([][]byte, error)            { return nil, f.err }
 func (f failingStore) DeleteKey(context.Context, string) error               { return f.err }
+func (f failingStore) PublishEvents(context.Context, ...model.Event) error   { return f.err }
+func (f failingStore) ReadEvents(context.Context, string, int, time.Duration) (store.EventBatch, error) {
+	return store.EventBatch{}, f.err
+}
+func (f failingStore) LastEventID(context.Context) (string, error) { return "", f.err }
+func (f failingStore) ClaimEvents(context.Context, string, string, int, time.Duration, time.Duration) ([]model.Event, error) {
+	return nil, f.err
+}
+func (f failingStore) AckEvents(context.Context, string, ...string) error { return f.err }
+func (f failingStore) PutWebhook(context.Context, model.Webhook) error    { return f.err }
+func (f failingStore) GetWebhook(context.Context, string) (model.Webhook, error) {
+	return model.Webhook{}, f.err
+}
+func (f failingStore) ListWebhooks(context.Context) ([]model.Webhook, error) { return nil, f.err }
+func (f failingStore) DeleteWebhook(context.Context, string) error           { return f.err }
+func (f failingStore) AddDeliveries(context.Context, ...model.Delivery) (int, error) {
+	return 0, f.err
+}
+func (f failingStore) ClaimDeliveries(context.Context, time.Time, time.Duration, int) ([]model.Delivery, error) {
+	return nil, f.err
+}
+func (f failingStore) SaveDelivery(context.Context, model.Delivery) (bool, error) {
+	return false, f.err
+}
+func (f failingStore) Deliveries(context.Context, string, int) ([]model.Delivery, error) {
+	return nil, f.err
+}
 
 func TestStoreUnavailable(t *testing.T) {
 	ts := newServer(t, failingStore{fmt.Errorf("dialing: %w", store.ErrUnavailable)})

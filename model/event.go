@@ -85,8 +85,10 @@ type Event struct {
 	WorkOrderID   string   `json:"work_order_id,omitempty"`
 	TechnicianIDs []string `json:"technician_ids,omitempty"`
 	PlanID        string   `json:"plan_id,omitempty"`
-	// Actor is who made the change.
-	Actor string `json:"actor,omitempty"`
+	// Actor is who made the change: the name of the API key it came
+	// with; ActorKey is that key's id.
+	Actor    string `json:"actor,omitempty"`
+	ActorKey string `json:"actor_key,omitempty"`
 	// Change is the history entry of a workorder event: what changed,
 	// from and to, and why.
 	Change *HistoryEntry `json:"change,omitempty"`

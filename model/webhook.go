@@ -18,7 +18,10 @@ type Webhook struct {
 	TechnicianID string `json:"technician_id,omitempty"`
 	// Secret keys the HMAC-SHA256 signature of every delivery. It is
 	// stored, never shown after creation.
-	Secret    string    `json:"secret"`
+	Secret string `json:"secret"`
+	// After is the id of the last event appended before the webhook was
+	// registered: it receives the events after it.
+	After     string    `json:"after,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by,omitempty"`
 }
