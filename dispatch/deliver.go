@@ -237,6 +237,11 @@ func (d *deliverer) attempt(dl model.Delivery) {
 	if _, err := d.s.store.SaveDelivery(ctx, dl); err != nil {
 		d.s.log.Warn("cannot keep a webhook attempt's outcome; it will be attempted again", "delivery", dl.ID, "err", err)
 	}
+	if dl.Status == model.DeliveryPending {
+		// Wake the sender when the retry is due, rather than at its next
+		// look round.
+		time.AfterFunc(time.Until(dl.NextAttempt), d.poke)
+	}
 	d.observe(outcome, began)
 }
 
