@@ -27,8 +27,17 @@ func newServer(t *testing.T, st api.Store) *httptest.Server {
 }
 
 // serveWith serves with options (a quiet logger unless one is given) and
-// shuts the server's plans down when the test ends.
+// shuts the server down when the test ends.
 func serveWith(t *testing.T, opts api.Options) *httptest.Server {
+	t.Helper()
+	_, ts := serveServer(t, opts)
+	return ts
+}
+
+// serveServer is serveWith that returns the server too. At the end the
+// server is shut down first (its event streams end, its plans stop),
+// then the listener, which waits for every request.
+func serveServer(t *testing.T, opts api.Options) (*api.Server, *httptest.Server) {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -42,14 +51,14 @@ func serveWith(t *testing.T, opts api.Options) *httptest.Server {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
-		ts.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutting the plans down: %v", err)
 		}
+		ts.Close()
 	})
-	return ts
+	return srv, ts
 }
 
 func seeded(t *testing.T) *store.Memory {
