@@ -201,10 +201,12 @@ func (s *Service) published(events []model.Event) {
 	}
 }
 
-// publish appends events that are no part of a commit, best effort: a
-// position or a plan's progress is kept whether or not its event is.
-func (s *Service) publish(events ...model.Event) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+// publish appends events that are no part of a commit, best effort and
+// within a time limit: a position or a plan's progress is kept whether or
+// not its event is, and a store that is slow must not stall the caller
+// (a ping, the search of a plan) for long.
+func (s *Service) publish(within time.Duration, events ...model.Event) {
+	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	if err := s.store.PublishEvents(ctx, events...); err != nil {
 		s.log.Warn("cannot publish events", "type", events[0].Type, "err", err)
@@ -244,15 +246,20 @@ func (s *Service) locationEvent(p model.Position, by Actor) {
 	if !s.locations.due(p.TechnicianID, s.clock()) {
 		return
 	}
-	s.publish(model.Event{Type: model.EventTechnicianLocation, At: p.At, TechnicianIDs: []string{p.TechnicianID}, Actor: by.Name, ActorKey: by.KeyID, Position: &p})
+	s.publish(time.Second, model.Event{Type: model.EventTechnicianLocation, At: p.At, TechnicianIDs: []string{p.TechnicianID}, Actor: by.Name, ActorKey: by.KeyID, Position: &p})
 }
 
-// planEvent publishes a plan's progress or end.
+// planEvent publishes a plan's progress (from the search's own goroutine:
+// briefly) or end.
 func (s *Service) planEvent(t model.EventType, rec PlanRecord) {
+	within := 2 * time.Second
+	if t == model.EventPlanProgress {
+		within = 200 * time.Millisecond
+	}
 	news := &model.PlanNews{Status: rec.Status, Iterations: rec.Progress.Iterations, BestObjective: rec.Progress.BestObjective,
 		Assigned: rec.Progress.Assigned, Unassigned: rec.Progress.Unassigned}
 	if rec.Plan != nil {
 		news.Assigned, news.Unassigned = rec.Plan.KPIs.Assigned, rec.Plan.KPIs.Unassigned
 	}
-	s.publish(model.Event{Type: t, At: s.now(), PlanID: rec.ID, Plan: news})
+	s.publish(within, model.Event{Type: t, At: s.now(), PlanID: rec.ID, Plan: news})
 }
