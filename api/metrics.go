@@ -30,6 +30,7 @@ type metrics struct {
 	subscribersGone   *prometheus.CounterVec
 	webhookAttempts   *prometheus.CounterVec
 	webhookLatency    prometheus.Histogram
+	webhookLag        prometheus.Histogram
 }
 
 // fastBuckets cover request and suggestion latencies, 0.25 ms to 10 s.
@@ -110,11 +111,16 @@ func newMetrics(reg prometheus.Registerer, st Store) (*metrics, error) {
 			Help:    "Time of a webhook delivery attempt, the receiver's answer included.",
 			Buckets: fastBuckets,
 		}),
+		webhookLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dispatchd_webhook_delivery_lag_seconds",
+			Help:    "Time from a webhook delivery's making (its event's fan-out) to its receiver's 2xx, retries included.",
+			Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30, 60, 300, 1800, 3600, 21600, 86400},
+		}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.plansRunning, m.plansFinished, m.planDuration,
 		m.planObjective, m.suggestLatency, m.suggestCandidates, m.authFailures, m.authLimited, m.authForbidden,
 		m.plansApplied, m.planOrdersApplied, m.eventsPublished, m.subscribersGone, m.webhookAttempts, m.webhookLatency,
-		storeCollector{st}} {
+		m.webhookLag, storeCollector{st}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -146,10 +152,14 @@ func (o eventObserver) SubscriberDropped(reason string) {
 // deliveryObserver counts webhook attempts by outcome and times them.
 type deliveryObserver struct{ m *metrics }
 
-// Attempted counts and times one attempt.
-func (o deliveryObserver) Attempted(outcome string, took time.Duration) {
+// Attempted counts and times one attempt, and a delivery's lag when it
+// is delivered.
+func (o deliveryObserver) Attempted(outcome string, took, age time.Duration) {
 	o.m.webhookAttempts.WithLabelValues(outcome).Inc()
 	o.m.webhookLatency.Observe(took.Seconds())
+	if outcome == "delivered" {
+		o.m.webhookLag.Observe(age.Seconds())
+	}
 }
 
 // storeCollector reports the store's size when scraped.

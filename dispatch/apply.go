@@ -78,7 +78,10 @@ func (e *StalePlanError) Error() string {
 	for _, c := range e.Changes {
 		texts = append(texts, c.Message)
 	}
-	if len(e.Changes) == 0 {
+	switch {
+	case len(e.Changes) == 0 && len(e.Skipped) == 0:
+		return fmt.Sprintf("dispatch: plan %s assigns no order: nothing to apply", e.PlanID)
+	case len(e.Changes) == 0:
 		return fmt.Sprintf("dispatch: nothing of plan %s still fits (%d orders skipped)", e.PlanID, len(e.Skipped))
 	}
 	return fmt.Sprintf("dispatch: plan %s is stale, %d change(s) since it was made: %s; nothing was applied (partial: true applies what still fits)",

@@ -30,10 +30,11 @@ type Post struct {
 }
 
 // DeliveryObserver hears how each attempt ended ("delivered", "retry",
-// "failed" once retrying ran out, "dropped" for a webhook deleted) and how
-// long it took, so that the service's edge can count them.
+// "failed" once retrying ran out, "dropped" for a webhook deleted), how
+// long it took, and how long after the delivery was made it ended, so
+// that the service's edge can count them.
 type DeliveryObserver interface {
-	Attempted(outcome string, took time.Duration)
+	Attempted(outcome string, took, age time.Duration)
 }
 
 // WebhookOptions configure the delivery of webhooks. Zero values take the
@@ -205,7 +206,7 @@ func (d *deliverer) attempt(dl model.Delivery) {
 	outcome := "delivered"
 	h, err := d.s.store.GetWebhook(bg, dl.WebhookID)
 	if errors.Is(err, store.ErrNotFound) {
-		d.observe("dropped", began)
+		d.observe("dropped", began, dl.CreatedAt)
 		return // its deliveries went with it
 	}
 	status := 0
@@ -242,12 +243,12 @@ func (d *deliverer) attempt(dl model.Delivery) {
 		// look round.
 		time.AfterFunc(time.Until(dl.NextAttempt), d.poke)
 	}
-	d.observe(outcome, began)
+	d.observe(outcome, began, dl.CreatedAt)
 }
 
-func (d *deliverer) observe(outcome string, began time.Time) {
+func (d *deliverer) observe(outcome string, began, created time.Time) {
 	if o := d.opts.Observer; o != nil {
-		o.Attempted(outcome, time.Since(began))
+		o.Attempted(outcome, time.Since(began), time.Since(created))
 	}
 }
 

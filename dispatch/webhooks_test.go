@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -200,6 +201,60 @@ func TestWebhookRegistrationRefuses(t *testing.T) {
 		}
 		if _, err := e.svc.Notify(ctx, "WO-404", desk("desk")); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("resending for an unknown order: %v", err)
+		}
+	})
+}
+
+// hung is a receiver that never answers until the test ends.
+type hung struct {
+	release chan struct{}
+	mu      sync.Mutex
+	calls   int
+}
+
+func (h *hung) Post(ctx context.Context, _ dispatch.Post) (int, error) {
+	h.mu.Lock()
+	h.calls++
+	release := h.release
+	h.mu.Unlock()
+	select {
+	case <-release:
+	case <-ctx.Done():
+	}
+	return 0, errors.New("hung up")
+}
+
+// TestHungReceiverDoesNotHoldDispatching: with every worker stuck on a
+// receiver that never answers, orders are still taken in and dispatched.
+func TestHungReceiverDoesNotHoldDispatching(t *testing.T) {
+	h := &hung{}
+	storesWith(t, dispatch.Options{Webhooks: dispatch.WebhookOptions{Poster: h, Workers: 2, Timeout: time.Hour}}, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		h.mu.Lock()
+		h.release, h.calls = make(chan struct{}), 0
+		release := h.release
+		h.mu.Unlock()
+		defer close(release)
+		e.putTechnicians(t, technician("T1"))
+		if _, err := e.svc.RegisterWebhook(ctx, dispatch.WebhookRequest{URL: "https://hung.example.com/"}, desk("admin")); err != nil {
+			t.Fatal(err)
+		}
+		e.create(t, intake())
+		eventually(t, "the workers to hang", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.calls >= 1 })
+		for i := range 20 {
+			in := intake()
+			in.SiteID = fmt.Sprintf("S-%d", i)
+			w := e.create(t, in)
+			start := at(8, 0).Add(time.Duration(i) * 20 * time.Minute)
+			if _, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: start, Override: true}, desk("desk")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.mu.Lock()
+		calls := h.calls
+		h.mu.Unlock()
+		if calls > 2 {
+			t.Errorf("%d posts under way with 2 workers", calls)
 		}
 	})
 }
