@@ -16,6 +16,7 @@ import (
 	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/store"
 	"github.com/dispatchd/dispatchd/store/storetest"
 	"github.com/dispatchd/dispatchd/webhook"
 )
@@ -304,4 +305,17 @@ func (r *receiver) wait(t *testing.T, n int) []dispatch.WebhookBody {
 		return len(got) >= n
 	})
 	return got[:n]
+}
+
+// TestEventStreamOutlivesRequestTimeout: a stream is no request to time
+// out: net/http cancels a request whose connection's read deadline
+// passes, and a stream has no body to read.
+func TestEventStreamOutlivesRequestTimeout(t *testing.T) {
+	ts := serveWith(t, api.Options{Store: store.NewMemory(), RequestTimeout: 300 * time.Millisecond})
+	s := subscribe(t, ts.URL+"/v1/events", "")
+	time.Sleep(time.Second)
+	expect(t, "create", do(t, "POST", ts.URL+"/v1/workorders", map[string]any{"location": map[string]any{"lat": 39.7, "lng": -105}, "duration_s": 1800}), 201, nil)
+	if f := s.next(t); f.Event != "workorder.created" {
+		t.Errorf("after the request timeout the stream sent %+v", f)
+	}
 }
