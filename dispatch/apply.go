@@ -249,7 +249,7 @@ func (s *Service) application(ctx context.Context, rec *PlanRecord, partial bool
 		// again without it, until what is left fits.
 		var verdict solver.Verdict
 		for len(orders) > 0 {
-			if verdict, err = days.checkAll(orders); err != nil {
+			if verdict, err = days.check(orders...); err != nil {
 				return store.Change{}, a, err
 			}
 			if len(verdict.Conflicts) == 0 {
@@ -302,31 +302,6 @@ func (s *Service) application(ctx context.Context, rec *PlanRecord, partial bool
 		Plan: &model.PlanNews{Status: rec.Status, Assigned: rec.Plan.KPIs.Assigned, Unassigned: rec.Plan.KPIs.Unassigned,
 			Applied: len(a.Applied), Skipped: len(a.Skipped)}}}
 	return c, a, nil
-}
-
-// checkAll judges several orders on one technician's day at their starts
-// in one call of the kernel, as a plan puts them there together.
-func (d *techDays) checkAll(orders []model.WorkOrder) (solver.Verdict, error) {
-	var proposed []solver.Assignment
-	for _, w := range orders {
-		for _, tech := range w.TechnicianIDs {
-			proposed = append(proposed, solver.Assignment{TechnicianID: tech, Order: onRoute(w, tech), Start: *w.ScheduledStart})
-		}
-	}
-	v, err := solver.Check(d.day, proposed...)
-	if err != nil {
-		return solver.Verdict{}, fmt.Errorf("dispatch: checking a plan's stops: %w", err)
-	}
-	for i := range v.Conflicts {
-		c := &v.Conflicts[i]
-		if id := crewOf(c.WorkOrderID); id != "" {
-			c.WorkOrderID = id
-		}
-		if id := crewOf(c.Other); id != "" {
-			c.Other = id
-		}
-	}
-	return v, nil
 }
 
 // planChanges says what changed under the keys whose revisions moved

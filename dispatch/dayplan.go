@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -154,7 +155,7 @@ func (s *Service) dayRecords(ctx context.Context, req dayRequest) ([]model.Techn
 	}
 	for i, id := range req.tech {
 		field := fmt.Sprintf("technician_ids[%d]", i)
-		k, found := slices.BinarySearchFunc(all, id, func(t model.Technician, id string) int { return compare(t.ID, id) })
+		k, found := slices.BinarySearchFunc(all, id, func(t model.Technician, id string) int { return strings.Compare(t.ID, id) })
 		switch {
 		case slices.Contains(req.tech[:i], id):
 			errs = append(errs, model.FieldError{Field: field, Message: id + " is named twice"})
@@ -184,7 +185,7 @@ func (s *Service) dayRecords(ctx context.Context, req dayRequest) ([]model.Techn
 	}
 	for i, id := range req.orders {
 		field := fmt.Sprintf("order_ids[%d]", i)
-		k, found := slices.BinarySearchFunc(wos, id, func(w model.WorkOrder, id string) int { return compare(w.ID, id) })
+		k, found := slices.BinarySearchFunc(wos, id, func(w model.WorkOrder, id string) int { return strings.Compare(w.ID, id) })
 		switch {
 		case slices.Contains(req.orders[:i], id):
 			errs = append(errs, model.FieldError{Field: field, Message: id + " is named twice"})
@@ -202,16 +203,6 @@ func (s *Service) dayRecords(ctx context.Context, req dayRequest) ([]model.Techn
 		return nil, nil, &model.ValidationError{Errors: errs}
 	}
 	return techs, orders, nil
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // remaining is a technician's day as a plan made at now sees it: the

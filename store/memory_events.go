@@ -117,14 +117,29 @@ func (m *Memory) ReadEvents(ctx context.Context, after string, limit int, block 
 	if err := CheckEventRead(after, limit); err != nil {
 		return EventBatch{}, err
 	}
+	var b EventBatch
+	err := m.waitEvents(ctx, block, "reading events", func() (bool, error) {
+		var err error
+		m.mu.RLock()
+		defer m.mu.RUnlock()
+		b, err = m.log.after(after, limit)
+		return len(b.Events) > 0, err
+	})
+	return b, err
+}
+
+// waitEvents runs try, and again each time events are appended, until it
+// finds something (or fails), block passes or ctx ends. try takes the
+// lock it needs.
+func (m *Memory) waitEvents(ctx context.Context, block time.Duration, doing string, try func() (bool, error)) error {
 	var timeout <-chan time.Time
 	for {
 		m.mu.RLock()
-		b, err := m.log.after(after, limit)
 		wake := m.log.wake
 		m.mu.RUnlock()
-		if err != nil || len(b.Events) > 0 || block <= 0 {
-			return b, err
+		found, err := try()
+		if err != nil || found || block <= 0 {
+			return err
 		}
 		if timeout == nil {
 			t := time.NewTimer(block)
@@ -134,9 +149,9 @@ func (m *Memory) ReadEvents(ctx context.Context, after string, limit int, block 
 		select {
 		case <-wake:
 		case <-timeout:
-			return b, nil
+			return nil
 		case <-ctx.Done():
-			return EventBatch{}, fmt.Errorf("store: reading events: %w", ctx.Err())
+			return fmt.Errorf("store: %s: %w", doing, ctx.Err())
 		}
 	}
 }
@@ -160,28 +175,18 @@ func (m *Memory) ClaimEvents(ctx context.Context, group, consumer string, limit 
 	if group == "" || consumer == "" || limit < 1 {
 		return nil, fmt.Errorf("store: claiming events: want a group, a consumer and a limit of at least 1")
 	}
-	var timeout <-chan time.Time
-	for {
+	var out []model.Event
+	err := m.waitEvents(ctx, block, "claiming events", func() (bool, error) {
+		var err error
 		m.mu.Lock()
-		out, err := m.claim(group, consumer, limit, idle)
-		wake := m.log.wake
-		m.mu.Unlock()
-		if err != nil || len(out) > 0 || block <= 0 {
-			return out, err
-		}
-		if timeout == nil {
-			t := time.NewTimer(block)
-			defer t.Stop()
-			timeout = t.C
-		}
-		select {
-		case <-wake:
-		case <-timeout:
-			return out, nil
-		case <-ctx.Done():
-			return nil, fmt.Errorf("store: claiming events: %w", ctx.Err())
-		}
+		defer m.mu.Unlock()
+		out, err = m.claim(group, consumer, limit, idle)
+		return len(out) > 0, err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // claim is ClaimEvents without the wait; the caller holds the lock.
