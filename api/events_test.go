@@ -319,3 +319,42 @@ func TestEventStreamOutlivesRequestTimeout(t *testing.T) {
 		t.Errorf("after the request timeout the stream sent %+v", f)
 	}
 }
+
+// TestEventStreamOfATechnician: a technician's key streams its own
+// technician's events only; asking for another's is 403.
+func TestEventStreamOfATechnician(t *testing.T) {
+	ts := serveWith(t, api.Options{Store: store.NewMemory(), Clock: func() time.Time { return at(7, 0) }})
+	u := ts.URL
+	for _, id := range []string{"T1", "T2"} {
+		expect(t, "technician", do(t, "PUT", u+"/v1/technicians/"+id, storetest.Technician(id)), 201, nil)
+	}
+	phone := newKey(t, u, "technician", "T2's phone", "T2")
+	expectProblem(t, "another's events", doAs(t, phone.Token, "GET", u+"/v1/events?technician_id=T1", nil), 403, "")
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", u+"/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+phone.Token)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("T2's phone on /v1/events: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	var ids []string
+	for _, tech := range []string{"T1", "T2"} {
+		var w model.WorkOrder
+		expect(t, "create", do(t, "POST", u+"/v1/workorders", map[string]any{"site_id": "S-" + tech, "location": map[string]any{"lat": 39.7, "lng": -105}, "duration_s": 1800}), 201, &w)
+		expect(t, "dispatch", do(t, "POST", u+"/v1/workorders/"+w.ID+"/dispatch", map[string]any{"technician_ids": []string{tech}, "scheduled_start": at(9, 0)}), 200, nil)
+		ids = append(ids, w.ID)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if line := sc.Text(); strings.HasPrefix(line, "data: ") {
+			var e model.Event
+			if err := json.Unmarshal([]byte(line[6:]), &e); err != nil || e.WorkOrderID != ids[1] || e.Type != model.EventWorkOrderDispatched {
+				t.Errorf("T2's phone streamed %s (%v), want only %s dispatched to T2", line, err, ids[1])
+			}
+			return
+		}
+	}
+	t.Error("the stream ended (or sent nothing in 10 s)")
+}

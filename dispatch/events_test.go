@@ -292,3 +292,31 @@ func TestLocationEventsThrottled(t *testing.T) {
 		}
 	})
 }
+
+// TestSubscribeBoundToTechnician: a technician's key hears only of what
+// concerns its technician, and may not ask for another's.
+func TestSubscribeBoundToTechnician(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"), technician("T2"))
+		phone := dispatch.Actor{KeyID: "key-phone", Name: "T2's phone", Technician: "T2"}
+		if _, err := e.svc.Subscribe(ctx, dispatch.SubscribeOptions{TechnicianID: "T1"}, phone); model.KindOf(err) != model.ErrForbidden {
+			t.Errorf("T2's phone asking for T1's events: %v, want forbidden", err)
+		}
+		sub, err := e.svc.Subscribe(ctx, dispatch.SubscribeOptions{}, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, theirs := e.create(t, intake()), intake()
+		theirs.SiteID = "S-2"
+		other := e.create(t, theirs)
+		for id, tech := range map[string]string{other.ID: "T1", mine.ID: "T2"} {
+			if _, err := e.svc.Dispatch(ctx, id, dispatch.DispatchRequest{TechnicianIDs: []string{tech}, ScheduledStart: at(10, 0)}, desk("desk 3")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := receive(t, sub, 1)[0]; got.WorkOrderID != mine.ID || !got.Concerns("T2") {
+			t.Errorf("T2's phone heard of %s %v, want only T2's %s", got.WorkOrderID, got.TechnicianIDs, mine.ID)
+		}
+	})
+}
