@@ -24,7 +24,7 @@ import (
 // sharedRedis returns serve's flags for a Redis under a prefix of the
 // test's own, and a store on it for the test to read; the keys go when the
 // test ends.
-func sharedRedis(t *testing.T, label string) ([]string, *redisstore.Store) {
+func sharedRedis(t testing.TB, label string) ([]string, *redisstore.Store) {
 	t.Helper()
 	url := redistest.URL(t)
 	prefix := redistest.Prefix(label)
@@ -39,7 +39,7 @@ func sharedRedis(t *testing.T, label string) ([]string, *redisstore.Store) {
 
 // newKey creates an API key on a replica, as its bootstrap admin, and
 // returns its token.
-func newKey(t *testing.T, base, role, name, technician string) string {
+func newKey(t testing.TB, base, role, name, technician string) string {
 	t.Helper()
 	body := map[string]any{"role": role, "name": name}
 	if technician != "" {
@@ -65,7 +65,7 @@ type eventStream struct {
 }
 
 // openStream reads a replica's events with a token.
-func openStream(t *testing.T, token, base, lastID string) *eventStream {
+func openStream(t testing.TB, token, base, lastID string) *eventStream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/v1/events", nil)
@@ -457,4 +457,37 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// BenchmarkEventsAcrossReplicas measures the fan-out of the live stream
+// between two serve processes on one Redis: from the start of a POST
+// /v1/workorders on replica A to its event on a GET /v1/events stream of
+// replica B, over loopback HTTP.
+//
+//	go test ./cmd/dispatchd -run '^$' -bench EventsAcrossReplicas -benchtime 300x -count 5
+func BenchmarkEventsAcrossReplicas(b *testing.B) {
+	args, _ := sharedRedis(b, "bench-events")
+	a, bb := startServe(b, args...), startServe(b, args...)
+	onB := openStream(b, testBootstrap, bb.base, "")
+	order := map[string]any{"location": map[string]any{"lat": 39.75, "lng": -104.98}, "duration_s": 3600}
+	var took []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		order["site_id"] = fmt.Sprintf("S-%d", i)
+		began := time.Now()
+		if code := call(b, "POST", a.base+"/v1/workorders", order, nil); code != 201 {
+			b.Fatalf("create on A: %d", code)
+		}
+		select {
+		case <-onB.events:
+			took = append(took, time.Since(began))
+		case <-time.After(10 * time.Second):
+			b.Fatal("no event on B in 10 s")
+		}
+	}
+	b.StopTimer()
+	slices.Sort(took)
+	q := func(p float64) float64 { return float64(took[min(len(took)-1, int(p*float64(len(took))))]) / 1e6 }
+	b.ReportMetric(q(0.5), "post-to-stream-p50-ms")
+	b.ReportMetric(q(0.99), "post-to-stream-p99-ms")
 }
