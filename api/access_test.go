@@ -101,6 +101,9 @@ func TestEveryRouteEveryRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
+		if resp.Header.Get("Content-Type") == "text/event-stream" {
+			return resp.StatusCode, resp.Header, Problem{} // a stream let in: it never ends
+		}
 		data, _ := io.ReadAll(resp.Body)
 		var p Problem
 		_ = json.Unmarshal(data, &p)

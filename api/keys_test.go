@@ -223,7 +223,7 @@ func TestLogsKeepSecrets(t *testing.T) {
 		var logs syncBuffer
 		ts := serveWith(t, api.Options{Store: st, Clock: func() time.Time { return at(9, 30) },
 			Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-		tokens := walkWorkflow(t, ts.URL)
+		_, _, tokens := walkWorkflow(t, ts.URL)
 		wrong := tokens[0][:len(tokens[0])-3] + "abc"
 		expectProblem(t, "a wrong secret", doAs(t, wrong, "GET", ts.URL+"/v1/workorders", nil), 401, "")
 		expectProblem(t, "a password", doAs(t, "correct horse battery staple", "GET", ts.URL+"/v1/workorders", nil), 401, "")

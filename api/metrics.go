@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -23,6 +24,13 @@ type metrics struct {
 	authFailures      *prometheus.CounterVec
 	authLimited       prometheus.Counter
 	authForbidden     *prometheus.CounterVec
+	plansApplied      *prometheus.CounterVec
+	planOrdersApplied *prometheus.CounterVec
+	eventsPublished   *prometheus.CounterVec
+	subscribersGone   *prometheus.CounterVec
+	webhookAttempts   *prometheus.CounterVec
+	webhookLatency    prometheus.Histogram
+	webhookLag        prometheus.Histogram
 }
 
 // fastBuckets cover request and suggestion latencies, 0.25 ms to 10 s.
@@ -78,14 +86,80 @@ func newMetrics(reg prometheus.Registerer, st Store) (*metrics, error) {
 			Name: "dispatchd_auth_forbidden_total",
 			Help: "Requests with a valid key whose role may not call the route, by role.",
 		}, []string{"role"}),
+		plansApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_plans_applied_total",
+			Help: "Plans applied (batch dispatch) by this process, by mode: whole or partial.",
+		}, []string{"mode"}),
+		planOrdersApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_plan_orders_total",
+			Help: "Orders of plans applied by this process, by outcome: applied (dispatched) or skipped.",
+		}, []string{"outcome"}),
+		eventsPublished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_events_published_total",
+			Help: "Events this process appended to the event log, by type.",
+		}, []string{"type"}),
+		subscribersGone: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_event_subscribers_dropped_total",
+			Help: "Live event subscribers this process dropped, by reason (slow: fell a whole buffer behind).",
+		}, []string{"reason"}),
+		webhookAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dispatchd_webhook_attempts_total",
+			Help: "Webhook delivery attempts this process made, by outcome: delivered, retry (failed, to be retried), failed (given up), dropped (webhook deleted).",
+		}, []string{"outcome"}),
+		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dispatchd_webhook_attempt_duration_seconds",
+			Help:    "Time of a webhook delivery attempt, the receiver's answer included.",
+			Buckets: fastBuckets,
+		}),
+		webhookLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dispatchd_webhook_delivery_lag_seconds",
+			Help:    "Time from a webhook delivery's making (its event's fan-out) to its receiver's 2xx, retries included.",
+			Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30, 60, 300, 1800, 3600, 21600, 86400},
+		}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.plansRunning, m.plansFinished, m.planDuration,
-		m.planObjective, m.suggestLatency, m.suggestCandidates, m.authFailures, m.authLimited, m.authForbidden, storeCollector{st}} {
+		m.planObjective, m.suggestLatency, m.suggestCandidates, m.authFailures, m.authLimited, m.authForbidden,
+		m.plansApplied, m.planOrdersApplied, m.eventsPublished, m.subscribersGone, m.webhookAttempts, m.webhookLatency,
+		m.webhookLag, storeCollector{st}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// watch registers the gauges read from the running service.
+func (m *metrics) watch(reg prometheus.Registerer, svc *dispatch.Service) error {
+	return reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dispatchd_event_subscribers",
+		Help: "Live event subscribers (GET /v1/events) of this process.",
+	}, func() float64 { return float64(svc.Subscribers()) }))
+}
+
+// eventObserver counts events published and subscribers dropped.
+type eventObserver struct{ m *metrics }
+
+// EventPublished counts an event by type.
+func (o eventObserver) EventPublished(t model.EventType) {
+	o.m.eventsPublished.WithLabelValues(string(t)).Inc()
+}
+
+// SubscriberDropped counts a subscriber dropped.
+func (o eventObserver) SubscriberDropped(reason string) {
+	o.m.subscribersGone.WithLabelValues(reason).Inc()
+}
+
+// deliveryObserver counts webhook attempts by outcome and times them.
+type deliveryObserver struct{ m *metrics }
+
+// Attempted counts and times one attempt, and a delivery's lag when it
+// is delivered.
+func (o deliveryObserver) Attempted(outcome string, took, age time.Duration) {
+	o.m.webhookAttempts.WithLabelValues(outcome).Inc()
+	o.m.webhookLatency.Observe(took.Seconds())
+	if outcome == "delivered" {
+		o.m.webhookLag.Observe(age.Seconds())
+	}
 }
 
 // storeCollector reports the store's size when scraped.
@@ -142,6 +216,17 @@ type planObserver struct{ m *metrics }
 
 // PlanStarted counts a plan as running.
 func (o planObserver) PlanStarted() { o.m.plansRunning.Inc() }
+
+// PlanApplied counts a plan applied and the orders it dispatched.
+func (o planObserver) PlanApplied(partial bool, applied, skipped int) {
+	mode := "whole"
+	if partial {
+		mode = "partial"
+	}
+	o.m.plansApplied.WithLabelValues(mode).Inc()
+	o.m.planOrdersApplied.WithLabelValues("applied").Add(float64(applied))
+	o.m.planOrdersApplied.WithLabelValues("skipped").Add(float64(skipped))
+}
 
 // PlanEnded counts a plan by how it ended.
 func (o planObserver) PlanEnded(status string, took time.Duration, objective float64, kept bool) {

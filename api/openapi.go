@@ -60,7 +60,7 @@ func document(routes []route) map[string]any {
 			op["parameters"] = params
 		}
 		if rt.request != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			op["requestBody"] = map[string]any{"required": !rt.optional, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.request))}}}
 		}
 		if paths[rt.pattern] == nil {

@@ -36,6 +36,10 @@ type Problem struct {
 	Allowed       []model.Status `json:"allowed,omitempty"`
 	// Roles are the roles that may call a route the caller's key may not.
 	Roles []string `json:"roles,omitempty"`
+	// Changes are what changed since a plan was made, Skipped the orders
+	// a partial application could not apply.
+	Changes []dispatch.PlanChange   `json:"changes,omitempty"`
+	Skipped []dispatch.SkippedOrder `json:"skipped,omitempty"`
 }
 
 // problemType is the type URI of a problem with no more specific type.
@@ -155,7 +159,12 @@ func conflictProblem(r *http.Request, err error) Problem {
 	var de *dispatch.DuplicateError
 	var te *model.TransitionError
 	var xe *dispatch.ExistsError
+	var pe *dispatch.StalePlanError
 	switch {
+	case errors.As(err, &pe):
+		p.Type, p.Title = "urn:dispatchd:problem:stale-plan", "plan no longer fits"
+		p.Changes, p.Skipped = pe.Changes, pe.Skipped
+		p.Detail = strings.TrimPrefix(pe.Error(), "dispatch: ")
 	case errors.As(err, &ce):
 		p.Type, p.Title = "urn:dispatchd:problem:scheduling-conflict", "scheduling conflict"
 		p.Detail = fmt.Sprintf("%d conflict(s) with the technicians' days; send override: true to dispatch anyway", len(ce.Conflicts))

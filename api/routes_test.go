@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -247,13 +248,96 @@ func TestEveryRoute(t *testing.T) {
 		expectProblem(t, "get deleted", do(t, "GET", u+"/v1/technicians/T2", nil), 404, "id")
 		expectProblem(t, "delete again", do(t, "DELETE", u+"/v1/technicians/T2", nil), 404, "id")
 
-		// The dispatch workflow, from intake to close-out.
-		walkWorkflow(t, u)
+		// A webhook for the technicians' phones hears of the workflow.
+		phones := newReceiver(t)
+		var hook struct {
+			ID, Secret string
+		}
+		expect(t, "webhook", do(t, "POST", u+"/v1/webhooks", map[string]any{"url": phones.URL, "secret": "phones-secret-0123",
+			"types": []string{"workorder.dispatched", "workorder.reassigned"}}), 201, &hook)
+		phones.secret = hook.Secret
+		expectProblem(t, "bad webhook", do(t, "POST", u+"/v1/webhooks", map[string]any{"url": "gopher://x"}), 400, "url")
 
-		metrics := do(t, "GET", u+"/metrics", nil).body
-		for _, want := range []string{"dispatchd_plans_finished_total{status=\"done\"} 2", "dispatchd_plans_finished_total{status=\"cancelled\"} 1",
+		// The dispatch workflow, from intake to close-out.
+		first, second, _ := walkWorkflow(t, u)
+
+		// Dispatched to W1, to W1 again (override), reassigned from W1 to
+		// W2: four notifications, each signed, in any order (deliveries
+		// run in parallel).
+		var told []string
+		for _, b := range phones.wait(t, 4) {
+			if b.Notification == nil {
+				t.Fatalf("a delivery without a notification: %+v", b)
+			}
+			m := b.Notification.Message
+			told = append(told, b.Notification.TechnicianID+": "+m[:strings.Index(m, ")")+1])
+		}
+		slices.Sort(told)
+		want := []string{
+			"W1: Work order " + first + " assigned to Ana Ruiz (W1)",
+			"W1: Work order " + second + " assigned to Ana Ruiz (W1)",
+			"W1: Work order " + second + " reassigned to Ana Ruiz (W2)",
+			"W2: Work order " + second + " assigned from Ana Ruiz (W1)",
+		}
+		slices.Sort(want)
+		if !slices.Equal(told, want) {
+			t.Errorf("told %q, want %q", told, want)
+		}
+		var hooks struct {
+			Webhooks []struct{ ID, URL, Secret string }
+		}
+		expect(t, "list webhooks", do(t, "GET", u+"/v1/webhooks", nil), 200, &hooks)
+		if len(hooks.Webhooks) != 1 || hooks.Webhooks[0].URL != phones.URL || hooks.Webhooks[0].Secret != "" {
+			t.Errorf("webhooks %+v, want one, without its secret", hooks)
+		}
+		expect(t, "get webhook", do(t, "GET", u+"/v1/webhooks/"+hook.ID, nil), 200, nil)
+		var log struct {
+			Deliveries []struct{ Status string }
+		}
+		expect(t, "deliveries", do(t, "GET", u+"/v1/webhooks/"+hook.ID+"/deliveries?limit=10", nil), 200, &log)
+		if len(log.Deliveries) != 4 || log.Deliveries[0].Status != "delivered" {
+			t.Errorf("deliveries %+v, want four delivered", log.Deliveries)
+		}
+		expectProblem(t, "bad deliveries limit", do(t, "GET", u+"/v1/webhooks/"+hook.ID+"/deliveries?limit=0", nil), 400, "limit")
+		var resent struct{ Queued int }
+		expect(t, "notify", do(t, "POST", u+"/v1/workorders/"+first+"/notify", nil), 200, &resent)
+		if again := phones.wait(t, 5)[4]; resent.Queued != 1 || !again.Resent || again.Notification == nil || again.Notification.TechnicianID != "W1" ||
+			!strings.HasPrefix(again.Notification.Message, "Work order "+first+" assigned to") {
+			t.Errorf("resent %d: %+v", resent.Queued, again)
+		}
+
+		// Gone, it hears no more (of the plan below).
+		expect(t, "delete webhook", do(t, "DELETE", u+"/v1/webhooks/"+hook.ID, nil), 204, nil)
+		expectProblem(t, "deleted webhook", do(t, "GET", u+"/v1/webhooks/"+hook.ID, nil), 404, "id")
+
+		// Batch dispatch: the stored day planned, and the plan applied.
+		var late model.WorkOrder
+		expect(t, "a late order", do(t, "POST", u+"/v1/workorders", map[string]any{"site_id": "SITE-9", "location": map[string]any{"lat": 39.72, "lng": -105.0},
+			"duration_s": 1800, "time_windows": []map[string]any{{"start": at(15, 0), "end": at(16, 30)}}}), 201, &late)
+		expect(t, "plan the day", do(t, "POST", u+"/v1/plans?wait=true", map[string]any{"date": "2026-11-23", "order_ids": []string{late.ID}, "iterations": 200}), 200, &rec)
+		var applied struct {
+			Applied []struct {
+				WorkOrderID string `json:"work_order_id"`
+			}
+		}
+		expect(t, "apply", do(t, "POST", u+"/v1/plans/"+rec.ID+"/apply", nil), 200, &applied)
+		if len(applied.Applied) != 1 || applied.Applied[0].WorkOrderID != late.ID {
+			t.Errorf("applied %+v, want %s", applied, late.ID)
+		}
+		expectProblem(t, "apply twice", do(t, "POST", u+"/v1/plans/"+rec.ID+"/apply", nil), 409, "")
+
+		// The workflow's event stream has ended: its request is counted.
+		var metrics string
+		waitFor(t, func() bool {
+			metrics = do(t, "GET", u+"/metrics", nil).body
+			return strings.Contains(metrics, `route="/v1/events"`)
+		})
+		for _, want := range []string{"dispatchd_plans_finished_total{status=\"done\"} 3", "dispatchd_plans_finished_total{status=\"cancelled\"} 1",
+			`dispatchd_plans_applied_total{mode="whole"} 1`, `dispatchd_plan_orders_total{outcome="applied"} 1`,
+			`dispatchd_webhook_attempts_total{outcome="delivered"} 5`, "dispatchd_webhook_attempt_duration_seconds_count 5",
+			`dispatchd_events_published_total{type="workorder.dispatched"} 3`, `dispatchd_events_published_total{type="plan.applied"} 1`,
 			"dispatchd_suggest_duration_seconds_count 2", "dispatchd_suggest_candidates_count 2",
-			`dispatchd_store_records{kind="technicians"} 4`, "dispatchd_plan_duration_seconds_count 3", "go_goroutines"} {
+			`dispatchd_store_records{kind="technicians"} 4`, "dispatchd_plan_duration_seconds_count 4", "go_goroutines"} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("/metrics lacks %q", want)
 			}

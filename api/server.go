@@ -15,6 +15,7 @@ import (
 	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
+	"github.com/dispatchd/dispatchd/webhook"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -103,6 +104,18 @@ type Options struct {
 	// DefaultFailureBurst and DefaultFailureRate.
 	FailureBurst int
 	FailureRate  float64
+	// EventKeepAlive is how often an idle event stream gets a keep-alive
+	// comment; zero means DefaultKeepAlive. EventBuffer bounds how far a
+	// live subscriber may fall behind before it is dropped; zero means
+	// dispatch.DefaultSubscriberBuffer.
+	EventKeepAlive time.Duration
+	EventBuffer    int
+	// LocationEvery is how often at most a technician's position is
+	// published as an event; zero means dispatch.DefaultLocationEvery.
+	LocationEvery time.Duration
+	// Webhooks configure the delivery of webhooks; a nil Poster means
+	// webhook.NewClient(), and the Observer is the server's metrics.
+	Webhooks dispatch.WebhookOptions
 }
 
 // The budget of failed authentications per client address when Options
@@ -130,6 +143,10 @@ type Server struct {
 	// openapi is the OpenAPI document of routes, built on first request.
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
+	// closing ends the event streams at shutdown, which otherwise never
+	// let the HTTP server's Shutdown finish.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New returns a server, or an error if its travel model is invalid or its
@@ -169,19 +186,32 @@ func New(opts Options) (*Server, error) {
 	if opts.FailureRate <= 0 {
 		opts.FailureRate = DefaultFailureRate
 	}
+	if opts.EventKeepAlive <= 0 {
+		opts.EventKeepAlive = DefaultKeepAlive
+	}
+	if opts.Webhooks.Poster == nil {
+		opts.Webhooks.Poster = webhook.NewClient()
+	}
 	m, err := newMetrics(opts.Registry, opts.Store)
 	if err != nil {
 		return nil, err
 	}
+	opts.Webhooks.Observer = deliveryObserver{m}
+	s := &Server{store: opts.Store, log: opts.Logger, metrics: m, opts: opts, closing: make(chan struct{}),
+		limiter: newFailureLimiter(opts.FailureBurst, opts.FailureRate)}
 	svc, err := dispatch.New(dispatch.Options{Store: opts.Store, Clock: opts.Clock, Travel: opts.Travel, Logger: opts.Logger,
 		MaxClockSkew: opts.MaxClockSkew, BootstrapKey: opts.BootstrapKey, KeyCacheTTL: opts.KeyCacheTTL,
 		Plans: dispatch.PlanOptions{MaxRunning: opts.MaxPlans, PerKey: opts.PlansPerKey, DefaultTime: opts.DefaultPlanTime,
-			MaxTime: opts.MaxPlanTime, TTL: opts.PlanTTL, Observer: planObserver{m}}})
+			MaxTime: opts.MaxPlanTime, TTL: opts.PlanTTL, Observer: planObserver{m}},
+		LocationEvery: opts.LocationEvery, Events: eventObserver{m}, Webhooks: opts.Webhooks})
 	if err != nil {
 		return nil, fmt.Errorf("api: New: %w", err)
 	}
-	s := &Server{store: opts.Store, svc: svc, log: opts.Logger, metrics: m, opts: opts,
-		limiter: newFailureLimiter(opts.FailureBurst, opts.FailureRate)}
+	s.svc = svc
+	if err := m.watch(opts.Registry, svc); err != nil {
+		_ = svc.Shutdown(context.Background())
+		return nil, err
+	}
 	s.routes = s.table()
 	if s.router, err = s.mount(s.routes); err != nil {
 		_ = svc.Shutdown(context.Background())
@@ -288,9 +318,13 @@ func pathID(next http.Handler) http.Handler {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
-// Shutdown stops taking plans, lets the running ones finish until ctx is
-// done, then cancels them; each stores the best plan it found.
-func (s *Server) Shutdown(ctx context.Context) error { return s.svc.Shutdown(ctx) }
+// Shutdown ends the event streams, stops taking plans, lets the running
+// ones finish until ctx is done, then cancels them (each stores the best
+// plan it found), and stops delivering webhooks.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	return s.svc.Shutdown(ctx)
+}
 
 // route is one endpoint: who may call it, how it is served and how the
 // OpenAPI document describes it.
@@ -309,6 +343,7 @@ type route struct {
 	long     bool   // exempt from RequestTimeout (plans waited for)
 	raw      string // a response content type other than JSON
 	waited   any    // the 200 body's type with ?wait=true, or nil
+	optional bool   // the body may be left out (options only)
 }
 
 // param is a query parameter.
@@ -373,10 +408,25 @@ func (s *Server) table() []route {
 		{method: "GET", pattern: "/v1/plans/{id}", allow: read, handler: s.getPlan, summary: "A plan's status, progress and, when done, the plan.", response: dispatch.PlanRecord{}, status: 200, errors: []int{400, 404, 503}},
 		{method: "DELETE", pattern: "/v1/plans/{id}", allow: desk, handler: s.deletePlan, summary: "Cancel a running plan; it keeps the best plan found.", response: dispatch.PlanRecord{}, status: 202, errors: []int{400, 404, 409, 503}},
 		{method: "GET", pattern: "/v1/plans/{id}/geojson", allow: read, handler: s.planGeoJSON, summary: "A plan's routes and stops as a GeoJSON FeatureCollection.", status: 200, raw: "application/geo+json", errors: []int{400, 404, 409, 503}},
+		{method: "POST", pattern: "/v1/plans/{id}/apply", allow: desk, handler: s.applyPlan, summary: "Dispatch every order a finished plan of the stored day assigned, at the plan's times, conflict-checked; all or nothing (409 listing what changed since the plan) unless partial; once.",
+			request: dispatch.ApplyRequest{}, optional: true, response: dispatch.Application{}, status: 200, errors: change},
 
 		{method: "POST", pattern: "/v1/keys", allow: manage, handler: s.createKey, summary: "Create an API key (201): its token is in this answer and never again.", request: auth.Request{}, response: keyCreated{}, status: 201, errors: append(bad, 404)},
 		{method: "GET", pattern: "/v1/keys", allow: manage, handler: s.listKeys, summary: "List the API keys, never their tokens.", response: keyList{}, status: 200, errors: []int{503}},
 		{method: "DELETE", pattern: "/v1/keys/{id}", allow: manage, handler: s.revokeKey, summary: "Revoke an API key: it fails at once here and within a second on every replica.", status: 204, errors: []int{400, 404, 409, 503}},
+
+		{method: "GET", pattern: "/v1/events", allow: readOwn, handler: s.events, summary: "Server-sent events of every change, from every replica, in one order: id, event type, JSON data. Resume with the Last-Event-ID header (or last_event_id); keep-alive comments; a slow reader gets stream.dropped.",
+			status: 200, raw: "text/event-stream", long: true, errors: []int{400, 503},
+			query: []param{{"types", "string", "only events of these types (comma-separated)", false}, {"technician_id", "string", "only events that concern this technician", false},
+				{"last_event_id", "string", "resume after this event id (as the Last-Event-ID header)", false}}},
+
+		{method: "POST", pattern: "/v1/webhooks", allow: manage, handler: s.createWebhook, summary: "Register a webhook (201): url, event types, technician, secret; the secret is shown once.", request: dispatch.WebhookRequest{}, response: dispatch.NewWebhook{}, status: 201, errors: bad},
+		{method: "GET", pattern: "/v1/webhooks", allow: read, handler: s.listWebhooks, summary: "List webhooks (without their secrets).", response: webhookList{}, status: 200, errors: []int{503}},
+		{method: "GET", pattern: "/v1/webhooks/{id}", allow: read, handler: s.getWebhook, summary: "A webhook (without its secret).", response: dispatch.WebhookView{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "DELETE", pattern: "/v1/webhooks/{id}", allow: manage, handler: s.deleteWebhook, summary: "Delete a webhook with its deliveries.", status: 204, errors: []int{400, 404, 503}},
+		{method: "GET", pattern: "/v1/webhooks/{id}/deliveries", allow: read, handler: s.deliveries, summary: "A webhook's newest deliveries: status, attempts, last answer and error.", response: dispatch.DeliveryLog{}, status: 200,
+			query: []param{{"limit", "integer", fmt.Sprintf("deliveries to list, 1 to %d (default all kept)", store.DeliveryLogSize), false}}, errors: []int{400, 404, 503}},
+		{method: "POST", pattern: "/v1/workorders/{id}/notify", allow: desk, handler: s.notify, summary: "Send an order's last notification again, to every webhook of its type.", response: dispatch.NotifyResult{}, status: 200, errors: change},
 	}
 }
 

@@ -27,8 +27,17 @@ func newServer(t *testing.T, st api.Store) *httptest.Server {
 }
 
 // serveWith serves with options (a quiet logger unless one is given) and
-// shuts the server's plans down when the test ends.
+// shuts the server down when the test ends.
 func serveWith(t *testing.T, opts api.Options) *httptest.Server {
+	t.Helper()
+	_, ts := serveServer(t, opts)
+	return ts
+}
+
+// serveServer is serveWith that returns the server too. At the end the
+// server is shut down first (its event streams end, its plans stop),
+// then the listener, which waits for every request.
+func serveServer(t *testing.T, opts api.Options) (*api.Server, *httptest.Server) {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -42,14 +51,14 @@ func serveWith(t *testing.T, opts api.Options) *httptest.Server {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
-		ts.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutting the plans down: %v", err)
 		}
+		ts.Close()
 	})
-	return ts
+	return srv, ts
 }
 
 func seeded(t *testing.T) *store.Memory {
@@ -255,6 +264,33 @@ func (f failingStore) CreateKey(context.Context, string, []byte) error       { r
 func (f failingStore) GetKey(context.Context, string) ([]byte, error)        { return nil, f.err }
 func (f failingStore) ListKeys(context.Context) ([][]byte, error)            { return nil, f.err }
 func (f failingStore) DeleteKey(context.Context, string) error               { return f.err }
+func (f failingStore) PublishEvents(context.Context, ...model.Event) error   { return f.err }
+func (f failingStore) ReadEvents(context.Context, string, int, time.Duration) (store.EventBatch, error) {
+	return store.EventBatch{}, f.err
+}
+func (f failingStore) LastEventID(context.Context) (string, error) { return "", f.err }
+func (f failingStore) ClaimEvents(context.Context, string, string, int, time.Duration, time.Duration) ([]model.Event, error) {
+	return nil, f.err
+}
+func (f failingStore) AckEvents(context.Context, string, ...string) error { return f.err }
+func (f failingStore) PutWebhook(context.Context, model.Webhook) error    { return f.err }
+func (f failingStore) GetWebhook(context.Context, string) (model.Webhook, error) {
+	return model.Webhook{}, f.err
+}
+func (f failingStore) ListWebhooks(context.Context) ([]model.Webhook, error) { return nil, f.err }
+func (f failingStore) DeleteWebhook(context.Context, string) error           { return f.err }
+func (f failingStore) AddDeliveries(context.Context, ...model.Delivery) (int, error) {
+	return 0, f.err
+}
+func (f failingStore) ClaimDeliveries(context.Context, time.Time, time.Duration, int) ([]model.Delivery, error) {
+	return nil, f.err
+}
+func (f failingStore) SaveDelivery(context.Context, model.Delivery) (bool, error) {
+	return false, f.err
+}
+func (f failingStore) Deliveries(context.Context, string, int) ([]model.Delivery, error) {
+	return nil, f.err
+}
 
 func TestStoreUnavailable(t *testing.T) {
 	ts := newServer(t, failingStore{fmt.Errorf("dialing: %w", store.ErrUnavailable)})

@@ -17,10 +17,13 @@ import (
 // HTTP, as two dispatchers' desks and a technician's phone would, each
 // with a key of its own that the admin creates, on a server whose clock
 // says 09:30 on 2026-11-23. It checks each answer and, at the end, that
-// the history has every step with who (the key), when and why; then it
-// lists the keys and revokes the phone's. It returns the tokens it used.
-func walkWorkflow(t *testing.T, u string) []string {
+// the history has every step with who (the key), when and why, and that
+// the event stream delivered an event for each, in order; then it lists
+// the keys and revokes the phone's. It returns the ids of the two orders
+// it walks and the tokens it used.
+func walkWorkflow(t *testing.T, u string) (string, string, []string) {
 	t.Helper()
+	events := subscribe(t, u+"/v1/events", "")
 	// The crew: W1 and W2 qualify; W3's EPA-608 lapsed in October.
 	for _, id := range []string{"W1", "W2", "W3"} {
 		tech := storetest.Technician(id)
@@ -201,6 +204,8 @@ func walkWorkflow(t *testing.T, u string) []string {
 	if !slices.ContainsFunc(upd.Conflicts, func(c model.Conflict) bool { return c.Kind == model.ConflictWindow }) {
 		t.Errorf("patch conflicts %+v, want the window the 13:30 start now misses", upd.Conflicts)
 	}
+	checkStreamed(t, events, u, first.ID, second.ID)
+	events.cancel()
 
 	// The keys: listed without tokens; the phone's revoked fails at once.
 	list := do(t, "GET", u+"/v1/keys", nil)
@@ -213,7 +218,7 @@ func walkWorkflow(t *testing.T, u string) []string {
 	}
 	expect(t, "revoke the phone", do(t, "DELETE", u+"/v1/keys/"+phone.ID, nil), 204, nil)
 	expectProblem(t, "a revoked key", as(phone, "GET", "/v1/workorders/"+first.ID, nil), 401, "")
-	return []string{desk3.Token, desk4.Token, phone.Token}
+	return first.ID, second.ID, []string{desk3.Token, desk4.Token, phone.Token}
 }
 
 // TestWorkflowRefusesBadInput sends bad input to every workflow route and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -215,7 +216,7 @@ func (s *Service) readDays(ctx context.Context, techs []string, date model.Date,
 				continue
 			}
 			d.orders[w.ID] = w
-			o := onRoute(w, tech)
+			o := pushable(w, tech)
 			d.day.Orders = append(d.day.Orders, o)
 			r.Stops = append(r.Stops, stopOf(&o))
 		}
@@ -248,20 +249,25 @@ func (s *Service) checkOnDays(ctx context.Context, w *model.WorkOrder) (*techDay
 	if err != nil {
 		return nil, solver.Verdict{}, err
 	}
-	verdict, err := days.check(w)
+	verdict, err := days.check(*w)
 	return days, verdict, err
 }
 
-// check judges an order on each of its technicians' days at its start.
-func (d *techDays) check(w *model.WorkOrder) (solver.Verdict, error) {
-	proposed := make([]solver.Assignment, len(w.TechnicianIDs))
-	for i, tech := range w.TechnicianIDs {
-		o := onRoute(*w, tech)
-		proposed[i] = solver.Assignment{TechnicianID: tech, Order: o, Start: *w.ScheduledStart}
+// check judges orders on each of their technicians' days at their
+// starts, in one call of the kernel: a dispatch's one order, or a plan's
+// stops of one technician, which it puts there together.
+func (d *techDays) check(orders ...model.WorkOrder) (solver.Verdict, error) {
+	var proposed []solver.Assignment
+	var ids []string
+	for _, w := range orders {
+		ids = append(ids, w.ID)
+		for _, tech := range w.TechnicianIDs {
+			proposed = append(proposed, solver.Assignment{TechnicianID: tech, Order: onRoute(w, tech), Start: *w.ScheduledStart})
+		}
 	}
 	v, err := solver.Check(d.day, proposed...)
 	if err != nil {
-		return solver.Verdict{}, fmt.Errorf("dispatch: checking %s: %w", w.ID, err)
+		return solver.Verdict{}, fmt.Errorf("dispatch: checking %s: %w", strings.Join(ids, ", "), err)
 	}
 	for i := range v.Conflicts {
 		c := &v.Conflicts[i]

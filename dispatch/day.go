@@ -157,7 +157,7 @@ func (s *Service) readDay(ctx context.Context) (*dayEntry, error) {
 				if td, ok := shiftDay[tech]; !ok || td != d {
 					continue
 				}
-				o := onRoute(w, tech)
+				o := pushable(w, tech)
 				e.routed[w.ID] = true
 				e.orders = append(e.orders, o)
 				stops[tech] = append(stops[tech], stopOf(&o))
@@ -202,6 +202,35 @@ func onRoute(w model.WorkOrder, tech string) model.WorkOrder {
 	case len(w.TimeWindows) == 0 && w.ScheduledStart != nil:
 		w.TimeWindows = []model.TimeWindow{{Start: *w.ScheduledStart, End: *w.ScheduledStart}}
 	}
+	return w
+}
+
+// pushable is a stop of a stored day as a proposal may move it: only
+// later than its start, within its windows (onRoute). Never earlier: a
+// dispatch stores only the stops it pushes later, so a check that let a
+// stop move earlier to make room would leave it where it was,
+// double-booked. A stop dispatched outside its windows (an override)
+// keeps its start.
+func pushable(w model.WorkOrder, tech string) model.WorkOrder {
+	w = onRoute(w, tech)
+	s := w.ScheduledStart
+	if s == nil {
+		return w
+	}
+	var from []model.TimeWindow
+	for _, tw := range w.TimeWindows {
+		if !tw.End.Before(*s) {
+			start := tw.Start
+			if start.Before(*s) {
+				start = *s
+			}
+			from = append(from, model.TimeWindow{Start: start, End: tw.End})
+		}
+	}
+	if len(from) == 0 {
+		from = []model.TimeWindow{{Start: *s, End: *s}}
+	}
+	w.TimeWindows = from
 	return w
 }
 

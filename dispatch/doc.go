@@ -4,7 +4,14 @@
 // reassignment with conflict checks and overrides, the lifecycle with its
 // actual times and outcome, and the history of every change with its
 // actor — the stored day that suggestions and schedules start from, and
-// the plans that run in the background.
+// the plans that run in the background, plans of the stored day among
+// them and their application in one guarded change (batch dispatch).
+//
+// Every change publishes its events in the commit that makes it, with
+// what each technician concerned is told; live subscribers read them
+// (Subscribe) and webhooks deliver them (RegisterWebhook), both off the
+// request that made the change, so that neither a slow reader nor a
+// receiver that is down holds a dispatcher up.
 //
 // Every change is decided on what it read and committed only if that is
 // still what the store holds (store.Change with guards), so that two

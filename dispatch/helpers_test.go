@@ -50,7 +50,11 @@ type env struct {
 }
 
 // stores runs a test on the memory store and on a real Redis.
-func stores(t *testing.T, test func(t *testing.T, e *env)) {
+func stores(t *testing.T, test func(t *testing.T, e *env)) { storesWith(t, dispatch.Options{}, test) }
+
+// storesWith is stores with a service of those options (but its store,
+// clock and logger).
+func storesWith(t *testing.T, opts dispatch.Options, test func(t *testing.T, e *env)) {
 	for _, name := range []string{"memory", "redis"} {
 		t.Run(name, func(t *testing.T) {
 			var st dispatch.Store = store.NewMemory()
@@ -58,8 +62,8 @@ func stores(t *testing.T, test func(t *testing.T, e *env)) {
 				st = openRedis(t)
 			}
 			e := &env{store: st, now: at(7, 0)}
-			svc, err := dispatch.New(dispatch.Options{Store: st, Clock: func() time.Time { return e.now },
-				Logger: slog.New(slog.DiscardHandler)})
+			opts.Store, opts.Clock, opts.Logger = st, func() time.Time { return e.now }, slog.New(slog.DiscardHandler)
+			svc, err := dispatch.New(opts)
 			if err != nil {
 				t.Fatal(err)
 			}

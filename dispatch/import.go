@@ -17,7 +17,8 @@ import (
 // by the actor, at the times its schedule implies, so that its history
 // reads like any other order's; actual times are filled in the same way
 // where the order has none. Everything is validated first; nothing is
-// stored if anything is invalid.
+// stored if anything is invalid. An import publishes no events: it
+// restores a state, it does not make changes anyone is to be told of.
 func (s *Service) Import(ctx context.Context, techs []model.Technician, orders []model.WorkOrder, positions []model.Position, by Actor) error {
 	var errs []model.FieldError
 	for i := range techs {

@@ -17,9 +17,19 @@ import (
 	"github.com/dispatchd/dispatchd/store"
 )
 
-// PlanRequest is a problem and the budget to plan it with.
+// PlanRequest is a problem, or a stored day, and the budget to plan it
+// with.
 type PlanRequest struct {
+	// Problem is planned as given, unless Date names a stored day: then
+	// only its weights count.
 	model.Problem
+	// Date plans the stored day: every created order wanted that day on
+	// the technicians working it, around what they already have
+	// (storedProblem). OrderIDs and TechnicianIDs plan a subset (a
+	// region, a trade).
+	Date          *model.Date `json:"date,omitempty"`
+	OrderIDs      []string    `json:"order_ids,omitempty"`
+	TechnicianIDs []string    `json:"technician_ids,omitempty"`
 	// TimeLimit is in seconds; zero means the runner's default.
 	TimeLimit  float64 `json:"time_limit_s,omitempty"`
 	Iterations int     `json:"iterations,omitempty"`
@@ -56,6 +66,12 @@ type PlanRecord struct {
 	Error     string       `json:"error,omitempty"`
 	Seed      uint64       `json:"seed"`
 	TimeLimit float64      `json:"time_limit_s"`
+	// Basis is what a plan of the stored day was made from; a plan of a
+	// problem given in its request has none, and cannot be applied.
+	Basis *PlanBasis `json:"basis,omitempty"`
+	// Applied says when the plan was applied, by whom, and what it
+	// dispatched.
+	Applied *Application `json:"applied,omitempty"`
 	*model.Plan
 }
 
@@ -89,6 +105,9 @@ type PlanObserver interface {
 	// PlanEnded reports a plan's final status, how long it ran, and the
 	// objective of the plan it kept (if it kept one).
 	PlanEnded(status string, took time.Duration, objective float64, kept bool)
+	// PlanApplied reports a plan applied: in part or whole, and how many
+	// orders it dispatched and left.
+	PlanApplied(partial bool, applied, skipped int)
 }
 
 // ErrBusy says every plan slot of this process is taken; retry later.
@@ -227,6 +246,22 @@ func (m *planRunner) cancelLocal(id string) (PlanRecord, bool) {
 func (s *Service) StartPlan(ctx context.Context, req *PlanRequest, by Actor) (*PlanRun, error) {
 	m := s.plans
 	var errs []model.FieldError
+	var basis *PlanBasis
+	if req.Date != nil {
+		var err error
+		if basis, err = s.planStoredDay(ctx, req); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, f := range []struct {
+			name string
+			n    int
+		}{{"order_ids", len(req.OrderIDs)}, {"technician_ids", len(req.TechnicianIDs)}} {
+			if f.n > 0 {
+				errs = append(errs, model.FieldError{Field: f.name, Message: "only with date: a subset of the stored day"})
+			}
+		}
+	}
 	var ve *model.ValidationError
 	if err := req.Problem.Validate(); errors.As(err, &ve) {
 		errs = append(errs, ve.Errors...)
@@ -250,11 +285,36 @@ func (s *Service) StartPlan(ctx context.Context, req *PlanRequest, by Actor) (*P
 	if req.Seed != nil {
 		seed = *req.Seed
 	}
-	return m.start(ctx, req, limit, seed, by.KeyID)
+	return m.start(ctx, req, limit, seed, by.KeyID, basis)
+}
+
+// planStoredDay replaces a request's problem by the stored day it names.
+func (s *Service) planStoredDay(ctx context.Context, req *PlanRequest) (*PlanBasis, error) {
+	var errs []model.FieldError
+	if len(req.Technicians) > 0 || len(req.WorkOrders) > 0 {
+		errs = append(errs, model.FieldError{Field: "date", Message: "give either date (the stored day) or technicians and work_orders, not both"})
+	}
+	if req.Travel != nil {
+		errs = append(errs, model.FieldError{Field: "travel", Message: "the stored day uses the service's travel model"})
+	}
+	if len(errs) > 0 {
+		return nil, &model.ValidationError{Errors: errs}
+	}
+	p, basis, err := s.storedProblem(ctx, dayRequest{date: *req.Date, orders: req.OrderIDs, tech: req.TechnicianIDs, weights: req.Weights})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		// The store holds only what was validated on the way in: a day it
+		// cannot plan is the service's fault, not the caller's.
+		return nil, fmt.Errorf("dispatch: the stored day %s is not a valid problem: %v: %w", req.Date, err, model.ErrInternal)
+	}
+	req.Problem = p
+	return &basis, nil
 }
 
 // start begins a plan in the background and returns its run.
-func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Duration, seed uint64, key string) (*PlanRun, error) {
+func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Duration, seed uint64, key string, basis *PlanBasis) (*PlanRun, error) {
 	// closed is read and wg.Add called under one hold of mu: shutdown sets
 	// closed under mu before it waits, so no Add can follow its Wait, and a
 	// plan let in here is one shutdown waits for, even while its first
@@ -279,7 +339,7 @@ func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Dur
 		m.wg.Done()
 		return nil, ErrBusy
 	}
-	rec := PlanRecord{ID: newPlanID(), Status: PlanRunning, Created: time.Now().UTC(), Seed: seed, TimeLimit: limit.Seconds()}
+	rec := PlanRecord{ID: newPlanID(), Status: PlanRunning, Created: time.Now().UTC(), Seed: seed, TimeLimit: limit.Seconds(), Basis: basis}
 	pctx, cancel := context.WithCancel(m.ctx)
 	run := &PlanRun{rec: rec, cancel: cancel, done: make(chan struct{}), lastSaved: time.Now()}
 	if err := m.save(ctx, rec); err != nil {
@@ -357,6 +417,7 @@ func (m *planRunner) run(ctx context.Context, run *PlanRun, req *PlanRequest, li
 		}
 		o.PlanEnded(rec.Status, took, objective, rec.Plan != nil)
 	}
+	defer m.s.planEvent(model.EventPlanDone, rec) // once the record that says so is stored
 	// The record must outlive this process: try a few times if the store
 	// is away for a moment.
 	for attempt := range 5 {
@@ -407,6 +468,7 @@ func (m *planRunner) progress(run *PlanRun, p solver.Progress) {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		_ = m.save(ctx, rec)
 		cancel()
+		m.s.planEvent(model.EventPlanProgress, rec)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/dispatchd/dispatchd/auth"
@@ -42,6 +43,20 @@ type Store interface {
 	CancelRequests(ctx context.Context) (<-chan string, error)
 
 	auth.Store
+	PublishEvents(ctx context.Context, events ...model.Event) error
+	ReadEvents(ctx context.Context, after string, limit int, block time.Duration) (store.EventBatch, error)
+	LastEventID(ctx context.Context) (string, error)
+	ClaimEvents(ctx context.Context, group, consumer string, limit int, block, idle time.Duration) ([]model.Event, error)
+	AckEvents(ctx context.Context, group string, ids ...string) error
+
+	PutWebhook(ctx context.Context, h model.Webhook) error
+	GetWebhook(ctx context.Context, id string) (model.Webhook, error)
+	ListWebhooks(ctx context.Context) ([]model.Webhook, error)
+	DeleteWebhook(ctx context.Context, id string) error
+	AddDeliveries(ctx context.Context, ds ...model.Delivery) (int, error)
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]model.Delivery, error)
+	SaveDelivery(ctx context.Context, d model.Delivery) (bool, error)
+	Deliveries(ctx context.Context, webhookID string, limit int) ([]model.Delivery, error)
 }
 
 // Options configure a Service. Zero values take the defaults documented on
@@ -72,6 +87,16 @@ type Options struct {
 	// revoked on another replica fails here within it. Zero means
 	// auth.DefaultCacheTTL.
 	KeyCacheTTL time.Duration
+	// LocationEvery is how often at most a technician's position is
+	// published as an event, per replica; zero means
+	// DefaultLocationEvery.
+	LocationEvery time.Duration
+	// Events hears of events published and subscribers dropped; nil
+	// hears nothing.
+	Events EventObserver
+	// Webhooks configures the delivery of webhooks; without a Poster
+	// this process delivers none (another replica may).
+	Webhooks WebhookOptions
 }
 
 // DefaultMaxClockSkew is how far ahead of the service's clock a reported
@@ -93,6 +118,16 @@ type Service struct {
 	days   *dayCache
 	plans  *planRunner
 	keys   *auth.Keyring
+
+	events    EventObserver
+	locations *throttle
+	hub       hub
+	hooks     *deliverer
+	// bg ends at shutdown: the background loops (the event reader, the
+	// webhook deliverer) run under it, and wg waits for them.
+	bg   context.Context
+	stop context.CancelFunc
+	wg   sync.WaitGroup
 }
 
 // New returns a service, or an error if its options are invalid. Call
@@ -118,15 +153,32 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dispatch: New: %w", err)
 	}
+	if opts.LocationEvery <= 0 {
+		opts.LocationEvery = DefaultLocationEvery
+	}
 	s := &Service{store: opts.Store, clock: opts.Clock, travel: travel, model: opts.Travel, log: opts.Logger,
-		skew: opts.MaxClockSkew, days: newDayCache(), keys: keys}
+		skew: opts.MaxClockSkew, days: newDayCache(), keys: keys, events: opts.Events,
+		locations: &throttle{every: opts.LocationEvery, last: map[string]time.Time{}}}
+	s.hub.s = s
+	s.bg, s.stop = context.WithCancel(context.Background())
 	s.plans = newPlanRunner(s, opts.Plans)
+	if opts.Webhooks.Poster != nil {
+		s.hooks = newDeliverer(s, opts.Webhooks)
+		s.hooks.start()
+	}
 	return s, nil
 }
 
 // Shutdown stops taking plans, lets the running ones finish until ctx is
-// done, then cancels them; each stores the best plan it found.
-func (s *Service) Shutdown(ctx context.Context) error { return s.plans.shutdown(ctx) }
+// done, then cancels them; each stores the best plan it found. Then it
+// stops the event reader and the webhook deliverer: a delivery cut short
+// is retried by whichever replica claims it next.
+func (s *Service) Shutdown(ctx context.Context) error {
+	err := s.plans.shutdown(ctx)
+	s.stop()
+	s.wg.Wait()
+	return err
+}
 
 // now is the service's clock, to the millisecond (what stores keep).
 func (s *Service) now() time.Time { return s.clock().Truncate(time.Millisecond) }
@@ -139,6 +191,8 @@ const maxAttempts = 200
 // retry runs a read-decide-commit step until its commit holds: a step
 // returns the change it decided on (with the guards of what it read), or
 // an error that ends the attempt (a conflict found, an invalid request).
+// The change is committed with its events (eventsOf): the one place where
+// the workflow's changes are published.
 // A commit that finds its guards moved is decided again from a fresh
 // read, after a short random pause so that racing writers spread out.
 func (s *Service) retry(ctx context.Context, doing string, step func() (store.Change, error)) error {
@@ -147,11 +201,13 @@ func (s *Service) retry(ctx context.Context, doing string, step func() (store.Ch
 		if err != nil {
 			return err
 		}
+		c.Events = s.eventsOf(ctx, c)
 		err = s.store.Commit(ctx, c)
 		if !errors.Is(err, store.ErrStale) {
 			if err != nil {
 				return fmt.Errorf("dispatch: %s: %w", doing, err)
 			}
+			s.published(c.Events)
 			return nil
 		}
 		if attempt == maxAttempts {

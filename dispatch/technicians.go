@@ -155,7 +155,8 @@ func (s *Service) DeleteTechnician(ctx context.Context, id string, by Actor) err
 // empty) and reports whether it was kept: a fix older than the stored one
 // is not. A fix stamped further ahead of the service's clock than
 // MaxClockSkew is refused, naming "at". An actor bound to a technician
-// posts only their own.
+// posts only their own. A fix kept is published as a technician.location
+// event, at most one per technician per LocationEvery.
 func (s *Service) RecordPosition(ctx context.Context, p model.Position, status string, by Actor) (applied bool, err error) {
 	if err := by.forTechnician(p.TechnicianID); err != nil {
 		return false, err
@@ -174,6 +175,9 @@ func (s *Service) RecordPosition(ctx context.Context, p model.Position, status s
 	applied, err = s.store.UpdatePosition(ctx, p, status)
 	if err != nil {
 		return false, fmt.Errorf("dispatch: recording the position of %s: %w", p.TechnicianID, err)
+	}
+	if applied {
+		s.locationEvent(p, by)
 	}
 	return applied, nil
 }

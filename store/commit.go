@@ -67,6 +67,14 @@ type Change struct {
 	// History is appended to the histories of the orders it names (Seq is
 	// set by the store on reading).
 	History []model.HistoryEntry
+	// Raise lists keys whose revisions the change raises besides those
+	// its writes raise: a mark that something happened once (a plan
+	// applied, PlanKey), which a later change guards on.
+	Raise []string
+	// Events are appended to the event log, in order, if and only if the
+	// change is made: a reader of the log sees every change, in the order
+	// the store made them, and none that was not made.
+	Events []model.Event
 }
 
 // ErrStale is returned (wrapped) by a commit whose guard no longer holds:
@@ -115,6 +123,16 @@ func CheckChange(c Change) error {
 	for _, h := range c.History {
 		if h.WorkOrderID == "" {
 			return fmt.Errorf("store: committing a change: a history entry without a work order")
+		}
+	}
+	for _, k := range c.Raise {
+		if k == "" || strings.ContainsAny(k, "\x00") {
+			return fmt.Errorf("store: committing a change: bad key to raise %q", k)
+		}
+	}
+	for _, e := range c.Events {
+		if !e.Type.Known() {
+			return fmt.Errorf("store: committing a change: an event of unknown type %q", e.Type)
 		}
 	}
 	return nil

@@ -25,6 +25,13 @@
 //   - API keys are opaque records by id (package auth writes them, with
 //     the hash of their token and never the token), created only if the
 //     id is free, deleted to revoke.
+//   - Every change can carry events, appended to a bounded event log if and
+//     only if the change is made (events.go): readers on every replica see
+//     one order, resume after an id, and are told what they missed;
+//     consumer groups hand each event to one consumer.
+//   - Webhooks and their deliveries: a delivery is kept until its receiver
+//     has it, claimed by one claimer at a time under a lease, so that a
+//     claimer that dies leaves it to the next.
 //   - Lists and ids come back sorted; nothing a caller gets shares memory
 //     with the store.
 package store

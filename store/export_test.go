@@ -58,5 +58,27 @@ func CheckIndexes(m *Memory) error {
 			}
 		}
 	}
+	logged := map[string]bool{}
+	for hook, ids := range m.hookLogs {
+		if _, ok := m.webhooks.byID[hook]; !ok {
+			errs = append(errs, fmt.Errorf("the log of %q, which is no webhook", hook))
+		}
+		for _, id := range ids {
+			logged[id] = true
+			if _, ok := m.deliveries[id]; !ok {
+				errs = append(errs, fmt.Errorf("the log of %q holds %q, which is no delivery", hook, id))
+			}
+		}
+	}
+	for id := range m.deliveries {
+		if !logged[id] {
+			errs = append(errs, fmt.Errorf("delivery %q is in no webhook's log", id))
+		}
+	}
+	for id := range m.due {
+		if _, ok := m.deliveries[id]; !ok {
+			errs = append(errs, fmt.Errorf("%q is due, but no delivery", id))
+		}
+	}
 	return errors.Join(errs...)
 }

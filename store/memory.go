@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/dispatchd/dispatchd/model"
 )
@@ -37,10 +38,29 @@ type Memory struct {
 	days    map[model.Date]map[string]struct{}
 	history map[string][]model.HistoryEntry
 	seqs    map[string]int64
+
+	// log is the event log (memory_events.go); webhooks and deliveries
+	// those of memory_webhooks.go.
+	log        eventLog
+	webhooks   records[model.Webhook]
+	deliveries map[string]*model.Delivery
+	hookLogs   map[string][]string
+	due        map[string]time.Time
 }
 
-// NewMemory returns an empty memory store.
-func NewMemory() *Memory {
+// MemoryOptions configure a memory store. The zero value takes the
+// defaults documented on each field.
+type MemoryOptions struct {
+	// EventRetention is how many events the log keeps; zero means
+	// DefaultEventRetention.
+	EventRetention int
+}
+
+// NewMemory returns an empty memory store with the default options.
+func NewMemory() *Memory { return NewMemoryWith(MemoryOptions{}) }
+
+// NewMemoryWith returns an empty memory store.
+func NewMemoryWith(opts MemoryOptions) *Memory {
 	return &Memory{
 		technicians: records[model.Technician]{kind: "technician", byID: map[string]model.Technician{}, clone: cloneTechnician},
 		workOrders:  records[model.WorkOrder]{kind: "work order", byID: map[string]model.WorkOrder{}, clone: cloneWorkOrder},
@@ -55,6 +75,11 @@ func NewMemory() *Memory {
 		days:        map[model.Date]map[string]struct{}{},
 		history:     map[string][]model.HistoryEntry{},
 		seqs:        map[string]int64{},
+		log:         newEventLog(opts.EventRetention),
+		webhooks:    records[model.Webhook]{kind: "webhook", byID: map[string]model.Webhook{}, clone: cloneWebhook},
+		deliveries:  map[string]*model.Delivery{},
+		hookLogs:    map[string][]string{},
+		due:         map[string]time.Time{},
 	}
 }
 

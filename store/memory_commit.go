@@ -22,9 +22,10 @@ func (m *Memory) Revisions(_ context.Context, keys ...string) ([]int64, error) {
 }
 
 // Commit makes a change atomically: if every guard holds it writes the
-// orders (moving them in routes and sites), deletes those to delete and
-// appends the history, raising the revisions each write touches; if any
-// guard fails it writes nothing and returns a *StaleError (ErrStale).
+// orders (moving them in routes and sites), deletes those to delete,
+// appends the history, raises the keys to raise and appends the events,
+// raising the revisions each write touches; if any guard fails it writes
+// nothing and returns a *StaleError (ErrStale).
 func (m *Memory) Commit(_ context.Context, c Change) error {
 	if err := CheckChange(c); err != nil {
 		return err
@@ -35,6 +36,11 @@ func (m *Memory) Commit(_ context.Context, c Change) error {
 		if got := m.revs[g.Key]; got != g.Rev {
 			return &StaleError{Key: g.Key, Want: g.Rev, Got: got}
 		}
+	}
+	// The events are encoded before the first write: a change whose
+	// events cannot be kept is not made.
+	if err := m.log.append(c.Events); err != nil {
+		return err
 	}
 	for _, w := range c.Orders {
 		m.remove(w.ID)
@@ -59,6 +65,9 @@ func (m *Memory) Commit(_ context.Context, c Change) error {
 	}
 	for _, h := range c.History {
 		m.history[h.WorkOrderID] = append(m.history[h.WorkOrderID], cloneHistory(h))
+	}
+	for _, k := range c.Raise {
+		m.revs[k]++
 	}
 	return nil
 }

@@ -22,3 +22,9 @@ func TestMemoryConformance(t *testing.T) {
 		return m
 	})
 }
+
+func TestMemoryRetention(t *testing.T) {
+	storetest.RunRetention(t, func(t *testing.T, retention int) storetest.Store {
+		return store.NewMemoryWith(store.MemoryOptions{EventRetention: retention})
+	})
+}

@@ -33,7 +33,7 @@ var (
 )
 
 // binary builds dispatchd once for the tests that run it.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "dispatchd-bin")
@@ -84,7 +84,7 @@ const testBootstrap = "cmd-test-bootstrap-admin-key-0123456789abcdef"
 // startServe runs `dispatchd serve` with args and waits for it to listen.
 // Its bootstrap key is testBootstrap; a demo writes its keys in a
 // directory of the test's.
-func startServe(t *testing.T, args ...string) *replica {
+func startServe(t testing.TB, args ...string) *replica {
 	t.Helper()
 	if slices.Contains(args, "--demo") {
 		args = append(args, "--demo-keys", filepath.Join(t.TempDir(), "demo-keys.env"))
@@ -140,13 +140,13 @@ func (r *replica) stop(t *testing.T) {
 }
 
 // call sends a request as the replicas' bootstrap admin.
-func call(t *testing.T, method, url string, body any, out any) int {
+func call(t testing.TB, method, url string, body any, out any) int {
 	t.Helper()
 	return callAs(t, testBootstrap, method, url, body, out)
 }
 
 // callAs sends a request with a token and decodes a success into out.
-func callAs(t *testing.T, token, method, url string, body any, out any) int {
+func callAs(t testing.TB, token, method, url string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -173,7 +173,7 @@ func callAs(t *testing.T, token, method, url string, body any, out any) int {
 }
 
 // purgeAfter deletes the keys under prefix when the test ends.
-func purgeAfter(t *testing.T, url, prefix string) {
+func purgeAfter(t testing.TB, url, prefix string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -53,8 +53,12 @@ type serveConfig struct {
 	metricsAuth  bool
 	// demoKeys is the file the demo's keys are written to; stdout is
 	// where they are shown, once (never the log).
-	demoKeys string
-	stdout   io.Writer
+	demoKeys       string
+	stdout         io.Writer
+	eventRetention int
+	keepAlive      time.Duration
+	locationEvery  time.Duration
+	webhooks       dispatch.WebhookOptions
 	// listening, if set, is told the address once the listener is open
 	// (tests serve on port 0).
 	listening func(addr string)
@@ -73,7 +77,7 @@ const tokenEnv = "DISPATCHD_TOKEN"
 const weakBootstrap = 32
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd serve [--addr :8080] [--demo [--demo-keys FILE]] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--metrics-auth] [--max-plans N] [--plans-per-key 1] [--plan-ttl 24h] [--max-body 4194304] [--max-work-orders N …] [--request-timeout 30s] [--write-timeout 30s] [--store-timeout 2s] [--shutdown-timeout 30s] [--log-level info] [--log-format text|json]"
+	const synopsis = "dispatchd serve [--addr :8080] [--demo [--demo-keys FILE]] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--metrics-auth] [--max-plans N] [--plans-per-key 1] [--plan-ttl 24h] [--max-body 4194304] [--max-work-orders N …] [--request-timeout 30s] [--write-timeout 30s] [--store-timeout 2s] [--shutdown-timeout 30s] [--event-retention 10000] [--event-keep-alive 15s] [--location-events-every 5s] [--webhook-timeout 10s] [--webhook-backoff 5s] [--webhook-max-backoff 10m] [--webhook-give-up 24h] [--webhook-workers 8] [--log-level info] [--log-format text|json]"
 	fs := flagSet("serve")
 	cfg := serveConfig{stdout: stdout, bootstrapKey: os.Getenv(bootstrapEnv)}
 	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
@@ -94,6 +98,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	fs.DurationVar(&cfg.planTTL, "plan-ttl", store.DefaultPlanTTL, "how long finished plans are kept")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long requests and plans may take to finish before plans are cancelled")
+	fs.IntVar(&cfg.eventRetention, "event-retention", store.DefaultEventRetention, "events the event log keeps for subscribers that resume (Redis: the stream's MAXLEN; replicas should agree)")
+	fs.DurationVar(&cfg.keepAlive, "event-keep-alive", api.DefaultKeepAlive, "how often an idle event stream gets a keep-alive comment")
+	fs.DurationVar(&cfg.locationEvery, "location-events-every", dispatch.DefaultLocationEvery, "how often at most a technician's position is published as an event, per replica")
+	fs.DurationVar(&cfg.webhooks.Timeout, "webhook-timeout", 10*time.Second, "time limit of one webhook delivery attempt")
+	fs.DurationVar(&cfg.webhooks.Backoff, "webhook-backoff", 5*time.Second, "wait before a failed delivery's first retry, doubled each time, with jitter")
+	fs.DurationVar(&cfg.webhooks.MaxBackoff, "webhook-max-backoff", 10*time.Minute, "longest wait between two attempts of a delivery")
+	fs.DurationVar(&cfg.webhooks.GiveUp, "webhook-give-up", 24*time.Hour, "how long a delivery is retried before it is failed")
+	fs.IntVar(&cfg.webhooks.Workers, "webhook-workers", 8, "delivery attempts this replica runs at once")
 	logLevel := fs.String("log-level", "info", "least level logged: debug, info (every request), warn or error")
 	logFormat := fs.String("log-format", "text", "log lines as text (key=value) or json")
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
@@ -132,6 +144,20 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("invalid value %v for flag -store-timeout: want a positive duration under -request-timeout (%v)", cfg.storeTimeout, cfg.requestTimeout)
 	case cfg.planTTL < time.Minute:
 		return usagef("invalid value %v for flag -plan-ttl: want at least a minute", cfg.planTTL)
+	case cfg.eventRetention < 1:
+		return usagef("invalid value %d for flag -event-retention: want at least 1", cfg.eventRetention)
+	case cfg.keepAlive <= 0:
+		return usagef("invalid value %v for flag -event-keep-alive: want a positive duration", cfg.keepAlive)
+	case cfg.locationEvery <= 0:
+		return usagef("invalid value %v for flag -location-events-every: want a positive duration", cfg.locationEvery)
+	case cfg.webhooks.Timeout <= 0:
+		return usagef("invalid value %v for flag -webhook-timeout: want a positive duration", cfg.webhooks.Timeout)
+	case cfg.webhooks.Backoff <= 0 || cfg.webhooks.MaxBackoff < cfg.webhooks.Backoff:
+		return usagef("invalid values %v and %v for flags -webhook-backoff and -webhook-max-backoff: want a positive backoff no longer than the most", cfg.webhooks.Backoff, cfg.webhooks.MaxBackoff)
+	case cfg.webhooks.GiveUp <= 0:
+		return usagef("invalid value %v for flag -webhook-give-up: want a positive duration", cfg.webhooks.GiveUp)
+	case cfg.webhooks.Workers < 1:
+		return usagef("invalid value %d for flag -webhook-workers: want at least 1", cfg.webhooks.Workers)
 	}
 	for _, l := range limitFlags(&cfg.limits) {
 		if *l.v < 1 {
@@ -179,7 +205,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}
 	handler, err := api.New(api.Options{Store: st, Registry: reg, Logger: log, MaxBodyBytes: cfg.maxBody,
 		RequestTimeout: cfg.requestTimeout, WriteTimeout: cfg.writeTimeout, Limits: cfg.limits, MaxPlans: cfg.maxPlans, PlanTTL: cfg.planTTL,
-		PlansPerKey: cfg.plansPerKey, BootstrapKey: cfg.bootstrapKey, MetricsAuth: cfg.metricsAuth})
+		PlansPerKey: cfg.plansPerKey, BootstrapKey: cfg.bootstrapKey, MetricsAuth: cfg.metricsAuth,
+		EventKeepAlive: cfg.keepAlive, LocationEvery: cfg.locationEvery, Webhooks: cfg.webhooks})
 	if err != nil {
 		return fmt.Errorf("building the API: %w", err)
 	}
@@ -238,7 +265,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 // store.
 func openStore(ctx context.Context, cfg serveConfig, reg prometheus.Registerer, log *slog.Logger) (api.Store, string, func(), error) {
 	if cfg.redisURL == "" {
-		return store.NewMemory(), "memory", func() {}, nil
+		return store.NewMemoryWith(store.MemoryOptions{EventRetention: cfg.eventRetention}), "memory", func() {}, nil
 	}
 	observe, err := api.RedisMetrics(reg)
 	if err != nil {
@@ -246,7 +273,8 @@ func openStore(ctx context.Context, cfg serveConfig, reg prometheus.Registerer, 
 	}
 	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	rs, err := redisstore.Open(octx, cfg.redisURL, redisstore.Options{Prefix: cfg.redisPrefix, Observe: observe, Timeout: cfg.storeTimeout})
+	rs, err := redisstore.Open(octx, cfg.redisURL, redisstore.Options{Prefix: cfg.redisPrefix, Observe: observe, Timeout: cfg.storeTimeout,
+		EventRetention: cfg.eventRetention})
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("opening the Redis store: %w", err)
 	}

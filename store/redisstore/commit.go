@@ -26,8 +26,13 @@ import (
 // field is the key minus the prefix and its day the key's last ten
 // characters.
 //
-// KEYS: revs, wos. ARGV: the change as JSON (commitPayload).
-var commitScript = redis.NewScript(`
+// Last it raises the keys to raise and appends the events
+// (appendEventsLua), so that the event log holds exactly the changes made,
+// in the order they were made.
+//
+// KEYS: revs, wos, events, events-dropped. ARGV: the change as JSON
+// (commitPayload).
+var commitScript = redis.NewScript(appendEventsLua + `
 local p = cjson.decode(ARGV[1])
 local revs, wos, prefix = KEYS[1], KEYS[2], p.prefix
 for _, g in ipairs(p.guards) do
@@ -82,6 +87,8 @@ end
 for _, h in ipairs(p.history) do
 	redis.call('RPUSH', prefix .. 'history:' .. h[1], h[2])
 end
+for _, k in ipairs(p.raise) do bump(k) end
+append_events(KEYS[3], KEYS[4], p.retention, p.events)
 return {1, deleted}
 `)
 
@@ -92,6 +99,10 @@ type commitPayload struct {
 	Orders  []payloadOrder `json:"orders"`
 	Delete  []string       `json:"delete"`
 	History [][2]string    `json:"history"`
+	Raise   []string       `json:"raise"`
+	Events  []string       `json:"events"`
+	// Retention is the event stream's MAXLEN.
+	Retention int `json:"retention"`
 }
 
 type payloadOrder struct {
@@ -104,9 +115,9 @@ type payloadOrder struct {
 
 // Commit makes a change atomically, in one script: if every guard holds it
 // writes the orders (moving them in routes and sites), deletes those to
-// delete and appends the history, raising the revisions each write
-// touches; if any guard fails it writes nothing and returns a
-// *store.StaleError (store.ErrStale).
+// delete, appends the history, raises the keys to raise and appends the
+// events, raising the revisions each write touches; if any guard fails it
+// writes nothing and returns a *store.StaleError (store.ErrStale).
 func (s *Store) Commit(ctx context.Context, c store.Change) error {
 	_, err := s.commit(ctx, c)
 	return err
@@ -123,6 +134,11 @@ func (s *Store) commit(ctx context.Context, c store.Change) (deleted int, err er
 	if p.Delete == nil {
 		p.Delete = []string{}
 	}
+	p.Raise = append([]string{}, c.Raise...)
+	if p.Events, err = encodeEvents(c.Events); err != nil {
+		return 0, fmt.Errorf("redisstore: %s: %w", doing, err)
+	}
+	p.Retention = s.retention
 	for i, g := range c.Guards {
 		p.Guards[i] = [2]any{g.Key, g.Rev}
 	}
@@ -151,7 +167,7 @@ func (s *Store) commit(ctx context.Context, c store.Change) (deleted int, err er
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: %s: encoding: %w", doing, err)
 	}
-	res, err := commitScript.Run(ctx, s.rdb, []string{s.key("revs"), s.key("wos")}, arg).Slice()
+	res, err := commitScript.Run(ctx, s.rdb, []string{s.key("revs"), s.key("wos"), s.key("events"), s.key("events-dropped")}, arg).Slice()
 	if err != nil {
 		return 0, wrap(doing, err)
 	}

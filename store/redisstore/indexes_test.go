@@ -124,5 +124,30 @@ func checkIndexes(ctx context.Context, rdb *redis.Client, prefix string) error {
 			bad("plan:%s is not in plans: %v", id, err)
 		}
 	}
+	if got, want := members("webhooks"), sorted(keys["webhook"]); !slices.Equal(got, want) {
+		bad("webhooks = %v, webhook keys %v", got, want)
+	}
+	logged := map[string]bool{}
+	for _, hook := range keys["hooklog"] {
+		if !slices.Contains(keys["webhook"], hook) {
+			bad("hooklog:%s of a missing webhook", hook)
+		}
+		for _, id := range rdb.ZRange(ctx, prefix+"hooklog:"+hook, 0, -1).Val() {
+			logged[id] = true
+			if !slices.Contains(keys["delivery"], id) {
+				bad("hooklog:%s holds %q, which is no delivery", hook, id)
+			}
+		}
+	}
+	for _, id := range keys["delivery"] {
+		if !logged[id] {
+			bad("delivery:%s is in no webhook's log", id)
+		}
+	}
+	for _, id := range rdb.ZRange(ctx, prefix+"due", 0, -1).Val() {
+		if !slices.Contains(keys["delivery"], id) {
+			bad("due holds %q, which is no delivery", id)
+		}
+	}
 	return errors.Join(errs...)
 }

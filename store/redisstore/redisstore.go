@@ -39,6 +39,20 @@
 //	                             the key and the SHA-256 of its token, never
 //	                             the token)
 //	keys                set      ids of all API keys
+//	events              stream   the event log: one entry per event, field e
+//	                             the event's JSON; consumer group "webhooks"
+//	                             turns events into deliveries
+//	events-dropped      string   the newest event id trimmed from events
+//	webhook:<id>        string   a webhook, JSON
+//	webhooks            set      ids of all webhooks
+//	delivery:<id>       hash     a delivery: json (the record), attempts (the
+//	                             attempts begun, raised by each claim)
+//	hooklog:<id>        zset     a webhook's deliveries, scored by the order
+//	                             they were added in (delivery-seq)
+//	delivery-seq        string   the counter of that order
+//	due                 zset     pending deliveries scored by when their next
+//	                             attempt is due (or their claim's lease ends),
+//	                             Unix milliseconds
 //	cancel              channel  pub/sub: ids of plans whose cancellation was
 //	                             requested
 //	epoch               string   a random value the first store to open the
@@ -109,6 +123,10 @@ type Options struct {
 	// rather than holding it for the request's whole time. Zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// EventRetention is how many events the event stream keeps; zero
+	// means store.DefaultEventRetention. Replicas sharing a deployment
+	// should agree on it: each trims to its own.
+	EventRetention int
 }
 
 // DefaultTimeout bounds a Redis command when Options names no timeout:
@@ -117,8 +135,11 @@ const DefaultTimeout = 2 * time.Second
 
 // Store is a dispatchd store in Redis. It is safe for concurrent use.
 type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
+	rdb       redis.UniversalClient
+	prefix    string
+	timeout   time.Duration
+	retention int
+	groups    groups
 	// epoch is the value of the epoch key this store adopted (at its
 	// first Ping), and lost whether it has seen it gone.
 	mu    sync.Mutex
@@ -130,11 +151,16 @@ type Store struct {
 // When opts.Observe is set, New adds a hook to the client, which then
 // reports every command sent through it, this store's or not.
 func New(rdb redis.UniversalClient, opts Options) *Store {
-	rdb.AddHook(timeoutHook(cmp.Or(opts.Timeout, DefaultTimeout)))
+	timeout := cmp.Or(opts.Timeout, DefaultTimeout)
+	rdb.AddHook(timeoutHook(timeout))
 	if opts.Observe != nil {
 		rdb.AddHook(observer(opts.Observe))
 	}
-	return &Store{rdb: rdb, prefix: cmp.Or(opts.Prefix, DefaultPrefix)}
+	retention := opts.EventRetention
+	if retention <= 0 {
+		retention = store.DefaultEventRetention
+	}
+	return &Store{rdb: rdb, prefix: cmp.Or(opts.Prefix, DefaultPrefix), timeout: timeout, retention: retention}
 }
 
 // Open connects to the Redis at a URL (redis://[user:password@]host:port/db)

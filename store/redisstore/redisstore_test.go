@@ -59,6 +59,13 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openStore(t) })
 }
 
+func TestRetention(t *testing.T) {
+	storetest.RunRetention(t, func(t *testing.T, retention int) storetest.Store {
+		s, _, _ := openStoreWith(t, redisstore.Options{EventRetention: retention})
+		return s
+	})
+}
+
 func TestKeysStayUnderPrefix(t *testing.T) {
 	s := openStore(t)
 	ctx := t.Context()

@@ -53,6 +53,21 @@ type Store interface {
 	DeleteKey(ctx context.Context, id string) error
 
 	Stats(ctx context.Context) (store.Stats, error)
+
+	PublishEvents(ctx context.Context, events ...model.Event) error
+	ReadEvents(ctx context.Context, after string, limit int, block time.Duration) (store.EventBatch, error)
+	LastEventID(ctx context.Context) (string, error)
+	ClaimEvents(ctx context.Context, group, consumer string, limit int, block, idle time.Duration) ([]model.Event, error)
+	AckEvents(ctx context.Context, group string, ids ...string) error
+
+	PutWebhook(ctx context.Context, h model.Webhook) error
+	GetWebhook(ctx context.Context, id string) (model.Webhook, error)
+	ListWebhooks(ctx context.Context) ([]model.Webhook, error)
+	DeleteWebhook(ctx context.Context, id string) error
+	AddDeliveries(ctx context.Context, ds ...model.Delivery) (int, error)
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]model.Delivery, error)
+	SaveDelivery(ctx context.Context, d model.Delivery) (bool, error)
+	Deliveries(ctx context.Context, webhookID string, limit int) ([]model.Delivery, error)
 }
 
 // Run runs the suite; open returns a new, empty store for each test.
@@ -109,6 +124,18 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ConcurrentKeyCreatesOne", testConcurrentKeyCreatesOne},
 
 		{"Stats", testStats},
+
+		{"EventsCommitted", testEventsCommitted},
+		{"EventErrors", testEventErrors},
+		{"Raise", testRaise},
+		{"ConcurrentAppends", testConcurrentAppends},
+		{"BlockingRead", testBlockingRead},
+		{"ConsumerGroups", testConsumerGroups},
+
+		{"Webhooks", testWebhooks},
+		{"Deliveries", testDeliveries},
+		{"ConcurrentClaims", testConcurrentClaims},
+		{"DeliveryLog", testDeliveryLog},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
