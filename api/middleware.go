@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -101,7 +102,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		r, who := withCaller(r)
+		// The server cancels the request's context when the client hangs
+		// up; noted while the handler runs, that is a request nobody took
+		// the answer of, even if its bytes went into a socket buffer
+		// without an error.
+		var left atomic.Bool
+		stop := context.AfterFunc(r.Context(), func() { left.Store(true) })
 		next.ServeHTTP(rec, r)
+		stop()
 		elapsed := time.Since(start)
 		route := otherLabel
 		if rc := chi.RouteContext(r.Context()); rc != nil && s.patterns[rc.RoutePattern()] {
@@ -113,7 +121,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		status := rec.status
 		switch {
-		case rec.writeErr != nil:
+		case rec.writeErr != nil, left.Load():
 			status = StatusClientClosedRequest
 		case status == 0 && r.Context().Err() != nil:
 			status = StatusClientClosedRequest
