@@ -69,9 +69,18 @@ func (p Policy) check(v *checker) {
 	v.enter("weights")
 	p.Weights.check(v)
 	v.leave()
-	if p.ScoreScale != 0 {
-		checkRange(v, "score_scale", p.ScoreScale, 0, MaxWeight)
+	if msg := ScoreScaleProblem(p.ScoreScale); msg != "" {
+		v.add("score_scale", msg)
 	}
+}
+
+// ScoreScaleProblem says what is wrong with a score scale, or returns "";
+// zero is the default.
+func ScoreScaleProblem(x float64) string {
+	if x == 0 || x > 0 && x <= MaxWeight {
+		return ""
+	}
+	return fmt.Sprintf("want a positive number of objective units, at most %g (0 for the default %d)", float64(MaxWeight), DefaultScoreScale)
 }
 
 // Measures are a plan's totals in the units its weights are per, before
