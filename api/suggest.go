@@ -37,6 +37,14 @@ type slotsRequest struct {
 	Days       int           `json:"days,omitempty"`
 }
 
+// policy is the policy the request asks for, nil for the default.
+func (req *suggestRequest) policy() *model.Policy {
+	if req.Weights == nil {
+		return nil
+	}
+	return &model.Policy{Weights: *req.Weights}
+}
+
 // day checks the request's own fields and builds the solver's day.
 func (req *suggestRequest) day() (solver.Day, []model.FieldError) {
 	var errs []model.FieldError
@@ -47,7 +55,7 @@ func (req *suggestRequest) day() (solver.Day, []model.FieldError) {
 		errs = append(errs, model.FieldError{Field: "limit", Message: "negative"})
 	}
 	d := solver.Day{Technicians: req.Technicians, Orders: req.WorkOrders, Routes: req.Routes,
-		Positions: req.Positions, Weights: req.Weights, Travel: req.Travel}
+		Positions: req.Positions, Policy: req.policy(), Travel: req.Travel}
 	if req.Now != nil {
 		d.Now = *req.Now
 	}
@@ -102,7 +110,7 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestReque
 		day.Now = s.opts.Clock() // a body without now asks about this instant
 	}
 	if req.Technicians == nil {
-		stored, err := s.svc.StoredDay(r.Context(), day.Now, req.Weights)
+		stored, err := s.svc.StoredDay(r.Context(), day.Now, req.policy())
 		if err != nil {
 			s.fail(w, r, err)
 			return nil, false

@@ -13,7 +13,7 @@ import (
 // first assignment of every order.
 func (c *planChecker) objective() {
 	w := c.p.Policy()
-	k := &c.rep.KPIs
+	k, m := &c.rep.KPIs, &c.rep.Measures
 	var travel, meters, overtime, work, shift float64
 	for i := range c.routes {
 		r := &c.routes[i]
@@ -28,19 +28,36 @@ func (c *planChecker) objective() {
 	if shift > 0 {
 		k.Utilisation = work / shift
 	}
+	m.TravelTime, m.Distance, m.Overtime = travel/60, meters/1000, overtime/60
+	m.WorkloadBalance = c.workloadSpread()
+	c.orderMeasures()
 	terms := &c.rep.Terms
-	terms.TravelTime = w.TravelTime * travel / 60
-	terms.Distance = w.Distance * meters / 1000
-	terms.Overtime = w.Overtime * overtime / 60
-	terms.WorkloadBalance = w.WorkloadBalance * c.workloadSpread()
-	c.orderTerms(w)
+	terms.TravelTime = w.TravelTime * m.TravelTime
+	terms.Distance = w.Distance * m.Distance
+	terms.Overtime = w.Overtime * m.Overtime
+	terms.WorkloadBalance = w.WorkloadBalance * m.WorkloadBalance
+	terms.Lateness = w.Lateness * m.Lateness
+	terms.SkillSurplus = w.SkillSurplus * m.SkillSurplus
+	terms.PreferredTechnician = w.PreferredTechnician * m.PreferredTechnician
+	terms.PlanChange = w.PlanChange * m.PlanChange
+	for i := range c.p.WorkOrders {
+		if o := &c.p.WorkOrders[i]; o.Status.Open() && !c.assigned(o.ID) {
+			terms.Unassigned += w.UnassignedCost(o.Priority)
+		}
+	}
 }
 
-// orderTerms adds the terms that are sums over orders: unassigned,
+// assigned reports whether the plan does order id.
+func (c *planChecker) assigned(id string) bool {
+	_, ok := c.done[id]
+	return ok
+}
+
+// orderMeasures adds the measures that are sums over orders: unassigned,
 // lateness, skill surplus, preferred technician and plan change.
-func (c *planChecker) orderTerms(w model.Weights) {
-	var late, surplus, notPreferred, changed float64
-	k, terms := &c.rep.KPIs, &c.rep.Terms
+func (c *planChecker) orderMeasures() {
+	k, m := &c.rep.KPIs, &c.rep.Measures
+	late := 0.0
 	for i := range c.p.WorkOrders {
 		o := &c.p.WorkOrders[i]
 		a, ok := c.done[o.ID]
@@ -49,7 +66,8 @@ func (c *planChecker) orderTerms(w model.Weights) {
 		}
 		if !ok {
 			k.Unassigned++
-			terms.Unassigned += w.UnassignedCost(o.Priority)
+			m.Unassigned++
+			m.UnassignedRank += float64(max(o.Priority.Rank(), 0))
 			continue
 		}
 		k.Assigned++
@@ -57,20 +75,17 @@ func (c *planChecker) orderTerms(w model.Weights) {
 			late += max(0, a.end.Sub(*o.SLADeadline).Seconds())
 		}
 		for _, s := range o.RequiredSkills.Names() {
-			surplus += float64(max(0, a.tech.Skills[s]-o.RequiredSkills[s]))
+			m.SkillSurplus += float64(max(0, a.tech.Skills[s]-o.RequiredSkills[s]))
 		}
 		if len(o.PreferredTechnicians) > 0 && !o.Prefers(a.tech.ID) {
-			notPreferred++
+			m.PreferredTechnician++
 		}
 		if len(o.TechnicianIDs) > 0 && !slices.Contains(o.TechnicianIDs, a.tech.ID) {
-			changed++
+			m.PlanChange++
 		}
 	}
 	k.Lateness = roundSeconds(late)
-	terms.Lateness = w.Lateness * late / 60
-	terms.SkillSurplus = w.SkillSurplus * surplus
-	terms.PreferredTechnician = w.PreferredTechnician * notPreferred
-	terms.PlanChange = w.PlanChange * changed
+	m.Lateness = late / 60
 }
 
 // workloadSpread returns Σ over active technicians of |work − mean work|,
@@ -130,6 +145,7 @@ func (c *planChecker) compare(plan model.Plan) {
 }
 
 func (c *planChecker) compareObjective(plan model.Plan) {
+	c.compareMeasures(plan.Measures)
 	got, want := plan.ObjectiveTerms, c.rep.Terms
 	for _, f := range []struct {
 		name      string
@@ -151,6 +167,34 @@ func (c *planChecker) compareObjective(plan model.Plan) {
 	}
 	if !agree(plan.Objective, want.Total(), exact) {
 		c.mismatch("objective: reported %v, recomputed %v", plan.Objective, want.Total())
+	}
+}
+
+// compareMeasures checks the plan's measures; a plan that reports none
+// (all zero, as from an older planner) is not held to them.
+func (c *planChecker) compareMeasures(got model.Measures) {
+	if got == (model.Measures{}) {
+		return
+	}
+	want := c.rep.Measures
+	for _, f := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"unassigned", got.Unassigned, want.Unassigned},
+		{"unassigned_rank", got.UnassignedRank, want.UnassignedRank},
+		{"lateness_min", got.Lateness, want.Lateness},
+		{"travel_time_min", got.TravelTime, want.TravelTime},
+		{"distance_km", got.Distance, want.Distance},
+		{"overtime_min", got.Overtime, want.Overtime},
+		{"skill_surplus_levels", got.SkillSurplus, want.SkillSurplus},
+		{"preferred_technician_misses", got.PreferredTechnician, want.PreferredTechnician},
+		{"workload_balance_min", got.WorkloadBalance, want.WorkloadBalance},
+		{"plan_change", got.PlanChange, want.PlanChange},
+	} {
+		if !agree(f.got, f.want, exact) {
+			c.mismatch("measures.%s: reported %v, recomputed %v", f.name, f.got, f.want)
+		}
 	}
 }
 

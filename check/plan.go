@@ -94,9 +94,11 @@ type PlanReport struct {
 	// totals, KPIs, objective) that disagree with the recomputation; they
 	// do not make a plan infeasible, but a planner should report none.
 	Mismatches []string
-	// KPIs, Terms and Objective are recomputed from the problem and the
-	// plan's stop order and start times; Objective is Terms.Total().
+	// KPIs, Measures, Terms and Objective are recomputed from the problem
+	// and the plan's stop order and start times; Objective is
+	// Terms.Total().
 	KPIs      model.KPIs
+	Measures  model.Measures
 	Terms     model.ObjectiveTerms
 	Objective float64
 }

@@ -10,15 +10,15 @@ import (
 )
 
 // StoredDay returns the stored day in progress at now (zero means the
-// service's clock), weighed by weights (nil: the defaults), for a caller
+// service's clock), priced by policy (nil: the defaults), for a caller
 // that suggests on it. Its slices may be shared with the service's cache:
 // read them, do not change them.
-func (s *Service) StoredDay(ctx context.Context, now time.Time, weights *model.Weights) (solver.Day, error) {
+func (s *Service) StoredDay(ctx context.Context, now time.Time, policy *model.Policy) (solver.Day, error) {
 	if now.IsZero() {
 		now = s.clock()
 	}
 	day, err := s.storedDay(ctx, now, "")
-	day.Weights = weights
+	day.Policy = policy
 	return day, err
 }
 

@@ -112,4 +112,7 @@ type Plan struct {
 	KPIs           KPIs           `json:"kpis"`
 	Objective      float64        `json:"objective"`
 	ObjectiveTerms ObjectiveTerms `json:"objective_terms"`
+	// Measures are the totals the terms price, before any weight: priced
+	// under another policy, they say what that policy thinks of the plan.
+	Measures Measures `json:"measures"`
 }

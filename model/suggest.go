@@ -30,23 +30,32 @@ func (p Position) check(v *checker) {
 	}
 }
 
-// The criteria of a suggestion's score, named as the weights that weigh
-// them.
+// The criteria of a suggestion's score: the terms of the objective that
+// putting one order into a technician's day changes, named as the weights
+// that weigh them.
 const (
-	CriterionTravel    = "travel_time"
-	CriterionLateness  = "lateness"
-	CriterionSkill     = "skill_surplus"
-	CriterionPreferred = "preferred_technician"
-	CriterionWorkload  = "workload_balance"
-	CriterionPriority  = "priority"
+	CriterionTravel     = "travel_time"
+	CriterionDistance   = "distance"
+	CriterionLateness   = "lateness"
+	CriterionOvertime   = "overtime"
+	CriterionSkill      = "skill_surplus"
+	CriterionPreferred  = "preferred_technician"
+	CriterionWorkload   = "workload_balance"
+	CriterionPlanChange = "plan_change"
 )
 
-// Criterion is one graded part of a score: the measured value, its grade
-// from 0 (worst) to 100 (best), and the weight it counts with.
+// Criterion is one part of a suggestion's score: what the insertion adds
+// to one term of the objective (Value, in seconds for times, metres for
+// distance, levels or orders otherwise), the policy's Weight of that
+// term, the Cost it comes to in objective units, and its Grade, the
+// score it would leave alone: 100 × (1 − Cost / the policy's scale), at
+// least 0. A suggestion's score is the same of the criteria's costs
+// together.
 type Criterion struct {
 	Value  float64 `json:"value"`
 	Grade  float64 `json:"grade"`
 	Weight float64 `json:"weight"`
+	Cost   float64 `json:"cost"`
 }
 
 // Candidate is a technician who can take a work order, with the slot it
@@ -55,6 +64,10 @@ type Candidate struct {
 	TechnicianID string  `json:"technician_id"`
 	Rank         int     `json:"rank"`
 	Score        float64 `json:"score"`
+	// Cost is what the insertion adds to the plan's objective under the
+	// policy: the criteria's costs together. Candidates are ranked by it,
+	// cheapest first, then by id; Score shows it on 0–100.
+	Cost float64 `json:"cost"`
 	// ETA is when the technician would arrive; Start and End bound the
 	// service.
 	ETA   time.Time `json:"eta"`
@@ -102,5 +115,6 @@ type Slot struct {
 	InsertAfter  string               `json:"insert_after,omitempty"`
 	InsertBefore string               `json:"insert_before,omitempty"`
 	Score        float64              `json:"score"`
+	Cost         float64              `json:"cost"`
 	Breakdown    map[string]Criterion `json:"breakdown"`
 }

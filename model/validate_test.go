@@ -98,6 +98,8 @@ func TestProblemValidate(t *testing.T) {
 		{"empty required tool", func(p *Problem) { p.WorkOrders[0].RequiredTools = []string{""} }, "work_orders[0].required_tools[0]", "empty"},
 		{"negative weight", func(p *Problem) { p.Weights = &Weights{TravelTime: -1} }, "weights.travel_time", "negative"},
 		{"weight not finite", func(p *Problem) { p.Weights = &Weights{Lateness: math.Inf(1)} }, "weights.lateness", "not a finite number"},
+		{"every weight zero", func(p *Problem) { p.Weights = &Weights{} }, "weights", "every weight is zero"},
+		{"priority the only weight", func(p *Problem) { p.Weights = &Weights{Priority: 3} }, "weights", "every weight is zero"},
 		{"unknown travel model", func(p *Problem) { p.Travel = &Travel{Model: "teleport"} }, "travel.model", "unknown model"},
 		{"detour below one", func(p *Problem) { p.Travel = &Travel{Detour: 0.5} }, "travel.detour", "below 1"},
 		{"negative speed", func(p *Problem) { p.Travel = &Travel{SpeedKmh: -3} }, "travel.speed_kmh", "positive"},

@@ -112,7 +112,9 @@ func (w *Weights) fields() []namedWeight {
 	}
 }
 
-// Validate reports every weight outside [0, MaxWeight].
+// Validate reports every weight outside [0, MaxWeight], and a policy
+// that weighs no term at all: under it every plan costs nothing, so the
+// planner would leave every order out.
 func (w Weights) Validate() error {
 	var v checker
 	w.check(&v)
@@ -120,7 +122,13 @@ func (w Weights) Validate() error {
 }
 
 func (w Weights) check(v *checker) {
+	some, before := false, len(v.errs)
 	for _, f := range w.fields() {
 		checkRange(v, f.name, *f.value, 0, MaxWeight)
+		// priority only multiplies unassigned: alone it weighs nothing.
+		some = some || f.name != "priority" && *f.value > 0
+	}
+	if !some && len(v.errs) == before {
+		v.add("", "every weight is zero: a policy must weigh at least one term (priority alone multiplies unassigned)")
 	}
 }

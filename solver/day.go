@@ -31,21 +31,41 @@ type Day struct {
 	// ignores them.
 	Positions []model.Position
 	Travel    *model.Travel
-	// Weights weigh the criteria of a score; nil means DefaultWeights.
-	Weights *model.Weights
+	// Policy prices suggestions; nil means model.DefaultPolicy. Its
+	// name and description are not read.
+	Policy *model.Policy
+}
+
+// weights returns the weights of the day's policy, nil for the default.
+func (day *Day) weights() *model.Weights {
+	if day.Policy == nil {
+		return nil
+	}
+	return &day.Policy.Weights
+}
+
+// policy returns the day's policy.
+func (day *Day) policy() model.Policy {
+	if day.Policy == nil {
+		return model.DefaultPolicy()
+	}
+	return *day.Policy
 }
 
 // State is a Day compiled for suggestions: every technician's remaining
 // route with its schedule bounds, and an H3 index of where they will be.
 // It is read-only, and safe for concurrent Suggest and Slots calls.
 type State struct {
-	in  *instance
-	now int64
+	in     *instance
+	policy model.Policy
+	now    int64
 	// routes holds each technician's remaining route, from where and when
 	// they are free (after any fixed stops) to the end of the day.
 	routes []*route
-	// booked is each technician's service time today, done and to do, ms.
-	booked []int64
+	// booked is each technician's service time today, done and to do, ms;
+	// totalBooked is the crew's, over which workload is balanced.
+	booked      []int64
+	totalBooked int64
 	// broken says why a technician's remaining route is already
 	// infeasible, so that nothing can be promised on it.
 	broken []string
@@ -101,14 +121,14 @@ func newState(day Day, places []model.Location) (*State, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	p := &model.Problem{Technicians: day.Technicians, WorkOrders: day.Orders, Travel: day.Travel, Weights: day.Weights}
+	p := &model.Problem{Technicians: day.Technicians, WorkOrders: day.Orders, Travel: day.Travel, Weights: day.weights()}
 	tr, err := geo.New(p.Travel)
 	if err != nil {
 		return nil, fmt.Errorf("solver: building the travel model: %w", err)
 	}
 	in := &instance{p: p, w: p.Policy(), travel: tr}
 	in.timeSoft = in.w.Lateness > 0 || in.w.Overtime > 0
-	st := &State{in: in, now: toMS(now), cells: map[h3.Cell][]int32{}}
+	st := &State{in: in, policy: day.policy(), now: toMS(now), cells: map[h3.Cell][]int32{}}
 	switch m := tr.(type) {
 	case *geo.Matrix:
 		st.matrix = m
@@ -274,6 +294,7 @@ func (b *dayBuilder) technician(i int) {
 	in.vehicles = append(in.vehicles, ve)
 	b.seqs = append(b.seqs, seq)
 	st.booked = append(st.booked, booked)
+	st.totalBooked += booked
 	st.broken = append(st.broken, "")
 	st.after = append(st.after, after)
 }
@@ -395,10 +416,15 @@ type dayIDs struct {
 // valid day it returns the day's ids.
 func validateDay(day Day) (dayIDs, error) {
 	var errs []model.FieldError
-	p := model.Problem{Technicians: day.Technicians, WorkOrders: day.Orders, Travel: day.Travel, Weights: day.Weights}
+	p := model.Problem{Technicians: day.Technicians, WorkOrders: day.Orders, Travel: day.Travel, Weights: day.weights()}
 	var ve *model.ValidationError
 	if err := p.Validate(); errors.As(err, &ve) {
 		errs = append(errs, ve.Errors...)
+	}
+	if day.Policy != nil {
+		if msg := model.ScoreScaleProblem(day.Policy.ScoreScale); msg != "" {
+			errs = append(errs, model.FieldError{Field: "score_scale", Message: msg})
+		}
 	}
 	// Like every validator, keep at most model.MaxErrors problems.
 	dropped := 0

@@ -91,26 +91,30 @@
 // route starts where and when they are free (after the stop they are on or
 // driving to, else at their live position) and qualifications become
 // integer tables. Suggest then finds each technician's best insertion of
-// the order with the same constant-time checks as Plan, grades six
-// criteria 0–100 between fixed best and worst values (added travel,
-// lateness and SLA risk, skill surplus, preferred technician, workload,
-// wait until service by priority) and combines them by the policy's
-// weights. Most technicians are ruled out on flat arrays, in
-// microseconds; a route is searched only if the technician's exact static
-// grades and earliest possible start could rank.
+// the order with the same constant-time checks as Plan and prices it with
+// the planner's own objective (score.go): what it adds to travel time and
+// distance, lateness (the order's and the knock-on of later stops),
+// overtime, skill surplus, a preferred technician missed, the crew's
+// balance of work and a changed plan, each weighed by the policy. The
+// cheapest ranks first, and the score shows the cost on 0–100 against the
+// policy's scale, so that a suggestion never ranks B over A when the
+// planner would rather give the order to A (TestSuggestAgreesWithPlan).
+// Most technicians are ruled out on flat arrays, in microseconds; a route
+// is searched only if the technician's exact static costs and earliest
+// possible start could rank.
 //
 // By default Suggest evaluates every technician. SuggestOptions.Pruned
 // instead searches ring by ring of H3 cells outward from the order and
-// stops when no technician farther out can beat the k-th best score: one
+// stops when no technician farther out can beat the k-th best cost: one
 // whose every place is beyond radius r adds at least 2r minus their
 // longest leg of travel and cannot start before r's drive from now, which
 // bounds each criterion, so the answer is the exhaustive one (tested on
-// 220 random days). On a metro it does not pay: the default policy weighs
-// the wait until service ten times the travel, so a free technician far
-// away can beat a busy one nearby, and the search reaches 91–95% of the
-// crew while walking rings. Measured with dispatchd bench suggest, 8 stops
-// a route, p50/p99: 1,000 technicians 165/497 µs evaluating everyone,
-// 225/608 µs pruned; 10,000 technicians 1.42/3.89 ms against 2.03/7.00 ms.
+// 220 random days). On a metro it did not pay while the score weighed the
+// wait until service, which let a free technician far away beat a busy
+// one nearby: the search reached 91–95% of the crew while walking rings.
+// Measured then with dispatchd bench suggest, 8 stops a route, p50/p99:
+// 1,000 technicians 165/497 µs evaluating everyone, 225/608 µs pruned;
+// 10,000 technicians 1.42/3.89 ms against 2.03/7.00 ms.
 //
 // # Explanations
 //

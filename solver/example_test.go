@@ -72,7 +72,7 @@ func ExampleSuggest() {
 		fmt.Printf("not %s: %s\n", r.TechnicianID, r.Reasons[0])
 	}
 	// Output:
-	// 1. ben score 99.3, there at 10:09 (9m23s away)
-	// 2. cai score 98.9, there at 10:13 (13m45s away)
+	// 1. ben score 75.5, there at 10:09 (9m23s away)
+	// 2. cai score 71.7, there at 10:13 (13m45s away)
 	// not ana: EPA-608 certification expired 2026-10-01
 }

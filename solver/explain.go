@@ -255,7 +255,7 @@ func (e *explainer) noRoom(j int32) []string {
 			block("no gap that keeps every later stop in its window and the shift end", t.ID)
 			continue
 		}
-		c := ins.delta + e.s.workloadDelta(v, jb.dur, e.mean)
+		c := ins.delta + workloadTerm{}.insertion(e.s, v, jb.dur, e.mean)
 		if bestV < 0 || c < bestCost {
 			bestV, bestCost, best = v, c, ins
 		}

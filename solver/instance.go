@@ -321,13 +321,8 @@ func (in *instance) qualify(techIndex map[string]int32) bool {
 func (in *instance) admit(j int, v int32, surplus int, w *model.WorkOrder, techIndex func(string) (int32, bool)) {
 	nj := len(in.jobs)
 	jb := &in.jobs[j]
-	c := in.w.SkillSurplus * float64(surplus)
-	if len(w.PreferredTechnicians) > 0 && !namesVehicle(w.PreferredTechnicians, v, techIndex) {
-		c += in.w.PreferredTechnician
-	}
-	if len(w.TechnicianIDs) > 0 && !namesVehicle(w.TechnicianIDs, v, techIndex) {
-		c += in.w.PlanChange
-	}
+	c := pairPrice(in.w, surplus, len(w.PreferredTechnicians) > 0 && !namesVehicle(w.PreferredTechnicians, v, techIndex),
+		len(w.TechnicianIDs) > 0 && !namesVehicle(w.TechnicianIDs, v, techIndex))
 	i := int(v)*nj + j
 	in.ok[i] = true
 	in.pair[i] = c

@@ -11,16 +11,15 @@ import (
 )
 
 // plan turns a solution into the model's plan: routes with every stop's
-// times, breaks as stops, unassigned orders with reasons, KPIs and the
-// objective by term. Legs are measured again with the problem's own travel
-// model, so the figures do not depend on the search's internal tables.
+// times, breaks as stops, unassigned orders with reasons, KPIs, and the
+// objective's measures and terms from the objective's terms. Legs are
+// measured again with the problem's own travel model, so the figures do
+// not depend on the search's internal tables.
 func (in *instance) plan(s *solution) model.Plan {
 	out := model.Plan{Routes: []model.Route{}, Unassigned: []model.Unassigned{}}
-	var terms model.ObjectiveTerms
 	var k model.KPIs
 	var shiftMS, workMS, travelMS, lateMS, overMS int64
 	meters := 0.0
-	work := make([]float64, len(in.vehicles)) // minutes of service
 	for v, r := range s.routes {
 		if r.jobs == 0 {
 			continue
@@ -29,38 +28,20 @@ func (in *instance) plan(s *solution) model.Plan {
 		out.Routes = append(out.Routes, rt)
 		ve := &in.vehicles[v]
 		k.TechniciansUsed++
+		k.Assigned += r.jobs
 		travelMS += st.travel
 		lateMS += st.late
 		overMS += st.over
 		meters += st.meters
 		shiftMS += ve.shiftEnd - ve.shiftStart
 		workMS += r.work
-		work[v] = float64(r.work) / msPerMi
-		terms.Distance += in.w.Distance * st.meters / 1000
-		for _, x := range r.seq {
-			k.Assigned++
-			t := &in.p.Technicians[ve.idx]
-			wo := &in.p.WorkOrders[in.jobs[x].idx]
-			terms.SkillSurplus += in.w.SkillSurplus * float64(SkillSurplus(t, wo))
-			if len(wo.PreferredTechnicians) > 0 && !wo.Prefers(t.ID) {
-				terms.PreferredTechnician += in.w.PreferredTechnician
-			}
-			if len(wo.TechnicianIDs) > 0 && !slices.Contains(wo.TechnicianIDs, t.ID) {
-				terms.PlanChange += in.w.PlanChange
-			}
-		}
 	}
 	k.Travel, k.Lateness, k.Overtime = msSeconds(travelMS), msSeconds(lateMS), msSeconds(overMS)
-	terms.TravelTime = in.w.TravelTime * float64(travelMS) / msPerMi
-	terms.Lateness = in.w.Lateness * float64(lateMS) / msPerMi
-	terms.Overtime = in.w.Overtime * float64(overMS) / msPerMi
-	terms.WorkloadBalance = in.workloadTerm(work)
 	free := slices.Clone(s.free)
 	slices.SortFunc(free, func(a, b int32) int { return cmp.Compare(in.jobs[a].idx, in.jobs[b].idx) })
 	explain := newExplainer(in, s)
 	for _, j := range free {
 		k.Unassigned++
-		terms.Unassigned += in.jobs[j].missed
 		out.Unassigned = append(out.Unassigned, model.Unassigned{
 			WorkOrderID: in.p.WorkOrders[in.jobs[j].idx].ID,
 			Reasons:     explain.why(j),
@@ -71,29 +52,26 @@ func (in *instance) plan(s *solution) model.Plan {
 	}
 	k.Distance = roundDecimeter(meters)
 	out.KPIs = k
-	out.ObjectiveTerms = terms
-	out.Objective = terms.Total()
+	for _, t := range objective {
+		t.measure(s, &out.Measures)
+	}
+	out.ObjectiveTerms = in.w.Price(out.Measures)
+	out.Objective = out.ObjectiveTerms.Total()
 	return out
 }
 
-// workloadTerm is the workload-balance term over active technicians, given
-// each vehicle's minutes of service.
-func (in *instance) workloadTerm(work []float64) float64 {
-	if in.w.WorkloadBalance == 0 || in.activeVehicles == 0 {
-		return 0
+// routeMeters is the length of route r, measured with the problem's own
+// travel model.
+func (in *instance) routeMeters(r *route) float64 {
+	ve := &in.vehicles[r.v]
+	t := &in.p.Technicians[ve.idx]
+	m, prev := 0.0, t.Start
+	for _, x := range r.seq {
+		loc := in.p.WorkOrders[in.jobs[x].idx].Location
+		m += in.leg(prev, loc).Meters
+		prev = loc
 	}
-	total := 0.0
-	for _, w := range work {
-		total += w
-	}
-	mean := total / float64(in.activeVehicles)
-	dev := 0.0
-	for v, w := range work {
-		if in.p.Technicians[in.vehicles[v].idx].IsActive() {
-			dev += math.Abs(w - mean)
-		}
-	}
-	return in.w.WorkloadBalance * dev
+	return m + in.leg(prev, t.EndLocation()).Meters
 }
 
 // routeStats are a route's unrounded totals: ms and metres.

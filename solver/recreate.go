@@ -86,7 +86,7 @@ func (s *solution) tryVehicles(rng *rand.Rand, j int32, vehicles []int32, mean, 
 		if !r.fits(in, jb) {
 			continue
 		}
-		extra := s.workloadDelta(v, jb.dur, mean)
+		extra := workloadTerm{}.insertion(s, v, jb.dur, mean)
 		if r.jobs == 0 && !sc.firstOfClass(in.vehicles[v].class) {
 			continue
 		}

@@ -239,7 +239,7 @@ func (r *route) schedule(in *instance, ve *vehicle) bool {
 	}
 	r.back = r.free[e*nk+k]
 	r.lateness = r.late[e*nk+k]
-	r.soft = r.softCost(in, r.lateness, r.back)
+	r.soft = timeTerm{}.price(in, ve, r.lateness, r.back)
 	return true
 }
 
@@ -306,7 +306,7 @@ func (r *route) scheduleBare(in *instance, ve *vehicle) bool {
 		r.start[p] = r.free[p] - r.job(in, p).dur
 	}
 	r.back, r.lateness = arrive, late
-	r.soft = r.softCost(in, late, arrive)
+	r.soft = timeTerm{}.price(in, ve, late, arrive)
 	return true
 }
 
@@ -321,21 +321,12 @@ func (r *route) endState(in *instance, arrive, late []int64) (int, bool) {
 		if a > rdy[k] {
 			continue
 		}
-		c := r.softCost(in, late[k], a)
+		c := timeTerm{}.price(in, r.vehicle(in), late[k], a)
 		if !found || c < bestCost || (c == bestCost && a < arrive[best]) {
 			best, bestCost, found = k, c, true
 		}
 	}
 	return best, found
-}
-
-// softCost weighs lateness (ms) and the return time into the objective.
-func (r *route) softCost(in *instance, late, back int64) float64 {
-	if !in.timeSoft {
-		return 0
-	}
-	over := max(0, back-r.vehicle(in).shiftEnd)
-	return in.w.Lateness*float64(late)/msPerMi + in.w.Overtime*float64(over)/msPerMi
 }
 
 // fits reports whether the route has room for one more job of the given
@@ -412,19 +403,14 @@ func (r *route) tryGap(in *instance, j int32, g int, bound float64) (insertion, 
 // of it to place g+1.
 func (r *route) tryGapLegs(in *instance, j int32, g int, legIn, legOut int64, bound float64) (insertion, bool) {
 	jb := &in.jobs[j]
-	tt := in.tt
-	nx := r.loc[g+1]
 	at, ok := r.tryAt(in, jb, g, legIn, legOut)
 	if !ok {
 		return insertion{}, false
 	}
-	delta := tt.cost(r.loc[g], jb.loc) + tt.cost(jb.loc, nx) + in.pair[int(r.v)*len(in.jobs)+int(j)]
-	if r.jobs > 0 {
-		delta -= tt.cost(r.loc[g], nx)
-	}
+	delta := travelTerm{}.insertion(in, r, g, jb.loc, in.pair[int(r.v)*len(in.jobs)+int(j)])
 	if in.timeSoft && delta < bound {
 		late, back := r.follow(in, jb, g, legIn, at.legOut)
-		delta += r.softCost(in, late, back) - r.soft
+		delta += timeTerm{}.price(in, r.vehicle(in), late, back) - r.soft
 	}
 	return insertion{gap: g, delta: delta, start: at.start}, true
 }

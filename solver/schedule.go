@@ -46,7 +46,7 @@ func Schedule(day Day, id string) (TechnicianDay, error) {
 		stops = slices.Clone(day.Routes[k].Stops)
 		slices.SortStableFunc(stops, func(a, b model.Stop) int { return a.Start.Compare(b.Start) })
 	}
-	p := &model.Problem{Technicians: []model.Technician{*t}, WorkOrders: day.Orders, Travel: day.Travel, Weights: day.Weights}
+	p := &model.Problem{Technicians: []model.Technician{*t}, WorkOrders: day.Orders, Travel: day.Travel, Weights: day.weights()}
 	tr, err := geo.New(p.Travel)
 	if err != nil {
 		return TechnicianDay{}, fmt.Errorf("solver: building the travel model: %w", err)

@@ -6,169 +6,119 @@ import (
 	"github.com/dispatchd/dispatchd/model"
 )
 
-// A suggestion's score grades each criterion from 0 (worst) to 100 (best),
-// linearly between a best and a worst value, and combines the grades by
-// the policy's weights of the same names into a score from 0 to 100. The
-// bounds are absolute, not relative to the other candidates, so that a
-// technician's score does not depend on who else is considered.
-const (
-	// travel_time: the time the detour adds to the technician's day.
-	worstAddedTravel = 90 * 60.0 // seconds
-	// lateness: seconds late past SLA deadlines, this order's and those of
-	// the stops it delays, from riskFloor down to 0 at worstLateness; an
-	// on-time finish within riskMargin of the order's deadline grades from
-	// 100 down to riskFloor, for the risk.
-	worstLateness = 2 * 3600.0
-	riskMargin    = 3600.0
-	riskFloor     = 60.0
-	// skill_surplus: levels above the required ones, over all skills.
-	worstSurplus = 4.0
-)
-
-// priorityHorizon is the wait until service starts that grades 0 on the
-// priority criterion: emergencies want the soonest arrival, low-priority
-// work can wait for tomorrow.
-func priorityHorizon(p model.Priority) float64 {
-	switch p {
-	case model.PriorityEmergency:
-		return 2 * 3600
-	case model.PriorityHigh:
-		return 4 * 3600
-	case model.PriorityLow:
-		return 24 * 3600
-	}
-	return 8 * 3600
-}
-
-// The criteria, in the order of the weights that weigh them.
+// A suggestion is priced by the planner's own objective: each criterion is
+// what putting the order into the technician's day adds to one term of
+// it, weighed by the policy, and the score is 100 × (1 − cost / scale), at
+// least 0, the scale being the policy's. So a suggestion never ranks B
+// over A when the planner would rather give the order to A: candidates are
+// ranked by the exact cost, and the score is a readable picture of it, in
+// which one point is a hundredth of the scale (TestSuggestAgreesWithPlan).
+//
+// The criteria are the terms one insertion changes, named as the weights
+// that weigh them. Unassigned and priority are not among them: a
+// suggestion places the order, it does not leave it out.
 const (
 	critTravel = iota
+	critDistance
 	critLateness
+	critOvertime
 	critSkill
 	critPreferred
 	critWorkload
-	critPriority
+	critPlanChange
 	criteria
 )
 
 var criterionNames = [criteria]string{
-	model.CriterionTravel, model.CriterionLateness, model.CriterionSkill,
-	model.CriterionPreferred, model.CriterionWorkload, model.CriterionPriority,
+	model.CriterionTravel, model.CriterionDistance, model.CriterionLateness, model.CriterionOvertime,
+	model.CriterionSkill, model.CriterionPreferred, model.CriterionWorkload, model.CriterionPlanChange,
 }
 
-// measures are the values a score grades, all in seconds but the counts.
+// measures are what one insertion adds to each term, in the API's units:
+// seconds, metres, levels and counts.
 type measures struct {
-	addedTravel float64
-	late        float64 // lateness created, this order and later stops
-	margin      float64 // the order's SLA deadline minus its end; +Inf without one
-	surplus     float64
-	preferred   float64 // 1 if the technician is preferred, else 0
-	utilisation float64 // service booked over shift length, with this order
-	wait        float64 // from now to the start of service
+	addedTravel  float64 // seconds of travel the detour adds
+	addedMeters  float64 // metres it adds
+	late         float64 // seconds of lateness created, this order's and later stops'
+	overtime     float64 // seconds of overtime created
+	surplus      float64 // skill levels above the required ones
+	notPreferred float64 // 1 if the order names preferred technicians and this is none
+	workload     float64 // seconds the crew's imbalance grows by, from the least possible
+	changed      float64 // 1 if the order leaves the technicians it was dispatched to
 }
 
-// scorer grades measures for one order.
+// scorer prices measures for one order under one policy.
 type scorer struct {
-	weights      [criteria]float64
-	total        float64
-	horizon      float64
-	hasPreferred bool
+	w     model.Weights
+	scale float64
 }
 
-func newScorer(w model.Weights, order *model.WorkOrder) scorer {
-	s := scorer{
-		weights:      [criteria]float64{w.TravelTime, w.Lateness, w.SkillSurplus, w.PreferredTechnician, w.WorkloadBalance, w.Priority},
-		horizon:      priorityHorizon(order.Priority),
-		hasPreferred: len(order.PreferredTechnicians) > 0,
-	}
-	for _, x := range s.weights {
-		s.total += x
-	}
-	if s.total == 0 { // a policy that weighs nothing weighs everything alike
-		for c := range s.weights {
-			s.weights[c] = 1
-		}
-		s.total = criteria
-	}
-	return s
+func newScorer(p model.Policy) scorer { return scorer{w: p.Weights, scale: p.Scale()} }
+
+// costs weighs each criterion's measure into the objective's units.
+func (s *scorer) costs(m measures) [criteria]float64 {
+	var c [criteria]float64
+	c[critTravel] = s.w.TravelTime * m.addedTravel / 60
+	c[critDistance] = s.w.Distance * m.addedMeters / 1000
+	c[critLateness] = s.w.Lateness * m.late / 60
+	c[critOvertime] = s.w.Overtime * m.overtime / 60
+	c[critSkill] = s.w.SkillSurplus * m.surplus
+	c[critPreferred] = s.w.PreferredTechnician * m.notPreferred
+	c[critWorkload] = s.w.WorkloadBalance * m.workload / 60
+	c[critPlanChange] = s.w.PlanChange * m.changed
+	return c
 }
 
-// linear grades v from 100 at 0 to 0 at worst.
-func linear(v, worst float64) float64 { return 100 * math.Max(0, math.Min(1, 1-v/worst)) }
-
-func latenessGrade(late, margin float64) float64 {
-	switch {
-	case late > 0:
-		return riskFloor * math.Max(0, 1-late/worstLateness)
-	case margin < riskMargin:
-		return riskFloor + (100-riskFloor)*math.Max(0, margin)/riskMargin
-	}
-	return 100
-}
-
-func (s *scorer) grades(m measures) [criteria]float64 {
-	var g [criteria]float64
-	g[critTravel] = linear(m.addedTravel, worstAddedTravel)
-	g[critLateness] = latenessGrade(m.late, m.margin)
-	g[critSkill] = linear(m.surplus, worstSurplus)
-	g[critPreferred] = 100
-	if s.hasPreferred && m.preferred == 0 {
-		g[critPreferred] = 0
-	}
-	g[critWorkload] = linear(m.utilisation, 1)
-	g[critPriority] = linear(m.wait, s.horizon)
-	return g
-}
-
-// score combines grades into the score a dispatcher reads, to one decimal;
-// ranks compare these rounded scores, so that equal shown scores are
-// ordered by id.
-func (s *scorer) score(g [criteria]float64) float64 {
+// cost is the insertion's total cost: what candidates are ranked by.
+func (s *scorer) cost(m measures) float64 {
 	sum := 0.0
-	for c, x := range g {
-		sum += s.weights[c] * x
+	for _, c := range s.costs(m) {
+		sum += c
 	}
-	return math.Round(sum/s.total*10) / 10
+	return sum
 }
 
-func (s *scorer) breakdown(m measures, g [criteria]float64) map[string]model.Criterion {
-	values := [criteria]float64{m.addedTravel, m.late, m.surplus, m.preferred, math.Round(m.utilisation*1000) / 1000, m.wait}
+// points turns a cost into 0–100, to one decimal.
+func (s *scorer) points(cost float64) float64 {
+	return math.Round(1000*math.Max(0, 1-cost/s.scale)) / 10
+}
+
+func (s *scorer) breakdown(m measures) map[string]model.Criterion {
+	values := [criteria]float64{m.addedTravel, math.Round(m.addedMeters*10) / 10, m.late, m.overtime, m.surplus, m.notPreferred, m.workload, m.changed}
+	weights := [criteria]float64{s.w.TravelTime, s.w.Distance, s.w.Lateness, s.w.Overtime, s.w.SkillSurplus, s.w.PreferredTechnician, s.w.WorkloadBalance, s.w.PlanChange}
 	out := make(map[string]model.Criterion, criteria)
-	for c := range criteria {
-		out[criterionNames[c]] = model.Criterion{Value: values[c], Grade: math.Round(g[c]*10) / 10, Weight: s.weights[c]}
+	for c, cost := range s.costs(m) {
+		out[criterionNames[c]] = model.Criterion{Value: values[c], Grade: s.points(cost), Weight: weights[c], Cost: cost}
 	}
 	return out
 }
 
-// bound is the highest score a technician can reach whose every place is
-// farther than some distance from the order: its detour adds at least
-// addedTravel, service starts no sooner than wait from now, and the
-// order's SLA margin is at most margin. Everything else grades 100 —
-// except the preferred criterion when the order names preferred
-// technicians, who are all evaluated first.
-func (s *scorer) bound(addedTravel, wait, margin float64) float64 {
-	m := measures{addedTravel: addedTravel, wait: wait, margin: margin, late: math.Max(0, -margin), preferred: 0}
-	g := s.grades(m)
-	g[critSkill], g[critWorkload] = 100, 100
-	return s.score(g)
+// bound is the least cost of a technician whose every place is farther
+// than some distance from the order: its detour adds at least addedTravel
+// seconds and addedMeters metres, and the order's SLA margin is at most
+// margin seconds. Everything else costs nothing at best — but a preferred
+// technician missed when the order names some, who are all evaluated
+// first.
+func (s *scorer) bound(addedTravel, addedMeters, margin float64, hasPreferred bool) float64 {
+	m := measures{addedTravel: addedTravel, addedMeters: addedMeters, late: math.Max(0, -margin)}
+	if hasPreferred {
+		m.notPreferred = 1
+	}
+	return s.cost(m)
 }
 
-// bound2 is the highest score technician measures base (static criteria
-// exact) can reach if service starts no sooner than soonest: the wait and
-// the order's SLA margin follow from it, travel grades at its best and
-// knock-on lateness at none.
-func (s *scorer) bound2(base measures, soonest int64, jb job, now int64) float64 {
+// bound2 is the least cost of technician measures base (the criteria that
+// do not depend on where the order goes, exact) if service starts no
+// sooner than soonest: the order's own lateness follows from it; travel,
+// knock-on lateness and overtime cost nothing at best.
+func (s *scorer) bound2(base measures, soonest int64, jb job) float64 {
 	m := base
 	start, ok := jb.firstStart(soonest)
 	if !ok {
 		start = soonest
 	}
-	m.wait = float64(start-now) / msPerS
-	m.margin = math.Inf(1)
 	if jb.deadline != never {
-		m.margin = float64(jb.deadline-start-jb.dur) / msPerS
+		m.late = float64(max(0, start+jb.dur-jb.deadline)) / msPerS
 	}
-	m.late = math.Max(0, -m.margin)
-	m.addedTravel = 0
-	return s.score(s.grades(m))
+	return s.cost(m)
 }

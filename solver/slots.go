@@ -21,8 +21,8 @@ type SlotOptions struct {
 	Days int
 	// Limit is how many windows to offer; zero means 5.
 	Limit int
-	// Weights weigh the criteria; nil means the state's.
-	Weights *model.Weights
+	// Policy prices the insertions; nil means the state's.
+	Policy *model.Policy
 }
 
 // maxSlotDays bounds how far ahead Slots looks, and minSlot how short a
@@ -54,7 +54,7 @@ func Slots(ctx context.Context, st *State, order model.WorkOrder, opts SlotOptio
 		return nil, &model.ValidationError{Errors: []model.FieldError{{Field: "slot_length_s",
 			Message: fmt.Sprintf("want a length from %v to 24 h and 1 to %d days", minSlot, maxSlotDays)}}}
 	}
-	q, err := st.newQuery(&order, SuggestOptions{Weights: opts.Weights})
+	q, err := st.newQuery(&order, SuggestOptions{Policy: opts.Policy})
 	if err != nil {
 		return nil, err
 	}
@@ -154,17 +154,13 @@ func (q *query) slotDay(d int) *slotDay {
 				continue
 			}
 			day.fresh = append(day.fresh, freshRoute{ve: ve})
-			t.base = q.base(v)
-			tech := &in.p.Technicians[v]
-			if span := toMS(tech.Shift.End) - toMS(tech.Shift.Start); span > 0 {
-				t.base.utilisation = float64(q.jb.dur) / float64(span) // nothing else is booked yet
-			}
+			t.base = q.base(v, 0, 0) // nothing is booked yet
 		} else {
 			r := st.routes[v]
 			if st.broken[v] != "" || !r.fits(in, &q.jb) {
 				continue
 			}
-			t.base = q.base(v)
+			t.base = q.base(v, st.booked[v], st.totalBooked)
 			n += r.jobs // gaps 0 to jobs
 		}
 		n++
@@ -227,9 +223,8 @@ func (q *query) offersIn(day *slotDay, w window, jb *job, out []offer) []offer {
 			if !ok {
 				continue
 			}
-			m := q.measure(t.base, r, jb, g, at, legIn[g], legOut[g])
-			gr := q.sc.grades(m)
-			c := candidate{v: v, score: q.sc.score(gr), eta: r.soonest(g) + legIn[g], g: g, at: at, legIn: legIn[g], m: m, grades: gr, emptyOK: r.jobs == 0}
+			m := q.measure(t.base, r, jb, g, legIn[g], legOut[g], false)
+			c := candidate{v: v, cost: q.sc.cost(m), eta: r.soonest(g) + legIn[g], g: g, at: at, legIn: legIn[g], m: m, emptyOK: r.jobs == 0}
 			out = append(out, offer{win: w, c: c, after: st.after[v]})
 		}
 	}
@@ -245,7 +240,7 @@ type freshRoute struct {
 // freshDay scores technician v's later day, empty but for this order:
 // legIn and legOut are the legs from home and to the end location.
 func (q *query) freshDay(v int32, fr *freshRoute, base measures, jb *job, legIn, legOut int64) (candidate, bool) {
-	st, in := q.st, q.st.in
+	in := q.st.in
 	if fr.r == nil {
 		fr.r = &route{v: v, ve: &fr.ve}
 		fr.r.update(in)
@@ -254,23 +249,16 @@ func (q *query) freshDay(v int32, fr *freshRoute, base measures, jb *job, legIn,
 	if !ok {
 		return candidate{}, false
 	}
-	m := base
-	m.addedTravel = float64(legIn+legOut) / msPerS
-	m.wait = float64(at.start-st.now) / msPerS
-	if jb.deadline != never {
-		m.margin = float64(jb.deadline-at.start-jb.dur) / msPerS
-	}
-	m.late = float64(max(0, at.start+jb.dur-jb.deadline)) / msPerS
-	gr := q.sc.grades(m)
-	return candidate{v: v, score: q.sc.score(gr), eta: fr.ve.shiftStart + legIn, at: at, legIn: legIn, m: m, grades: gr, emptyOK: true}, true
+	m := q.measure(base, fr.r, jb, 0, legIn, legOut, false)
+	return candidate{v: v, cost: q.sc.cost(m), eta: fr.ve.shiftStart + legIn, at: at, legIn: legIn, m: m, emptyOK: true}, true
 }
 
 // pick chooses windows best first, each served by a gap no better window
-// uses: offers sorted by score, then start, then technician.
+// uses: offers sorted by cost, then start, then technician.
 func (q *query) pick(offers []offer, limit int) []model.Slot {
 	techs := q.st.in.p.Technicians
 	slices.SortFunc(offers, func(a, b offer) int {
-		if c := cmp.Compare(b.c.score, a.c.score); c != 0 {
+		if c := cmp.Compare(a.c.cost, b.c.cost); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.win.start, b.win.start); c != 0 {
@@ -309,15 +297,24 @@ func (q *query) pick(offers []offer, limit int) []model.Slot {
 }
 
 func (q *query) slotOut(o offer) model.Slot {
-	in := q.st.in
+	st, in := q.st, q.st.in
 	t := &in.p.Technicians[o.c.v]
 	zone := t.Shift.Start.Location()
+	m := o.c.m
+	if q.sc.w.Distance == 0 { // for the breakdown: unweighed, so not measured while ranking
+		if o.day == 0 {
+			m.addedMeters = q.addedMeters(st.routes[o.c.v], o.c.g)
+		} else {
+			m.addedMeters = q.metres(st.home[o.c.v], true) + q.metres(in.vehicles[o.c.v].endLoc, false)
+		}
+	}
 	s := model.Slot{
 		Window:       model.TimeWindow{Start: fromMS(o.win.start, zone), End: fromMS(o.win.end, zone)},
 		TechnicianID: t.ID,
 		Start:        fromMS(o.c.at.start, zone),
-		Score:        o.c.score,
-		Breakdown:    q.sc.breakdown(o.c.m, o.c.grades),
+		Score:        q.sc.points(o.c.cost),
+		Cost:         o.c.cost,
+		Breakdown:    q.sc.breakdown(m),
 	}
 	if o.day == 0 && !o.c.emptyOK {
 		s.InsertAfter, s.InsertBefore = q.around(o.c.v, o.c.g)

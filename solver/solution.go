@@ -79,51 +79,13 @@ func (s *solution) own(v int32) *route {
 	return r
 }
 
-// cost returns the objective of the solution.
+// cost returns the objective of the solution: the sum of its terms.
 func (s *solution) cost() float64 {
-	c := s.missed + s.workload()
-	for _, r := range s.routes {
-		c += r.arcs + r.soft + r.pair
+	c := 0.0
+	for _, t := range objective {
+		c += t.cost(s)
 	}
 	return c
-}
-
-// workload is the workload-balance term: minutes of service each active
-// technician is away from the crew's mean.
-func (s *solution) workload() float64 {
-	w := s.in.w.WorkloadBalance
-	if w == 0 || s.in.activeVehicles == 0 {
-		return 0
-	}
-	total := int64(0)
-	for _, r := range s.routes {
-		total += r.work
-	}
-	mean := float64(total) / float64(s.in.activeVehicles)
-	dev := 0.0
-	for v, r := range s.routes {
-		if s.in.p.Technicians[s.in.vehicles[v].idx].IsActive() {
-			d := float64(r.work) - mean
-			if d < 0 {
-				d = -d
-			}
-			dev += d
-		}
-	}
-	return w * dev / msPerMi
-}
-
-// workloadDelta estimates the change of the workload term when a job of
-// duration dur joins route v, holding the crew's mean fixed (the exact
-// term is recomputed when a move is judged).
-func (s *solution) workloadDelta(v int32, dur int64, mean float64) float64 {
-	w := s.in.w.WorkloadBalance
-	if w == 0 {
-		return 0
-	}
-	before := float64(s.routes[v].work) - mean
-	after := before + float64(dur)
-	return w * (abs(after) - abs(before)) / msPerMi
 }
 
 // meanWork is the crew's mean service time, ms.

@@ -22,8 +22,9 @@ type SuggestOptions struct {
 	// MaxRejected bounds the rejected technicians listed, nearest first;
 	// zero means 20, negative means every technician considered.
 	MaxRejected int
-	// Weights weigh the criteria; nil means the state's.
-	Weights *model.Weights
+	// Policy prices the insertions; nil means the state's. Its weights
+	// must be valid (model.Weights.Validate).
+	Policy *model.Policy
 	// Exhaustive evaluates every technician; it is the default, and
 	// overrides Pruned.
 	Exhaustive bool
@@ -80,6 +81,11 @@ type query struct {
 	prep    geo.Prepared
 	matrixI int
 
+	// withOrder is the state's instance with the order's place in its
+	// travel table, for laying a route out with the order in it; built
+	// when first needed (withOrder).
+	inOrder *instance
+
 	evaluated []bool
 	// cands holds the best limit candidates so far, in rank order: a
 	// technician who cannot beat the last need not be scored in full.
@@ -92,13 +98,12 @@ type query struct {
 // model.Candidate.
 type candidate struct {
 	v       int32
-	score   float64
-	eta     int64 // earliest arrival at the order
+	cost    float64 // what the insertion adds to the objective: the rank
+	eta     int64   // earliest arrival at the order
 	g       int
 	at      placement
 	legIn   int64
 	m       measures
-	grades  [criteria]float64
 	emptyOK bool // the remaining day was empty: the order is its only job
 }
 
@@ -106,11 +111,11 @@ func (st *State) newQuery(order *model.WorkOrder, opts SuggestOptions) (*query, 
 	if err := st.validateOrder(order); err != nil {
 		return nil, err
 	}
-	w := st.in.w
-	if opts.Weights != nil {
-		w = *opts.Weights
+	p := st.policy
+	if opts.Policy != nil {
+		p = *opts.Policy
 	}
-	q := &query{st: st, order: order, sc: newScorer(w, order), limit: opts.Limit, maxRj: opts.MaxRejected}
+	q := &query{st: st, order: order, sc: newScorer(p), limit: opts.Limit, maxRj: opts.MaxRejected}
 	if q.limit <= 0 {
 		q.limit = 5
 	}
@@ -131,11 +136,26 @@ func (st *State) newQuery(order *model.WorkOrder, opts SuggestOptions) (*query, 
 	}
 	if st.matrix != nil {
 		q.matrixI, _ = st.matrix.Index(order.Location)
+		q.jb.loc = int32(q.matrixI)
 	} else {
 		q.prep = geo.Prepare(order.Location)
 	}
 	q.evaluated = make([]bool, len(st.in.vehicles))
 	return q, nil
+}
+
+// withOrder returns the state's instance as laying out a route with the
+// order in it needs it: for haversine travel, a copy whose travel table
+// knows the order's place, at q.jb.loc (a matrix has it already).
+func (q *query) withOrder() *instance {
+	if q.inOrder == nil {
+		in := *q.st.in
+		if q.st.matrix == nil {
+			in.tt, q.jb.loc = q.st.in.tt.withGuest(q.order.Location)
+		}
+		q.inOrder = &in
+	}
+	return q.inOrder
 }
 
 // validateOrder checks the order on its own and that the travel model can
@@ -286,12 +306,14 @@ func (q *query) farEnough(radius, leg float64) bool {
 	if len(q.cands) < q.limit {
 		return false
 	}
-	added := st.hav.Seconds(math.Max(0, 2*radius-leg))
+	// The detour's great-circle length bounds its road distance, which
+	// the detour factor only lengthens.
+	meters := math.Max(0, 2*radius-leg)
 	margin := math.Inf(1)
 	if q.jb.deadline != never {
 		margin = (float64(q.jb.deadline) - minStart - float64(q.jb.dur)) / msPerS
 	}
-	return q.outranked(q.sc.bound(added, reach, margin))
+	return q.outranked(q.sc.bound(st.hav.Seconds(meters), meters, margin, len(q.order.PreferredTechnicians) > 0))
 }
 
 // evaluate considers technician v once: a candidate with their best
@@ -314,12 +336,12 @@ func (q *query) evaluate(v int32) {
 	}
 }
 
-// keep puts a candidate in rank order among the best limit: score
-// descending, ties by technician id.
+// keep puts a candidate in rank order among the best limit: cost
+// ascending, ties by technician id.
 func (q *query) keep(c candidate) {
 	techs := q.st.in.p.Technicians
 	i, _ := slices.BinarySearchFunc(q.cands, c, func(a, b candidate) int {
-		if x := cmp.Compare(b.score, a.score); x != 0 {
+		if x := cmp.Compare(a.cost, b.cost); x != 0 {
 			return x
 		}
 		return cmp.Compare(techs[a.v].ID, techs[b.v].ID)
@@ -333,10 +355,11 @@ func (q *query) keep(c candidate) {
 	q.cands = slices.Insert(q.cands, i, c)
 }
 
-// outranked reports whether a score bound cannot reach the candidates:
-// there are limit of them, and the last beats the bound strictly.
+// outranked reports whether a technician whose cost is at least bound
+// cannot rank: there are limit candidates, and the last costs strictly
+// less.
 func (q *query) outranked(bound float64) bool {
-	return len(q.cands) == q.limit && q.cands[q.limit-1].score > bound
+	return len(q.cands) == q.limit && q.cands[q.limit-1].cost < bound
 }
 
 // best finds technician v's best insertion of the order; outranked says
@@ -354,17 +377,17 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 	if len(q.jb.demand) > 0 && !r.fits(in, &q.jb) {
 		return candidate{}, false, false
 	}
-	base := q.base(v)
+	base := q.base(v, st.booked[v], st.totalBooked)
 	// No insertion starts before the technician, free at dep[0], could
 	// drive straight there (the triangle inequality, less a second a leg
 	// for rounding); with the static criteria exact and travel at its
 	// best, that bounds v's score.
 	legIn0, _ := q.legs(st.origin[v])
 	soonest := st.free[v] + legIn0 - int64(st.legs[v])*msPerS
-	if q.outranked(q.sc.bound2(base, soonest, q.jb, st.now)) {
+	if q.outranked(q.sc.bound2(base, soonest, q.jb)) {
 		return candidate{}, false, true
 	}
-	best := candidate{v: v, score: -1}
+	best := candidate{v: v, cost: math.Inf(1)}
 	last := q.jb.windows[len(q.jb.windows)-1].end
 	gl := q.gapLegs()
 	gl.at, gl.in = st.origin[v], legIn0 // the route starts at the origin
@@ -377,47 +400,82 @@ func (q *query) best(v int32) (c candidate, ok, outranked bool) {
 		if !ok {
 			continue
 		}
-		m := q.measure(base, r, &q.jb, g, at, legIn, legOut)
-		gr := q.sc.grades(m)
-		if s := q.sc.score(gr); s > best.score {
-			best = candidate{v: v, score: s, eta: r.soonest(g) + legIn, g: g, at: at, legIn: legIn, m: m, grades: gr, emptyOK: r.jobs == 0}
+		m := q.measure(base, r, &q.jb, g, legIn, legOut, false)
+		if c := q.sc.cost(m); c < best.cost {
+			best = candidate{v: v, cost: c, eta: r.soonest(g) + legIn, g: g, at: at, legIn: legIn, m: m, emptyOK: r.jobs == 0}
 		}
 	}
-	return best, best.score >= 0, false
+	return best, !math.IsInf(best.cost, 1), false
 }
 
 // base returns technician v's measures that do not depend on where the
-// order goes: skill surplus, preference, and workload with the order.
-func (q *query) base(v int32) measures {
+// order goes: skill surplus, preference, plan change, and what the order
+// does to the crew's balance of work, given v's booked service and the
+// crew's (ms).
+func (q *query) base(v int32, booked, crew int64) measures {
 	t := &q.st.in.p.Technicians[v]
+	o := q.order
 	m := measures{
-		surplus:   float64(q.st.prof.surplus(v, &q.need)),
-		preferred: float64(boolInt(q.order.Prefers(t.ID))),
-		margin:    math.Inf(1),
+		surplus:      float64(q.st.prof.surplus(v, &q.need)),
+		notPreferred: float64(boolInt(len(o.PreferredTechnicians) > 0 && !o.Prefers(t.ID))),
+		changed:      float64(boolInt(len(o.TechnicianIDs) > 0 && !slices.Contains(o.TechnicianIDs, t.ID))),
 	}
-	if shift := toMS(t.Shift.End) - toMS(t.Shift.Start); shift > 0 {
-		m.utilisation = float64(q.st.booked[v]+q.jb.dur) / float64(shift)
+	if n := q.st.in.activeVehicles; n > 0 {
+		// The balance term is Σ |work − mean|: with the order, the mean
+		// moves the same for every candidate, and v's own distance from it
+		// changes by between −dur and +dur; counted from −dur, the least
+		// it can grow by, it is the same for every candidate but v's part.
+		dur := float64(q.jb.dur)
+		mean := float64(crew+q.jb.dur) / float64(n)
+		w := float64(booked)
+		m.workload = (math.Abs(w+dur-mean) - math.Abs(w-mean) + dur) / msPerS
 	}
 	return m
 }
 
 // measure completes base with what job jb's placement in gap g of route
-// r gives: the detour, the wait, its SLA margin and the lateness it
-// creates, its own and that of the stops it delays.
-func (q *query) measure(base measures, r *route, jb *job, g int, at placement, legIn, legOut int64) measures {
+// r adds: the detour's time and (when it is weighed, or exact is set)
+// distance, and the lateness and overtime it creates, its own and that of
+// the stops it delays.
+func (q *query) measure(base measures, r *route, jb *job, g int, legIn, legOut int64, exact bool) measures {
 	m := base
 	replaced := int64(0)
 	if r.jobs > 0 {
 		replaced = r.leg[g+1]
 	}
 	m.addedTravel = float64(legIn+legOut-replaced) / msPerS
-	m.wait = float64(at.start-q.st.now) / msPerS
-	if jb.deadline != never {
-		m.margin = float64(jb.deadline-at.start-jb.dur) / msPerS
+	if exact || q.sc.w.Distance > 0 {
+		m.addedMeters = q.addedMeters(r, g)
 	}
-	late, _ := r.follow(q.st.in, jb, g, legIn, legOut)
+	late, back := r.follow(q.st.in, jb, g, legIn, legOut)
 	m.late = float64(max(0, late-r.lateness)) / msPerS
+	shiftEnd := r.vehicle(q.st.in).shiftEnd
+	m.overtime = float64(max(0, back-shiftEnd)-max(0, r.back-shiftEnd)) / msPerS
 	return m
+}
+
+// addedMeters is the road distance the detour to the order adds in gap g
+// of route r.
+func (q *query) addedMeters(r *route, g int) float64 {
+	d := q.metres(r.loc[g], true) + q.metres(r.loc[g+1], false)
+	if r.jobs > 0 {
+		if leg, err := q.st.in.tt.leg(r.loc[g], r.loc[g+1]); err == nil {
+			d -= leg.Meters
+		}
+	}
+	return d
+}
+
+// metres returns the road distance from a place to the order (to set) or
+// from the order to the place.
+func (q *query) metres(place int32, to bool) float64 {
+	if m := q.st.matrix; m != nil {
+		if to {
+			return m.LegByIndex(int(place), q.matrixI).Meters
+		}
+		return m.LegByIndex(q.matrixI, int(place)).Meters
+	}
+	return q.st.hav.LegPrepared(q.st.places[place], q.prep).Meters
 }
 
 // answer ranks the candidates and writes the response.
@@ -441,17 +499,21 @@ func (q *query) candidateOut(c candidate, rank int) model.Candidate {
 	zone := t.Shift.Start.Location()
 	at := func(ms int64) time.Time { return fromMS(ms, zone) }
 	r := st.routes[c.v]
+	m := c.m
+	if q.sc.w.Distance == 0 {
+		m.addedMeters = q.addedMeters(r, c.g) // for the breakdown: unweighed, so not measured while ranking
+	}
 	out := model.Candidate{
-		TechnicianID: t.ID, Rank: rank, Score: c.score,
+		TechnicianID: t.ID, Rank: rank, Score: q.sc.points(c.cost), Cost: c.cost,
 		ETA: at(c.eta), Start: at(c.at.start), End: at(c.at.start + q.jb.dur),
 		InsertAfter: st.after[c.v],
 		Travel:      msSeconds(c.legIn), AddedTravel: msSeconds(int64(c.m.addedTravel * msPerS)),
 		Lateness:  msSeconds(max(0, c.at.start+q.jb.dur-q.jb.deadline)),
-		Breakdown: q.sc.breakdown(c.m, c.grades),
+		Breakdown: q.sc.breakdown(m),
 	}
 	if !c.emptyOK {
 		out.InsertAfter, out.InsertBefore = q.around(c.v, c.g)
-		delay, n := r.knockOn(in, &q.jb, c.g)
+		delay, n := r.knockOn(q.withOrder(), &q.jb, c.g)
 		out.Delay, out.DelayedStops = msSeconds(delay), n
 	}
 	return out

@@ -245,36 +245,46 @@ func TestSuggestReasons(t *testing.T) {
 	}
 }
 
-// TestSuggestScores checks the ranking: scores descending, ties by id,
-// each the weighted mean of its grades.
+// TestSuggestScores checks the ranking and the score's arithmetic under
+// two policies: cost ascending, ties by id, scores never rising down the
+// ranks; the cost the sum of the criteria's, each the policy's weight times
+// its value in the weight's unit (distance shown to 0.1 m); score and grades 100 × (1 − cost /
+// scale), at least 0.
 func TestSuggestScores(t *testing.T) {
 	day, st := busyDay(t, 200, 6, 5, 9*60)
-	w := model.DefaultWeights()
-	for _, o := range scenario.GenerateOrders(20, 6, day.Technicians) {
-		s, err := solver.Suggest(context.Background(), st, o, solver.SuggestOptions{Limit: 10})
-		if err != nil {
-			t.Fatal(err)
+	travel := model.Policy{Weights: model.Weights{TravelTime: 1, Distance: 0.5, Overtime: 3}, ScoreScale: 100}
+	for _, p := range []model.Policy{model.DefaultPolicy(), travel} {
+		perUnit := map[string]float64{ // the weights' units: per minute, per km, per level or order
+			model.CriterionTravel: p.Weights.TravelTime / 60, model.CriterionDistance: p.Weights.Distance / 1000,
+			model.CriterionLateness: p.Weights.Lateness / 60, model.CriterionOvertime: p.Weights.Overtime / 60,
+			model.CriterionSkill: p.Weights.SkillSurplus, model.CriterionPreferred: p.Weights.PreferredTechnician,
+			model.CriterionWorkload: p.Weights.WorkloadBalance / 60, model.CriterionPlanChange: p.Weights.PlanChange,
 		}
-		for i, c := range s.Candidates {
-			if c.Rank != i+1 || c.Score < 0 || c.Score > 100 {
-				t.Errorf("%s: rank %d score %v", c.TechnicianID, c.Rank, c.Score)
+		points := func(cost float64) float64 { return math.Round(1000*math.Max(0, 1-cost/p.Scale())) / 10 }
+		for _, o := range scenario.GenerateOrders(20, 6, day.Technicians) {
+			s, err := solver.Suggest(context.Background(), st, o, solver.SuggestOptions{Limit: 10, Policy: &p})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if i > 0 {
-				p := s.Candidates[i-1]
-				if p.Score < c.Score || p.Score == c.Score && p.TechnicianID > c.TechnicianID {
-					t.Errorf("%s (%.1f) ranks before %s (%.1f)", p.TechnicianID, p.Score, c.TechnicianID, c.Score)
+			for i, c := range s.Candidates {
+				if c.Rank != i+1 || c.Score != points(c.Cost) {
+					t.Errorf("%s: rank %d score %v for cost %v", c.TechnicianID, c.Rank, c.Score, c.Cost)
 				}
-			}
-			sum, total := 0.0, 0.0
-			for name, cr := range c.Breakdown {
-				if cr.Grade < 0 || cr.Grade > 100 {
-					t.Errorf("%s %s grade %v", c.TechnicianID, name, cr.Grade)
+				if i > 0 {
+					if prev := s.Candidates[i-1]; prev.Cost > c.Cost || prev.Cost == c.Cost && prev.TechnicianID > c.TechnicianID || prev.Score < c.Score {
+						t.Errorf("%s (%.3f, %.1f) ranks before %s (%.3f, %.1f)", prev.TechnicianID, prev.Cost, prev.Score, c.TechnicianID, c.Cost, c.Score)
+					}
 				}
-				sum += cr.Weight * cr.Grade
-				total += cr.Weight
-			}
-			if len(c.Breakdown) != 6 || math.Abs(sum/total-c.Score) > 0.1 || c.Breakdown[model.CriterionTravel].Weight != w.TravelTime {
-				t.Errorf("%s: score %v from breakdown %+v", c.TechnicianID, c.Score, c.Breakdown)
+				sum := 0.0
+				for name, cr := range c.Breakdown {
+					if math.Abs(cr.Cost-perUnit[name]*cr.Value) > 1e-4+1e-6*cr.Cost || cr.Grade != points(cr.Cost) || cr.Value < 0 {
+						t.Errorf("%s %s: %+v", c.TechnicianID, name, cr)
+					}
+					sum += cr.Cost
+				}
+				if len(c.Breakdown) != len(perUnit) || math.Abs(sum-c.Cost) > 1e-6*(1+c.Cost) {
+					t.Errorf("%s: cost %v from breakdown %+v", c.TechnicianID, c.Cost, c.Breakdown)
+				}
 			}
 		}
 	}

@@ -75,6 +75,25 @@ type travelTable struct {
 	// always do; a matrix's are checked when the table is dense), so that
 	// an insertion scan looks each leg up once.
 	symmetric bool
+	// guest, in a lazy table's copy for one suggestion (withGuest), is the
+	// suggested order's place at index n-1: the state's table, shared by
+	// concurrent suggestions, is never changed.
+	guest *guestPlace
+}
+
+// guestPlace is a place a table's copy knows beyond the locator's.
+type guestPlace struct {
+	loc      model.Location
+	prepared geo.Prepared
+}
+
+// withGuest returns a copy of a lazy haversine or coordinate table that
+// also knows loc, at the index it returns.
+func (t *travelTable) withGuest(loc model.Location) (*travelTable, int32) {
+	c := *t
+	c.guest = &guestPlace{loc: loc, prepared: geo.Prepare(loc)}
+	c.n = t.n + 1
+	return &c, int32(t.n)
 }
 
 // newLazyTravelTable returns a table that computes every leg when asked:
@@ -170,13 +189,28 @@ func (t *travelTable) leg(a, b int32) (geo.Leg, error) {
 		return m.LegByIndex(int(a), int(b)), nil
 	}
 	if t.places != nil {
-		return t.hav.LegPrepared(t.places[a], t.places[b]), nil
+		return t.hav.LegPrepared(t.prepared(a), t.prepared(b)), nil
 	}
-	leg, err := t.travel.Leg(t.loc.places[a], t.loc.places[b])
+	leg, err := t.travel.Leg(t.place(a), t.place(b))
 	if err != nil {
 		return geo.Leg{}, fmt.Errorf("solver: travel: %w", err)
 	}
 	return leg, nil
+}
+
+// place and prepared return place i, the guest's beyond the locator's.
+func (t *travelTable) place(i int32) model.Location {
+	if t.guest != nil && int(i) == t.n-1 {
+		return t.guest.loc
+	}
+	return t.loc.places[i]
+}
+
+func (t *travelTable) prepared(i int32) geo.Prepared {
+	if t.guest != nil && int(i) == t.n-1 {
+		return t.guest.prepared
+	}
+	return t.places[i]
 }
 
 // dur returns the travel time from a to b in ms.
