@@ -58,10 +58,14 @@ type PolicyChoice struct {
 	Name    string
 }
 
-// policyCache is the policy book as this replica last read it.
+// policyCache is the policy book as this replica last read it, at its
+// revision, with the default added (withDefault): what every request that
+// needs a policy reads when the revision has not moved.
 type policyCache struct {
 	mu   sync.Mutex
-	book *store.PolicyBook
+	ok   bool
+	rev  int64
+	view PolicyBook
 }
 
 // withDefault returns the stored book with the built-in default added when
@@ -101,29 +105,26 @@ func (b *PolicyBook) active() model.Policy {
 }
 
 // bookAt returns the policy book at revision rev: the cached one if it is
-// at rev, else the store's (which is cached in its place).
+// at rev, else the store's (which is cached in its place). Its slice is
+// shared with the cache: read it, do not change it.
 func (s *Service) bookAt(ctx context.Context, rev int64) (PolicyBook, error) {
 	s.book.mu.Lock()
-	b := s.book.book
+	ok, at, view := s.book.ok, s.book.rev, s.book.view
 	s.book.mu.Unlock()
-	if b != nil && b.Revision == rev {
-		return withDefault(*b), nil
+	if ok && at == rev {
+		return view, nil
 	}
-	return s.readBook(ctx)
-}
-
-// readBook reads the policy book from the store and caches it.
-func (s *Service) readBook(ctx context.Context) (PolicyBook, error) {
 	b, err := s.store.PolicyBook(ctx)
 	if err != nil {
 		return PolicyBook{}, fmt.Errorf("dispatch: reading the policy book: %w", err)
 	}
+	view = withDefault(b)
 	s.book.mu.Lock()
-	if s.book.book == nil || s.book.book.Revision <= b.Revision {
-		s.book.book = &b
+	if !s.book.ok || s.book.rev <= b.Revision {
+		s.book.ok, s.book.rev, s.book.view = true, b.Revision, view
 	}
 	s.book.mu.Unlock()
-	return withDefault(b), nil
+	return view, nil
 }
 
 // currentBook returns the policy book as the store has it now, at the cost
@@ -137,7 +138,8 @@ func (s *Service) currentBook(ctx context.Context) (PolicyBook, error) {
 }
 
 // Policies returns the policy book: every policy and the active one's
-// name.
+// name. Its slice may be shared with the service's cache: read it, do not
+// change it.
 func (s *Service) Policies(ctx context.Context) (PolicyBook, error) { return s.currentBook(ctx) }
 
 // Policy returns the policy of the name, or an error of kind ErrNotFound.
@@ -309,8 +311,11 @@ func (s *Service) PutActiveWeights(ctx context.Context, w model.Weights, by Acto
 			h.From, h.To, h.Active = &old, &p, true
 			return store.Change{Policies: []model.Policy{p}, PolicyLog: []model.PolicyChange{h}}, nil
 		})
-		if !errors.Is(err, errActivated) || attempt == maxAttempts {
+		switch {
+		case !errors.Is(err, errActivated):
 			return out, err
+		case attempt == maxAttempts:
+			return model.Policy{}, fmt.Errorf("dispatch: putting the active policy's weights: policies kept being activated meanwhile, try again: %w", model.ErrConflict)
 		}
 	}
 }
