@@ -399,7 +399,7 @@ func (s *Server) table() []route {
 		{method: "POST", pattern: "/v1/workorders/{id}/status", allow: moveOwn, handler: s.setStatus, summary: "Move an order along its lifecycle; complete needs an outcome.", request: dispatch.StatusUpdate{}, response: model.WorkOrder{}, status: 200, errors: change},
 		{method: "GET", pattern: "/v1/workorders/{id}/history", allow: read, handler: s.history, summary: "Every change of an order: who, when, why, from and to.", response: historyBody{}, status: 200, errors: []int{400, 404, 503}},
 		{method: "GET", pattern: "/v1/workorders/{id}/suggestions", allow: desk, handler: s.suggestions, summary: "Rank technicians for a stored order against the stored day.", response: model.Suggestions{}, status: 200,
-			query: []param{{"limit", "integer", "candidates to return (default 5)", false}, {"policy", "string", "price by this stored policy instead of the active one (this request only)", false}},
+			query:  []param{{"limit", "integer", "candidates to return (default 5)", false}, {"policy", "string", "price by this stored policy instead of the active one (this request only)", false}},
 			errors: []int{400, 404, 409, 503}},
 
 		{method: "POST", pattern: "/v1/suggest", allow: desk, handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day.", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
