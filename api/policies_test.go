@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -239,4 +240,40 @@ func TestPolicyRoles(t *testing.T) {
 	if act := h.Changes[1]; act.From == nil || act.From.Name != "default" || act.To == nil || act.To.Name != "sla-first" || !act.Active {
 		t.Errorf("the activation records %+v, want from default to sla-first", act)
 	}
+}
+
+// TestPolicyEventsStreamed: every change of the policy book is an event
+// on GET /v1/events, with its change (who, from, to), in the order made;
+// a stream filtered by type hears only those; refusals publish nothing.
+func TestPolicyEventsStreamed(t *testing.T) {
+	stores(t, func(t *testing.T, st api.Store) {
+		ts := serveWith(t, api.Options{Store: st, Clock: func() time.Time { return at(9, 30) }})
+		u := ts.URL
+		all := subscribe(t, u+"/v1/events", "")
+		activations := subscribe(t, u+"/v1/events?types=policy.activated", "")
+		op := newKey(t, u, "operator", "ops lead", "")
+		expect(t, "put", doAs(t, op.Token, "PUT", u+"/v1/policies/far", map[string]any{"weights": map[string]any{"travel_time": 0.5}}), 201, nil)
+		expectProblem(t, "refused", doAs(t, op.Token, "PUT", u+"/v1/policies/far", map[string]any{"weights": map[string]any{"travel_time": -1}}), 400, "weights.travel_time")
+		expect(t, "activate", doAs(t, op.Token, "POST", u+"/v1/policies/far/activate", nil), 200, nil)
+		expect(t, "weights", doAs(t, op.Token, "PUT", u+"/v1/weights", map[string]any{"travel_time": 0.25}), 200, nil)
+		expect(t, "back", doAs(t, op.Token, "POST", u+"/v1/policies/default/activate", nil), 200, nil)
+		expect(t, "delete", doAs(t, op.Token, "DELETE", u+"/v1/policies/far", nil), 204, nil)
+		var got []string
+		for _, f := range all.take(t, 5) {
+			c := f.Data.Policy
+			if c == nil || f.Data.Actor != "ops lead" || c.By != "ops lead" || f.ID == "" {
+				t.Fatalf("event %+v: want its change and the operator", f)
+			}
+			got = append(got, fmt.Sprintf("%s %s active=%v", f.Event, c.Name, c.Active))
+		}
+		want := "policy.updated far active=false,policy.activated far active=true,policy.updated far active=true,policy.activated default active=true,policy.deleted far active=false"
+		if strings.Join(got, ",") != want {
+			t.Errorf("events %v, want %s", got, want)
+		}
+		for _, name := range []string{"far", "default"} {
+			if f := activations.next(t); f.Event != "policy.activated" || f.Data.Policy.Name != name || f.Data.Policy.To.Name != name {
+				t.Errorf("the filtered stream got %s of %+v, want the activation of %s", f.Event, f.Data.Policy, name)
+			}
+		}
+	})
 }
