@@ -45,9 +45,11 @@ type policyHistoryBody struct {
 // DecodePolicies reads policies as a policy file of serve --policy holds
 // them — one policy object or a list of them, each as PUT
 // /v1/policies/{name} takes it but with its name — strictly, as
-// DecodeJSON does, and validates them. Field paths name the policy of a
-// list by its index ("[1].weights.travel_time").
-func DecodePolicies(data []byte, limits model.Limits) ([]model.Policy, error) {
+// DecodeJSON does, and validates them. A single policy that names itself
+// nothing is named name (serve: the file's name, as dispatchd compare
+// names it), so that one file serves both. Field paths name the policy of
+// a list by its index ("[1].weights.travel_time").
+func DecodePolicies(data []byte, limits model.Limits, name string) ([]model.Policy, error) {
 	var bodies []policyBody
 	list := len(bytes.TrimLeft(data, " \t\r\n")) > 0 && bytes.TrimLeft(data, " \t\r\n")[0] == '['
 	if list {
@@ -61,6 +63,9 @@ func DecodePolicies(data []byte, limits model.Limits) ([]model.Policy, error) {
 		var b policyBody
 		if err := DecodeJSON(data, &b, limits); err != nil {
 			return nil, err
+		}
+		if b.Name == "" {
+			b.Name = name
 		}
 		bodies = []policyBody{b}
 	}

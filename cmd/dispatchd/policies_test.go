@@ -34,7 +34,8 @@ func TestServeBadPolicyFile(t *testing.T) {
 		{"negative.json", `{"name":"a","weights":{"travel_time":-1}}`, "weights.travel_time: negative"},
 		{"unknown.json", `{"name":"a","weights":{"travel":1}}`, "weights.travel: unknown field"},
 		{"list.json", `[{"name":"a"},{"name":"b","score_scale":-1}]`, "[1].score_scale"},
-		{"unnamed.json", `{"weights":{}}`, "name: missing"},
+		{"unnamed.json", `[{"weights":{}}]`, "[0].name: missing"},
+		{"a.json", `{"weights":{"lateness":1}}`, "policy a is also in " + good}, // named after its file
 		{"reserved.json", `{"name":"history"}`, `name: "history" is reserved`},
 		{"empty.json", `[]`, "an empty list"},
 		{"garbage.json", `{"name":`, "garbage.json"},

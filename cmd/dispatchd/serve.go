@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -124,7 +125,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.DurationVar(&cfg.webhooks.GiveUp, "webhook-give-up", 24*time.Hour, "how long a delivery is retried before it is failed")
 	fs.IntVar(&cfg.webhooks.Workers, "webhook-workers", 8, "delivery attempts this replica runs at once")
 	var policyFiles fileList
-	fs.Var(&policyFiles, "policy", "load the scheduling policies of this JSON file at start — one policy or a list, as PUT /v1/policies/{name} takes them, each with its name — creating or replacing them in the store (repeatable)")
+	fs.Var(&policyFiles, "policy", "load the scheduling policies of this JSON file at start — one policy (named after the file unless it names itself) or a list of named ones, as PUT /v1/policies/{name} takes them — creating or replacing them in the store (repeatable)")
 	fs.StringVar(&cfg.activePolicy, "active-policy", "", "make this policy (of a --policy file, or already stored) the active one at start")
 	logLevel := fs.String("log-level", "info", "least level logged: debug, info (every request), warn or error")
 	logFormat := fs.String("log-format", "text", "log lines as text (key=value) or json")
@@ -516,7 +517,7 @@ func readPolicyFile(path string, limits model.Limits) (policyFile, error) {
 	if err != nil {
 		return policyFile{}, usagef("--policy %s: %v", path, errors.Unwrap(err))
 	}
-	ps, err := api.DecodePolicies(data, limits)
+	ps, err := api.DecodePolicies(data, limits, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
 		return policyFile{}, usagef("--policy %s: %s", path, ve.Summary())
