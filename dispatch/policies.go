@@ -20,10 +20,10 @@ import (
 // The built-in policy "default" (model.DefaultPolicy) is always in the
 // book: until an operator puts a policy of that name, it is the built-in
 // one. It may be replaced (PUT it, or PUT the weights while it is active)
-// but never deleted, so that there is always a policy to fall back to; a
-// policy put as "default" with no weights ({"weights":{}}) restores the
-// built-in weights. The active policy cannot be deleted either: activate
-// another first. Both refusals are conflicts.
+// but never deleted, so that there is always a policy to fall back to;
+// putting it with the default weights (PUT /v1/policies/default with {})
+// restores the built-in weights. The active policy cannot be deleted
+// either: activate another first. Both refusals are conflicts.
 //
 // Every change of the book is one store.Change guarded by the book's
 // revision (store.PoliciesKey): two operators changing policies at once on
