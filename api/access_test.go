@@ -78,7 +78,7 @@ func TestEveryRouteEveryRole(t *testing.T) {
 		case strings.HasPrefix(rt.pattern, "/v1/workorders/"):
 			id = "WO-1"
 		}
-		return strings.ReplaceAll(rt.pattern, "{id}", id)
+		return strings.NewReplacer("{id}", id, "{name}", "walk").Replace(rt.pattern)
 	}
 	call := func(rt route, token string) (int, http.Header, Problem) {
 		t.Helper()

@@ -114,6 +114,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblemDoc(w, Problem{Type: "urn:dispatchd:problem:forbidden", Title: "forbidden", Status: http.StatusForbidden,
 			Detail: strings.TrimSuffix(strings.TrimPrefix(err.Error(), "dispatch: "), ": "+model.ErrForbidden.Error()), Instance: r.URL.Path})
 	case model.ErrNotFound:
+		if name := chi.URLParam(r, "name"); name != "" {
+			writeProblem(w, r, http.StatusNotFound, "not found", "no policy is named "+quoted(name, "given")+" at "+r.URL.Path,
+				model.FieldError{Field: "name", Message: "no policy named " + quoted(name, "\"\"")})
+			break
+		}
 		id := chi.URLParam(r, "id")
 		writeProblem(w, r, http.StatusNotFound, "not found", "nothing has the id "+quoted(id, "given")+" at "+r.URL.Path,
 			model.FieldError{Field: "id", Message: "no record with id " + quoted(id, "\"\"")})

@@ -184,6 +184,9 @@ func TestEveryRoute(t *testing.T) {
 		var slots struct{ Slots []model.Slot }
 		expect(t, "stored slots", do(t, "POST", u+"/v1/slots", map[string]any{"work_order": order, "now": at(9, 5)}), 200, &slots)
 
+		// Policies: the active one prices the stored suggestions.
+		walkPolicies(t, u, order)
+
 		// Plans: in the background, waited for, cancelled, refused.
 		day, err := scenario.GenerateDay(scenario.DayOptions{Orders: 20, Technicians: 3, Seed: 4})
 		if err != nil {
@@ -336,7 +339,7 @@ func TestEveryRoute(t *testing.T) {
 			`dispatchd_plans_applied_total{mode="whole"} 1`, `dispatchd_plan_orders_total{outcome="applied"} 1`,
 			`dispatchd_webhook_attempts_total{outcome="delivered"} 5`, "dispatchd_webhook_attempt_duration_seconds_count 5",
 			`dispatchd_events_published_total{type="workorder.dispatched"} 3`, `dispatchd_events_published_total{type="plan.applied"} 1`,
-			"dispatchd_suggest_duration_seconds_count 2", "dispatchd_suggest_candidates_count 2",
+			"dispatchd_suggest_duration_seconds_count 5", "dispatchd_suggest_candidates_count 5",
 			`dispatchd_store_records{kind="technicians"} 4`, "dispatchd_plan_duration_seconds_count 4", "go_goroutines"} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("/metrics lacks %q", want)

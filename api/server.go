@@ -240,7 +240,7 @@ func (s *Server) mount(routes []route) (chi.Router, error) {
 	})
 	for _, rt := range routes {
 		h := http.Handler(rt.handler)
-		if strings.Contains(rt.pattern, "{id}") {
+		if strings.Contains(rt.pattern, "{id}") || strings.Contains(rt.pattern, "{name}") {
 			h = pathID(h)
 		}
 		// The key is checked first, so that a caller without one learns
@@ -289,14 +289,15 @@ func (s *Server) extendWrite(w http.ResponseWriter) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
 }
 
-// pathID decodes the {id} of a route's path and refuses an invalid one
-// (400 naming "id"), so that every handler sees the id the client meant:
-// chi matches the raw path, in which a:b may arrive as a%3Ab.
+// pathID decodes the {id} (or a policy's {name}, an id too) of a route's
+// path and refuses an invalid one (400 naming "id" or "name"), so that
+// every handler sees the id the client meant: chi matches the raw path,
+// in which a:b may arrive as a%3Ab.
 func pathID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := chi.RouteContext(r.Context())
 		for i, key := range rc.URLParams.Keys {
-			if key != "id" {
+			if key != "id" && key != "name" {
 				continue
 			}
 			id, err := url.PathUnescape(rc.URLParams.Values[i])
@@ -306,7 +307,7 @@ func pathID(next http.Handler) http.Handler {
 			}
 			if problem != "" {
 				writeProblemDoc(w, Problem{Type: "urn:dispatchd:problem:invalid", Title: "invalid request", Status: http.StatusBadRequest,
-					Detail: "id: " + problem, Instance: r.URL.Path, Errors: []model.FieldError{{Field: "id", Message: problem}}})
+					Detail: key + ": " + problem, Instance: r.URL.Path, Errors: []model.FieldError{{Field: key, Message: problem}}})
 				return
 			}
 			rc.URLParams.Values[i] = id
@@ -365,7 +366,7 @@ func (s *Server) table() []route {
 	}
 	read, readOwn := []auth.Permission{auth.Read}, []auth.Permission{auth.Read, auth.Field}
 	desk, moveOwn, field := []auth.Permission{auth.Dispatch}, []auth.Permission{auth.Dispatch, auth.Field}, []auth.Permission{auth.Field}
-	manage := []auth.Permission{auth.Manage}
+	manage, policy := []auth.Permission{auth.Manage}, []auth.Permission{auth.Policy}
 	return []route{
 		{method: "GET", pattern: "/healthz", allow: anyone, handler: s.healthz, summary: "The process is alive.", response: statusBody{}, status: 200},
 		{method: "GET", pattern: "/readyz", allow: anyone, handler: s.readyz, summary: "The store is reachable and holds its state.", response: statusBody{}, status: 200, errors: []int{503}},
@@ -398,7 +399,8 @@ func (s *Server) table() []route {
 		{method: "POST", pattern: "/v1/workorders/{id}/status", allow: moveOwn, handler: s.setStatus, summary: "Move an order along its lifecycle; complete needs an outcome.", request: dispatch.StatusUpdate{}, response: model.WorkOrder{}, status: 200, errors: change},
 		{method: "GET", pattern: "/v1/workorders/{id}/history", allow: read, handler: s.history, summary: "Every change of an order: who, when, why, from and to.", response: historyBody{}, status: 200, errors: []int{400, 404, 503}},
 		{method: "GET", pattern: "/v1/workorders/{id}/suggestions", allow: desk, handler: s.suggestions, summary: "Rank technicians for a stored order against the stored day.", response: model.Suggestions{}, status: 200,
-			query: []param{{"limit", "integer", "candidates to return (default 5)", false}}, errors: []int{400, 404, 409, 503}},
+			query:  []param{{"limit", "integer", "candidates to return (default 5)", false}, {"policy", "string", "price by this stored policy instead of the active one (this request only)", false}},
+			errors: []int{400, 404, 409, 503}},
 
 		{method: "POST", pattern: "/v1/suggest", allow: desk, handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day.", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
 		{method: "POST", pattern: "/v1/slots", allow: desk, handler: s.slots, summary: "Arrival windows to offer a customer.", request: slotsRequest{}, response: slotsBody{}, status: 200, errors: bad},
@@ -410,6 +412,17 @@ func (s *Server) table() []route {
 		{method: "GET", pattern: "/v1/plans/{id}/geojson", allow: read, handler: s.planGeoJSON, summary: "A plan's routes and stops as a GeoJSON FeatureCollection.", status: 200, raw: "application/geo+json", errors: []int{400, 404, 409, 503}},
 		{method: "POST", pattern: "/v1/plans/{id}/apply", allow: desk, handler: s.applyPlan, summary: "Dispatch every order a finished plan of the stored day assigned, at the plan's times, conflict-checked; all or nothing (409 listing what changed since the plan) unless partial; once.",
 			request: dispatch.ApplyRequest{}, optional: true, response: dispatch.Application{}, status: 200, errors: change},
+
+		{method: "GET", pattern: "/v1/policies", allow: read, handler: s.listPolicies, summary: "The policy book: every scheduling policy, the built-in default among them, and the active one's name.", response: dispatch.PolicyBook{}, status: 200, errors: []int{503}},
+		{method: "GET", pattern: "/v1/policies/history", allow: read, handler: s.policyHistory, summary: "Every change of the policy book, oldest first: who, when, what, from and to.", response: policyHistoryBody{}, status: 200,
+			query: []param{{"limit", "integer", "only the newest this many changes (default all)", false}}, errors: []int{400, 503}},
+		{method: "GET", pattern: "/v1/policies/{name}", allow: read, handler: s.getPolicy, summary: "A scheduling policy, and whether it is the active one.", response: policyView{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "PUT", pattern: "/v1/policies/{name}", allow: policy, handler: s.putPolicy, summary: "Create (201) or replace (200) a scheduling policy; weights left out are the defaults. Replacing the active policy takes effect on every replica at once.",
+			request: policyBody{}, response: policyView{}, status: 200, errors: append(bad, 404, 409)},
+		{method: "DELETE", pattern: "/v1/policies/{name}", allow: policy, handler: s.deletePolicy, summary: "Delete a policy; the built-in default and the active policy are 409.", status: 204, errors: []int{400, 404, 409, 503}},
+		{method: "POST", pattern: "/v1/policies/{name}/activate", allow: policy, handler: s.activatePolicy, summary: "Make a policy the one suggestions and plans use when a request names none, on every replica from its next request.", response: policyView{}, status: 200, errors: []int{400, 404, 409, 503}},
+		{method: "GET", pattern: "/v1/weights", allow: read, handler: s.getWeights, summary: "The active policy.", response: policyView{}, status: 200, errors: []int{503}},
+		{method: "PUT", pattern: "/v1/weights", allow: policy, handler: s.putWeights, summary: "Replace the active policy's weights (weights left out are the defaults); the simple form of PUT /v1/policies/{name}.", request: model.Weights{}, response: policyView{}, status: 200, errors: append(bad, 409)},
 
 		{method: "POST", pattern: "/v1/keys", allow: manage, handler: s.createKey, summary: "Create an API key (201): its token is in this answer and never again.", request: auth.Request{}, response: keyCreated{}, status: 201, errors: append(bad, 404)},
 		{method: "GET", pattern: "/v1/keys", allow: manage, handler: s.listKeys, summary: "List the API keys, never their tokens.", response: keyList{}, status: 200, errors: []int{503}},

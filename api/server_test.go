@@ -248,6 +248,12 @@ func (f failingStore) GetPlan(context.Context, string) ([]byte, error)          
 func (f failingStore) RequestCancel(context.Context, string) error                  { return f.err }
 func (f failingStore) CancelRequests(context.Context) (<-chan string, error)        { return nil, f.err }
 func (f failingStore) Stats(context.Context) (store.Stats, error)                   { return store.Stats{}, f.err }
+func (f failingStore) PolicyBook(context.Context) (store.PolicyBook, error) {
+	return store.PolicyBook{}, f.err
+}
+func (f failingStore) PolicyHistory(context.Context, int) ([]model.PolicyChange, error) {
+	return nil, f.err
+}
 func (f failingStore) DayOrders(context.Context, model.Date) ([]model.WorkOrder, error) {
 	return nil, f.err
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/solver"
 )
@@ -15,14 +16,16 @@ type suggestRequest struct {
 	WorkOrder   *model.WorkOrder   `json:"work_order"`
 	Technicians []model.Technician `json:"technicians"`
 	// WorkOrders are the orders the routes' stops name.
-	WorkOrders  []model.WorkOrder `json:"work_orders,omitempty"`
-	Routes      []model.Route     `json:"routes,omitempty"`
-	Positions   []model.Position  `json:"positions,omitempty"`
-	Now         *time.Time        `json:"now,omitempty"`
-	Weights     *model.Weights    `json:"weights,omitempty"`
-	Travel      *model.Travel     `json:"travel,omitempty"`
-	Limit       int               `json:"limit,omitempty"`
-	MaxRejected int               `json:"max_rejected,omitempty"`
+	WorkOrders []model.WorkOrder `json:"work_orders,omitempty"`
+	Routes     []model.Route     `json:"routes,omitempty"`
+	Positions  []model.Position  `json:"positions,omitempty"`
+	Now        *time.Time        `json:"now,omitempty"`
+	Weights    *model.Weights    `json:"weights,omitempty"`
+	// Policy names a stored policy to price by instead of the active one.
+	Policy      string        `json:"policy,omitempty"`
+	Travel      *model.Travel `json:"travel,omitempty"`
+	Limit       int           `json:"limit,omitempty"`
+	MaxRejected int           `json:"max_rejected,omitempty"`
 }
 
 // slotsBody is the answer of POST /v1/slots.
@@ -37,12 +40,9 @@ type slotsRequest struct {
 	Days       int           `json:"days,omitempty"`
 }
 
-// policy is the policy the request asks for, nil for the default.
-func (req *suggestRequest) policy() *model.Policy {
-	if req.Weights == nil {
-		return nil
-	}
-	return &model.Policy{Weights: *req.Weights}
+// choice is what the request says about its policy.
+func (req *suggestRequest) choice() dispatch.PolicyChoice {
+	return dispatch.PolicyChoice{Weights: req.Weights, Name: req.Policy}
 }
 
 // day checks the request's own fields and builds the solver's day.
@@ -55,7 +55,7 @@ func (req *suggestRequest) day() (solver.Day, []model.FieldError) {
 		errs = append(errs, model.FieldError{Field: "limit", Message: "negative"})
 	}
 	d := solver.Day{Technicians: req.Technicians, Orders: req.WorkOrders, Routes: req.Routes,
-		Positions: req.Positions, Policy: req.policy(), Travel: req.Travel}
+		Positions: req.Positions, Travel: req.Travel}
 	if req.Now != nil {
 		d.Now = *req.Now
 	}
@@ -109,16 +109,26 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestReque
 	if day.Now.IsZero() {
 		day.Now = s.opts.Clock() // a body without now asks about this instant
 	}
+	var err error
 	if req.Technicians == nil {
-		stored, err := s.svc.StoredDay(r.Context(), day.Now, req.policy())
-		if err != nil {
-			s.fail(w, r, err)
-			return nil, false
+		// The stored day, priced by the request's policy (resolved with
+		// the day's revisions, in one read).
+		day, err = s.svc.StoredDay(r.Context(), day.Now, req.choice())
+	} else {
+		var policy model.Policy
+		if policy, err = s.svc.ResolvePolicy(r.Context(), req.choice()); err == nil {
+			day.Policy = &policy
 		}
-		day = stored
+	}
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		s.fail(w, r, &model.ValidationError{Errors: append(errs, ve.Errors...)})
+		return nil, false
+	} else if err != nil {
+		s.fail(w, r, err)
+		return nil, false
 	}
 	st, err := solver.NewState(day)
-	var ve *model.ValidationError
 	if errors.As(err, &ve) {
 		errs = append(errs, ve.Errors...)
 	} else if err != nil {

@@ -182,7 +182,8 @@ func (s *Server) suggestions(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	began := time.Now()
-	out, err := s.svc.Suggestions(r.Context(), chi.URLParam(r, "id"), solver.SuggestOptions{Limit: limit})
+	choice := dispatch.PolicyChoice{Name: r.URL.Query().Get("policy")}
+	out, err := s.svc.Suggestions(r.Context(), chi.URLParam(r, "id"), choice, solver.SuggestOptions{Limit: limit})
 	if err != nil {
 		s.fail(w, r, err)
 		return

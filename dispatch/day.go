@@ -49,9 +49,15 @@ type dayEntry struct {
 // their last positions at or before now. Orders needing a crew stand on
 // each of their technicians' routes. The slices are shared with the cache
 // and must not be changed; skip, when set, names an order to leave out
-// (the one being suggested for).
-func (s *Service) storedDay(ctx context.Context, now time.Time, skip string) (solver.Day, error) {
-	e, err := s.dayEntry(ctx)
+// (the one being suggested for). The day is priced by the policy the
+// choice makes, resolved against the policy book at the revision read
+// with the day's (one read).
+func (s *Service) storedDay(ctx context.Context, now time.Time, skip string, choice PolicyChoice) (solver.Day, error) {
+	e, bookRev, err := s.dayEntry(ctx, store.PoliciesKey)
+	if err != nil {
+		return solver.Day{}, err
+	}
+	policy, err := s.policyAt(ctx, choice, bookRev[0])
 	if err != nil {
 		return solver.Day{}, err
 	}
@@ -59,7 +65,7 @@ func (s *Service) storedDay(ctx context.Context, now time.Time, skip string) (so
 	if err != nil {
 		return solver.Day{}, fmt.Errorf("dispatch: reading live positions: %w", err)
 	}
-	day := solver.Day{Now: now, Technicians: e.techs, Orders: e.orders, Routes: e.routes, Travel: s.model}
+	day := solver.Day{Now: now, Technicians: e.techs, Orders: e.orders, Routes: e.routes, Travel: s.model, Policy: &policy}
 	for _, t := range e.techs {
 		if l, ok := live[t.ID]; ok && !l.Position.At.After(now) {
 			p := l.Position
@@ -89,28 +95,37 @@ func without(e *dayEntry, id string) ([]model.WorkOrder, []model.Route) {
 }
 
 // dayEntry returns the cached technicians and orders if the store's
-// revisions under them have not moved, else reads them again.
-func (s *Service) dayEntry(ctx context.Context) (*dayEntry, error) {
+// revisions under them have not moved, else reads them again; and the
+// revisions of the extra keys, read in the same call when the cache is
+// warm.
+func (s *Service) dayEntry(ctx context.Context, extra ...string) (*dayEntry, []int64, error) {
 	s.days.mu.Lock()
 	e := s.days.entry
 	s.days.mu.Unlock()
+	var extraRevs []int64
 	if e != nil {
-		revs, err := s.store.Revisions(ctx, e.keys...)
+		revs, err := s.store.Revisions(ctx, append(slices.Clip(e.keys), extra...)...)
 		if err != nil {
-			return nil, fmt.Errorf("dispatch: checking the stored day: %w", err)
+			return nil, nil, fmt.Errorf("dispatch: checking the stored day: %w", err)
 		}
-		if slices.Equal(revs, e.revs) {
-			return e, nil
+		extraRevs = revs[len(e.keys):]
+		if slices.Equal(revs[:len(e.keys)], e.revs) {
+			return e, extraRevs, nil
+		}
+	} else if len(extra) > 0 {
+		var err error
+		if extraRevs, err = s.store.Revisions(ctx, extra...); err != nil {
+			return nil, nil, fmt.Errorf("dispatch: checking the stored day: %w", err)
 		}
 	}
 	e, err := s.readDay(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.days.mu.Lock()
 	s.days.entry = e
 	s.days.mu.Unlock()
-	return e, nil
+	return e, extraRevs, nil
 }
 
 // readDay reads the stored day. Revisions are read before what they

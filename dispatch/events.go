@@ -45,9 +45,13 @@ func eventType(h *model.HistoryEntry) model.EventType {
 }
 
 // eventsOf returns the events of a change: one per history entry, with
-// the technicians it concerns and what they are told, then the events the
-// change already carries.
+// the technicians it concerns and what they are told (or one per entry of
+// the policy book's history), then the events the change already
+// carries. No change writes both an order's history and the book's.
 func (s *Service) eventsOf(ctx context.Context, c store.Change) []model.Event {
+	if len(c.PolicyLog) > 0 {
+		return append(policyEvents(c), c.Events...)
+	}
 	if len(c.History) == 0 {
 		return c.Events
 	}

@@ -24,7 +24,7 @@ func ptr[T any](v T) *T { return &v }
 
 // openRedis opens a Redis store under a key prefix of its own and deletes
 // every key under it when the test ends.
-func openRedis(t *testing.T) *redisstore.Store {
+func openRedis(t testing.TB) *redisstore.Store {
 	t.Helper()
 	s, err := redisstore.Open(t.Context(), redistest.URL(t), redisstore.Options{Prefix: redistest.Prefix("dispatch")})
 	if err != nil {

@@ -36,6 +36,9 @@ type PlanRequest struct {
 	// Seed makes the plan reproducible with an iteration budget; nil
 	// means 1.
 	Seed *uint64 `json:"seed,omitempty"`
+	// Policy names a stored policy to plan by instead of the active one;
+	// a request with weights of its own names none.
+	Policy string `json:"policy,omitempty"`
 }
 
 // The statuses of a plan record.
@@ -66,6 +69,9 @@ type PlanRecord struct {
 	Error     string       `json:"error,omitempty"`
 	Seed      uint64       `json:"seed"`
 	TimeLimit float64      `json:"time_limit_s"`
+	// Policy is the stored policy the plan was priced by; empty when its
+	// request gave weights of its own.
+	Policy string `json:"policy,omitempty"`
 	// Basis is what a plan of the stored day was made from; a plan of a
 	// problem given in its request has none, and cannot be applied.
 	Basis *PlanBasis `json:"basis,omitempty"`
@@ -247,6 +253,15 @@ func (s *Service) StartPlan(ctx context.Context, req *PlanRequest, by Actor) (*P
 	m := s.plans
 	var errs []model.FieldError
 	var basis *PlanBasis
+	// Without weights of its own a plan is priced by a stored policy,
+	// the active one unless it names another; its record says which.
+	policy, err := s.ResolvePolicy(ctx, PolicyChoice{Weights: req.Weights, Name: req.Policy})
+	if err != nil {
+		return nil, err
+	}
+	if req.Weights == nil {
+		req.Weights, req.Policy = &policy.Weights, policy.Name
+	}
 	if req.Date != nil {
 		var err error
 		if basis, err = s.planStoredDay(ctx, req); err != nil {
@@ -339,7 +354,7 @@ func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Dur
 		m.wg.Done()
 		return nil, ErrBusy
 	}
-	rec := PlanRecord{ID: newPlanID(), Status: PlanRunning, Created: time.Now().UTC(), Seed: seed, TimeLimit: limit.Seconds(), Basis: basis}
+	rec := PlanRecord{ID: newPlanID(), Status: PlanRunning, Created: time.Now().UTC(), Seed: seed, TimeLimit: limit.Seconds(), Basis: basis, Policy: req.Policy}
 	pctx, cancel := context.WithCancel(m.ctx)
 	run := &PlanRun{rec: rec, cancel: cancel, done: make(chan struct{}), lastSaved: time.Now()}
 	if err := m.save(ctx, rec); err != nil {
@@ -480,7 +495,7 @@ func (m *planRunner) save(ctx context.Context, rec PlanRecord) error {
 	if err != nil {
 		m.s.log.Error("cannot encode a plan record; storing it as failed", "id", rec.ID, "err", err)
 		failed := PlanRecord{ID: rec.ID, Status: PlanFailed, Created: rec.Created, Finished: rec.Finished, Seed: rec.Seed,
-			TimeLimit: rec.TimeLimit, Error: "the plan could not be encoded"}
+			TimeLimit: rec.TimeLimit, Policy: rec.Policy, Error: "the plan could not be encoded"}
 		if failed.Finished == nil {
 			now := time.Now().UTC()
 			failed.Finished = &now

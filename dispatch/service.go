@@ -42,6 +42,9 @@ type Store interface {
 	RequestCancel(ctx context.Context, id string) error
 	CancelRequests(ctx context.Context) (<-chan string, error)
 
+	PolicyBook(ctx context.Context) (store.PolicyBook, error)
+	PolicyHistory(ctx context.Context, limit int) ([]model.PolicyChange, error)
+
 	auth.Store
 	PublishEvents(ctx context.Context, events ...model.Event) error
 	ReadEvents(ctx context.Context, after string, limit int, block time.Duration) (store.EventBatch, error)
@@ -116,6 +119,7 @@ type Service struct {
 	log    *slog.Logger
 	skew   time.Duration
 	days   *dayCache
+	book   policyCache
 	plans  *planRunner
 	keys   *auth.Keyring
 

@@ -10,23 +10,22 @@ import (
 )
 
 // StoredDay returns the stored day in progress at now (zero means the
-// service's clock), priced by policy (nil: the defaults), for a caller
-// that suggests on it. Its slices may be shared with the service's cache:
-// read them, do not change them.
-func (s *Service) StoredDay(ctx context.Context, now time.Time, policy *model.Policy) (solver.Day, error) {
+// service's clock), priced by the policy the choice makes (ResolvePolicy),
+// for a caller that suggests on it. Its slices may be shared with the
+// service's cache: read them, do not change them.
+func (s *Service) StoredDay(ctx context.Context, now time.Time, choice PolicyChoice) (solver.Day, error) {
 	if now.IsZero() {
 		now = s.clock()
 	}
-	day, err := s.storedDay(ctx, now, "")
-	day.Policy = policy
-	return day, err
+	return s.storedDay(ctx, now, "", choice)
 }
 
 // Suggestions ranks the technicians for a stored, open work order against
 // the stored day — their routes, live positions and the service's now —
-// with the same Suggest as a stateless suggestion. An order already on a
+// with the same Suggest as a stateless suggestion, priced by the policy
+// the choice makes (the active one, or one named). An order already on a
 // route is suggested as if it were not: where else it could go.
-func (s *Service) Suggestions(ctx context.Context, id string, opts solver.SuggestOptions) (model.Suggestions, error) {
+func (s *Service) Suggestions(ctx context.Context, id string, choice PolicyChoice, opts solver.SuggestOptions) (model.Suggestions, error) {
 	w, err := s.order(ctx, id)
 	if err != nil {
 		return model.Suggestions{}, err
@@ -34,7 +33,7 @@ func (s *Service) Suggestions(ctx context.Context, id string, opts solver.Sugges
 	if !w.Status.Open() {
 		return model.Suggestions{}, fmt.Errorf("dispatch: work order %s is %s: nothing to suggest: %w", id, w.Status, model.ErrConflict)
 	}
-	day, err := s.storedDay(ctx, s.clock(), id)
+	day, err := s.storedDay(ctx, s.clock(), id, choice)
 	if err != nil {
 		return model.Suggestions{}, err
 	}

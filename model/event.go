@@ -40,6 +40,14 @@ const (
 	// EventTechnicianLocation: a technician's live position, at most one
 	// per technician per throttle interval.
 	EventTechnicianLocation EventType = "technician.location"
+	// EventPolicyUpdated: a scheduling policy was created or replaced
+	// (Policy; Policy.Active when it is the one in force).
+	EventPolicyUpdated EventType = "policy.updated"
+	// EventPolicyDeleted: a scheduling policy was deleted.
+	EventPolicyDeleted EventType = "policy.deleted"
+	// EventPolicyActivated: another policy became the one suggestions and
+	// plans use when a request names none.
+	EventPolicyActivated EventType = "policy.activated"
 )
 
 // The events a live stream tells its own subscriber; they are never
@@ -58,7 +66,7 @@ const (
 // webhook may ask for.
 var EventTypes = []EventType{EventWorkOrderCreated, EventWorkOrderUpdated, EventWorkOrderDispatched,
 	EventWorkOrderReassigned, EventWorkOrderStatus, EventWorkOrderCancelled, EventPlanProgress, EventPlanDone,
-	EventPlanApplied, EventTechnicianLocation}
+	EventPlanApplied, EventTechnicianLocation, EventPolicyUpdated, EventPolicyDeleted, EventPolicyActivated}
 
 // Known reports whether t is a stored event type.
 func (t EventType) Known() bool {
@@ -98,6 +106,8 @@ type Event struct {
 	Position *Position `json:"position,omitempty"`
 	// Plan is the state of a plan event's plan.
 	Plan *PlanNews `json:"plan,omitempty"`
+	// Policy is a policy event's change of the policy book.
+	Policy *PolicyChange `json:"policy,omitempty"`
 	// Stream explains a stream.missed or stream.dropped event.
 	Stream *StreamNotice `json:"stream,omitempty"`
 }

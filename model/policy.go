@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"time"
 	"unicode/utf8"
 )
 
@@ -174,4 +175,45 @@ func (o ObjectiveTerms) Of(name string) (float64, bool) {
 		return o.PlanChange, true
 	}
 	return 0, false
+}
+
+// PolicyAction is what a change of the policy book did.
+type PolicyAction string
+
+// The changes of the policy book.
+const (
+	// PolicyCreated: a policy of a new name was put.
+	PolicyCreated PolicyAction = "created"
+	// PolicyUpdated: a policy was replaced by another of the same name.
+	PolicyUpdated PolicyAction = "updated"
+	// PolicyDeleted: a policy was deleted.
+	PolicyDeleted PolicyAction = "deleted"
+	// PolicyActivated: another policy became the active one.
+	PolicyActivated PolicyAction = "activated"
+)
+
+// PolicyChange is one entry of the policy book's history: who changed
+// which policy when, from what to what. Operators read it to learn why
+// the suggestions changed; it is also what a policy event carries.
+type PolicyChange struct {
+	// Seq numbers the book's changes from 1, set by the store on reading.
+	Seq    int          `json:"seq,omitempty"`
+	At     time.Time    `json:"at"`
+	Action PolicyAction `json:"action"`
+	// Name is the policy changed, or the one activated.
+	Name string `json:"name"`
+	// By is the name of the API key the change came with; ByKey its id.
+	By    string `json:"by"`
+	ByKey string `json:"by_key,omitempty"`
+	// From is the policy before the change (none when created); To after
+	// it (none when deleted). An activation's From is the policy that was
+	// active, its To the one that is now.
+	From *Policy `json:"from,omitempty"`
+	To   *Policy `json:"to,omitempty"`
+	// Active says the change altered the policy in force: the active
+	// policy was replaced, or another was activated.
+	Active bool `json:"active"`
+	// Reason says why, when the change was not an operator's request
+	// (a policy file loaded at start).
+	Reason string `json:"reason,omitempty"`
 }

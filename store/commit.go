@@ -22,6 +22,7 @@ import (
 // (OrderKey), of every route it leaves or joins (RouteKey) and of their
 // days (DayKey), and of the sites it leaves or joins (SiteKey). Writing
 // or deleting a technician raises TechnicianKey and TechniciansKey.
+// Any write to the policy book raises PoliciesKey.
 // Positions raise nothing: a live position changes where a technician is,
 // not what they are booked for.
 
@@ -49,6 +50,11 @@ func DayKey(day model.Date) string { return "day:" + day.String() }
 // moved or deleted raises it, so that duplicate detection can guard on it.
 func SiteKey(siteID string) string { return "site:" + siteID }
 
+// PoliciesKey is the revision key of the policy book: any policy put or
+// deleted, and any activation, raises it. A replica that keeps the book
+// in memory reads this one revision to know its copy is current.
+const PoliciesKey = "policies"
+
 // Guard is a revision a commit expects a key still to have.
 type Guard struct {
 	Key string
@@ -67,6 +73,16 @@ type Change struct {
 	// History is appended to the histories of the orders it names (Seq is
 	// set by the store on reading).
 	History []model.HistoryEntry
+	// Policies are created or replaced in the policy book, by name;
+	// DeletePolicies names policies to remove; Activate, when not empty,
+	// names the policy to make active (the store does not check that the
+	// book holds it: the caller guards on PoliciesKey and decides).
+	// PolicyLog is appended to the book's history (Seq is set by the
+	// store on reading). Any of them raises PoliciesKey.
+	Policies       []model.Policy
+	DeletePolicies []string
+	Activate       string
+	PolicyLog      []model.PolicyChange
 	// Raise lists keys whose revisions the change raises besides those
 	// its writes raise: a mark that something happened once (a plan
 	// applied, PlanKey), which a later change guards on.
@@ -125,6 +141,26 @@ func CheckChange(c Change) error {
 			return fmt.Errorf("store: committing a change: a history entry without a work order")
 		}
 	}
+	put := map[string]bool{}
+	for _, p := range c.Policies {
+		if p.Name == "" {
+			return fmt.Errorf("store: committing a change: a policy without a name")
+		}
+		if put[p.Name] {
+			return fmt.Errorf("store: committing a change: policy %s written twice", p.Name)
+		}
+		put[p.Name] = true
+	}
+	for _, name := range c.DeletePolicies {
+		if name == "" || put[name] {
+			return fmt.Errorf("store: committing a change: policy %q both written and deleted, or unnamed", name)
+		}
+	}
+	for _, h := range c.PolicyLog {
+		if h.Name == "" {
+			return fmt.Errorf("store: committing a change: a policy history entry without a policy name")
+		}
+	}
 	for _, k := range c.Raise {
 		if k == "" || strings.ContainsAny(k, "\x00") {
 			return fmt.Errorf("store: committing a change: bad key to raise %q", k)
@@ -136,4 +172,10 @@ func CheckChange(c Change) error {
 		}
 	}
 	return nil
+}
+
+// WritesPolicies reports whether a change writes the policy book, and so
+// raises PoliciesKey.
+func WritesPolicies(c Change) bool {
+	return len(c.Policies) > 0 || len(c.DeletePolicies) > 0 || c.Activate != "" || len(c.PolicyLog) > 0
 }

@@ -46,6 +46,9 @@ type Memory struct {
 	deliveries map[string]*model.Delivery
 	hookLogs   map[string][]string
 	due        map[string]time.Time
+
+	// policies is the policy book (memory_policies.go).
+	policies policyBook
 }
 
 // MemoryOptions configure a memory store. The zero value takes the
@@ -80,6 +83,7 @@ func NewMemoryWith(opts MemoryOptions) *Memory {
 		deliveries:  map[string]*model.Delivery{},
 		hookLogs:    map[string][]string{},
 		due:         map[string]time.Time{},
+		policies:    policyBook{byName: map[string]model.Policy{}},
 	}
 }
 

@@ -23,7 +23,8 @@ func (m *Memory) Revisions(_ context.Context, keys ...string) ([]int64, error) {
 
 // Commit makes a change atomically: if every guard holds it writes the
 // orders (moving them in routes and sites), deletes those to delete,
-// appends the history, raises the keys to raise and appends the events,
+// appends the history, writes the policy book, raises the keys to raise
+// and appends the events,
 // raising the revisions each write touches; if any guard fails it writes
 // nothing and returns a *StaleError (ErrStale).
 func (m *Memory) Commit(_ context.Context, c Change) error {
@@ -65,6 +66,10 @@ func (m *Memory) Commit(_ context.Context, c Change) error {
 	}
 	for _, h := range c.History {
 		m.history[h.WorkOrderID] = append(m.history[h.WorkOrderID], cloneHistory(h))
+	}
+	if WritesPolicies(c) {
+		m.policies.write(c)
+		m.revs[PoliciesKey]++
 	}
 	for _, k := range c.Raise {
 		m.revs[k]++

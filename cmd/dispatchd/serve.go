@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -59,10 +61,26 @@ type serveConfig struct {
 	keepAlive      time.Duration
 	locationEvery  time.Duration
 	webhooks       dispatch.WebhookOptions
+	// policies are the policies of the --policy files, by file, loaded at
+	// start; activePolicy is --active-policy.
+	policies     []policyFile
+	activePolicy string
 	// listening, if set, is told the address once the listener is open
 	// (tests serve on port 0).
 	listening func(addr string)
 }
+
+// policyFile is the policies one --policy file holds.
+type policyFile struct {
+	path     string
+	policies []model.Policy
+}
+
+// fileList is a flag that may be given more than once, each a file.
+type fileList []string
+
+func (l *fileList) String() string     { return strings.Join(*l, ",") }
+func (l *fileList) Set(v string) error { *l = append(*l, v); return nil }
 
 // bootstrapEnv names the environment variable of the bootstrap key.
 const bootstrapEnv = "DISPATCHD_BOOTSTRAP_KEY"
@@ -77,7 +95,7 @@ const tokenEnv = "DISPATCHD_TOKEN"
 const weakBootstrap = 32
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd serve [--addr :8080] [--demo [--demo-keys FILE]] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--metrics-auth] [--max-plans N] [--plans-per-key 1] [--plan-ttl 24h] [--max-body 4194304] [--max-work-orders N …] [--request-timeout 30s] [--write-timeout 30s] [--store-timeout 2s] [--shutdown-timeout 30s] [--event-retention 10000] [--event-keep-alive 15s] [--location-events-every 5s] [--webhook-timeout 10s] [--webhook-backoff 5s] [--webhook-max-backoff 10m] [--webhook-give-up 24h] [--webhook-workers 8] [--log-level info] [--log-format text|json]"
+	const synopsis = "dispatchd serve [--addr :8080] [--demo [--demo-keys FILE]] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--metrics-auth] [--max-plans N] [--plans-per-key 1] [--plan-ttl 24h] [--max-body 4194304] [--max-work-orders N …] [--request-timeout 30s] [--write-timeout 30s] [--store-timeout 2s] [--shutdown-timeout 30s] [--event-retention 10000] [--event-keep-alive 15s] [--location-events-every 5s] [--webhook-timeout 10s] [--webhook-backoff 5s] [--webhook-max-backoff 10m] [--webhook-give-up 24h] [--webhook-workers 8] [--policy FILE …] [--active-policy NAME] [--log-level info] [--log-format text|json]"
 	fs := flagSet("serve")
 	cfg := serveConfig{stdout: stdout, bootstrapKey: os.Getenv(bootstrapEnv)}
 	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
@@ -106,6 +124,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.DurationVar(&cfg.webhooks.MaxBackoff, "webhook-max-backoff", 10*time.Minute, "longest wait between two attempts of a delivery")
 	fs.DurationVar(&cfg.webhooks.GiveUp, "webhook-give-up", 24*time.Hour, "how long a delivery is retried before it is failed")
 	fs.IntVar(&cfg.webhooks.Workers, "webhook-workers", 8, "delivery attempts this replica runs at once")
+	var policyFiles fileList
+	fs.Var(&policyFiles, "policy", "load the scheduling policies of this JSON file at start — one policy (named after the file unless it names itself) or a list of named ones, as PUT /v1/policies/{name} takes them — creating or replacing them in the store (repeatable)")
+	fs.StringVar(&cfg.activePolicy, "active-policy", "", "make this policy (of a --policy file, or already stored) the active one at start")
 	logLevel := fs.String("log-level", "info", "least level logged: debug, info (every request), warn or error")
 	logFormat := fs.String("log-format", "text", "log lines as text (key=value) or json")
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
@@ -164,15 +185,30 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			return usagef("invalid value %d for flag -%s: want at least 1", *l.v, l.name)
 		}
 	}
+	from := map[string]string{}
+	for _, path := range policyFiles {
+		pf, err := readPolicyFile(path, cfg.limits)
+		if err != nil {
+			return err
+		}
+		for _, p := range pf.policies {
+			if first, ok := from[p.Name]; ok {
+				return usagef("--policy %s: policy %s is also in %s", path, p.Name, first)
+			}
+			from[p.Name] = path
+		}
+		cfg.policies = append(cfg.policies, pf)
+	}
+	if cfg.activePolicy != "" {
+		if p := model.IDProblem(cfg.activePolicy); p != "" {
+			return usagef("invalid value %q for flag -active-policy: %s", cfg.activePolicy, p)
+		}
+	}
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return usagef("invalid value %q for flag -addr: want host:port or :port", cfg.addr)
 	}
 	log := slog.New(handler)
 	redisstore.SetLogger(log)
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(serveGCPercent)
-		log.Info("garbage collector", "gogc", serveGCPercent, "why", "small live heap, large request bodies; set GOGC to override")
-	}
 	return serve(ctx, cfg, log)
 }
 
@@ -202,6 +238,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		if err := loadDemo(ctx, st, cfg, log); err != nil {
 			return err
 		}
+	}
+	if err := loadPolicies(ctx, st, cfg, log); err != nil {
+		return err
+	}
+	// Set (and said) once the configuration is known good, so that a bad
+	// one is one line on stderr.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+		log.Info("garbage collector", "gogc", serveGCPercent, "why", "small live heap, large request bodies; set GOGC to override")
 	}
 	handler, err := api.New(api.Options{Store: st, Registry: reg, Logger: log, MaxBodyBytes: cfg.maxBody,
 		RequestTimeout: cfg.requestTimeout, WriteTimeout: cfg.writeTimeout, Limits: cfg.limits, MaxPlans: cfg.maxPlans, PlanTTL: cfg.planTTL,
@@ -462,4 +507,74 @@ func printableToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// readPolicyFile reads and checks one --policy file; a file that cannot be
+// read or holds a bad policy is a usage error naming the file and the
+// fields.
+func readPolicyFile(path string, limits model.Limits) (policyFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return policyFile{}, usagef("--policy %s: %v", path, errors.Unwrap(err))
+	}
+	ps, err := api.DecodePolicies(data, limits, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		return policyFile{}, usagef("--policy %s: %s", path, ve.Summary())
+	} else if err != nil {
+		return policyFile{}, usagef("--policy %s: %v", path, err)
+	}
+	for i, p := range ps {
+		if slices.Contains(dispatch.ReservedPolicyNames, p.Name) {
+			return policyFile{}, usagef("--policy %s: policy %d: name: %q is reserved, a word of the API's paths", path, i+1, p.Name)
+		}
+	}
+	return policyFile{path: path, policies: ps}, nil
+}
+
+// policyActor is who loads the --policy files, as the policy history
+// records it.
+var policyActor = dispatch.Actor{Name: "serve --policy"}
+
+// loadPolicies puts the policies of the --policy files and activates
+// --active-policy, in one change: every replica started with the same
+// files agrees, and a policy equal to the stored one records nothing, so
+// that restarts do not fill the history. A policy changed over HTTP since
+// is replaced by its file's at the next start: the files are the
+// configuration. An --active-policy that names no policy is a usage
+// error (two files naming one policy are refused before, by runServe).
+func loadPolicies(ctx context.Context, st dispatch.Store, cfg serveConfig, log *slog.Logger) error {
+	if len(cfg.policies) == 0 && cfg.activePolicy == "" {
+		return nil
+	}
+	var all []model.Policy
+	for _, pf := range cfg.policies {
+		all = append(all, pf.policies...)
+	}
+	svc, err := dispatch.New(dispatch.Options{Store: st, Logger: log})
+	if err != nil {
+		return fmt.Errorf("loading policies: %w", err)
+	}
+	defer func() { _ = svc.Shutdown(ctx) }()
+	files := make([]string, len(cfg.policies))
+	for i, pf := range cfg.policies {
+		files[i] = pf.path
+	}
+	reason := "loaded at start from " + strings.Join(files, ", ")
+	err = svc.LoadPolicies(ctx, all, cfg.activePolicy, policyActor, reason)
+	var ve *model.ValidationError
+	switch {
+	case errors.As(err, &ve) && len(ve.Errors) == 1 && ve.Errors[0].Field == "active":
+		return usagef("invalid value %q for flag -active-policy: %s", cfg.activePolicy, ve.Errors[0].Message)
+	case errors.As(err, &ve):
+		return usagef("--policy: %s", ve.Summary())
+	case err != nil:
+		return fmt.Errorf("loading policies: %w", err)
+	}
+	active, err := svc.ActivePolicy(ctx)
+	if err != nil {
+		return fmt.Errorf("loading policies: %w", err)
+	}
+	log.Info("policies loaded", "files", strings.Join(files, ","), "policies", len(all), "active", active.Name)
+	return nil
 }

@@ -26,6 +26,9 @@ import (
 // field is the key minus the prefix and its day the key's last ten
 // characters.
 //
+// Then it writes the policy book (policies, policy-active,
+// policy-history) and raises "policies" if the change touches it.
+//
 // Last it raises the keys to raise and appends the events
 // (appendEventsLua), so that the event log holds exactly the changes made,
 // in the order they were made.
@@ -87,6 +90,24 @@ end
 for _, h in ipairs(p.history) do
 	redis.call('RPUSH', prefix .. 'history:' .. h[1], h[2])
 end
+local book = false
+for _, pp in ipairs(p.policies) do
+	redis.call('HSET', prefix .. 'policies', pp[1], pp[2])
+	book = true
+end
+for _, name in ipairs(p.delete_policies) do
+	redis.call('HDEL', prefix .. 'policies', name)
+	book = true
+end
+if p.activate ~= '' then
+	redis.call('SET', prefix .. 'policy-active', p.activate)
+	book = true
+end
+for _, h in ipairs(p.policy_log) do
+	redis.call('RPUSH', prefix .. 'policy-history', h)
+	book = true
+end
+if book then bump('policies') end
 for _, k in ipairs(p.raise) do bump(k) end
 append_events(KEYS[3], KEYS[4], p.retention, p.events)
 return {1, deleted}
@@ -101,6 +122,11 @@ type commitPayload struct {
 	History [][2]string    `json:"history"`
 	Raise   []string       `json:"raise"`
 	Events  []string       `json:"events"`
+	// Policies are [name, JSON] pairs; PolicyLog entries JSON.
+	Policies       [][2]string `json:"policies"`
+	DeletePolicies []string    `json:"delete_policies"`
+	Activate       string      `json:"activate"`
+	PolicyLog      []string    `json:"policy_log"`
 	// Retention is the event stream's MAXLEN.
 	Retention int `json:"retention"`
 }
@@ -115,7 +141,7 @@ type payloadOrder struct {
 
 // Commit makes a change atomically, in one script: if every guard holds it
 // writes the orders (moving them in routes and sites), deletes those to
-// delete, appends the history, raises the keys to raise and appends the
+// delete, appends the history, writes the policy book, raises the keys to raise and appends the
 // events, raising the revisions each write touches; if any guard fails it
 // writes nothing and returns a *store.StaleError (store.ErrStale).
 func (s *Store) Commit(ctx context.Context, c store.Change) error {
@@ -135,6 +161,23 @@ func (s *Store) commit(ctx context.Context, c store.Change) (deleted int, err er
 		p.Delete = []string{}
 	}
 	p.Raise = append([]string{}, c.Raise...)
+	p.DeletePolicies = append([]string{}, c.DeletePolicies...)
+	p.Activate = c.Activate
+	p.Policies, p.PolicyLog = make([][2]string, len(c.Policies)), make([]string, len(c.PolicyLog))
+	for i, pol := range c.Policies {
+		data, err := json.Marshal(pol)
+		if err != nil {
+			return 0, fmt.Errorf("redisstore: %s: encoding policy %s: %w", doing, pol.Name, err)
+		}
+		p.Policies[i] = [2]string{pol.Name, string(data)}
+	}
+	for i, h := range c.PolicyLog {
+		data, err := json.Marshal(h)
+		if err != nil {
+			return 0, fmt.Errorf("redisstore: %s: encoding the policy history: %w", doing, err)
+		}
+		p.PolicyLog[i] = string(data)
+	}
 	if p.Events, err = encodeEvents(c.Events); err != nil {
 		return 0, fmt.Errorf("redisstore: %s: %w", doing, err)
 	}

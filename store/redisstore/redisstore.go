@@ -55,6 +55,10 @@
 //	                             Unix milliseconds
 //	cancel              channel  pub/sub: ids of plans whose cancellation was
 //	                             requested
+//	policies            hash     the policy book: policy name -> the policy's
+//	                             JSON (revision field "policies")
+//	policy-active       string   the name of the active policy
+//	policy-history      list     the book's changes, oldest first, JSON
 //	epoch               string   a random value the first store to open the
 //	                             deployment writes; every store remembers it,
 //	                             and Ping reports store.ErrStateLost when it

@@ -54,6 +54,9 @@ type Store interface {
 
 	Stats(ctx context.Context) (store.Stats, error)
 
+	PolicyBook(ctx context.Context) (store.PolicyBook, error)
+	PolicyHistory(ctx context.Context, limit int) ([]model.PolicyChange, error)
+
 	PublishEvents(ctx context.Context, events ...model.Event) error
 	ReadEvents(ctx context.Context, after string, limit int, block time.Duration) (store.EventBatch, error)
 	LastEventID(ctx context.Context) (string, error)
@@ -131,6 +134,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ConcurrentAppends", testConcurrentAppends},
 		{"BlockingRead", testBlockingRead},
 		{"ConsumerGroups", testConsumerGroups},
+
+		{"PolicyBookEmpty", testPolicyBookEmpty},
+		{"PolicyBookWrites", testPolicyBookWrites},
+		{"PolicyBookStaleWritesNothing", testPolicyBookStaleWritesNothing},
+		{"PolicyHistoryLimit", testPolicyHistoryLimit},
+		{"ConcurrentPolicyWriters", testConcurrentPolicyWriters},
+		{"PolicyChangeErrors", testPolicyChangeErrors},
 
 		{"Webhooks", testWebhooks},
 		{"Deliveries", testDeliveries},
