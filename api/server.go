@@ -365,7 +365,7 @@ func (s *Server) table() []route {
 	}
 	read, readOwn := []auth.Permission{auth.Read}, []auth.Permission{auth.Read, auth.Field}
 	desk, moveOwn, field := []auth.Permission{auth.Dispatch}, []auth.Permission{auth.Dispatch, auth.Field}, []auth.Permission{auth.Field}
-	manage := []auth.Permission{auth.Manage}
+	manage, policy := []auth.Permission{auth.Manage}, []auth.Permission{auth.Policy}
 	return []route{
 		{method: "GET", pattern: "/healthz", allow: anyone, handler: s.healthz, summary: "The process is alive.", response: statusBody{}, status: 200},
 		{method: "GET", pattern: "/readyz", allow: anyone, handler: s.readyz, summary: "The store is reachable and holds its state.", response: statusBody{}, status: 200, errors: []int{503}},
@@ -410,6 +410,14 @@ func (s *Server) table() []route {
 		{method: "GET", pattern: "/v1/plans/{id}/geojson", allow: read, handler: s.planGeoJSON, summary: "A plan's routes and stops as a GeoJSON FeatureCollection.", status: 200, raw: "application/geo+json", errors: []int{400, 404, 409, 503}},
 		{method: "POST", pattern: "/v1/plans/{id}/apply", allow: desk, handler: s.applyPlan, summary: "Dispatch every order a finished plan of the stored day assigned, at the plan's times, conflict-checked; all or nothing (409 listing what changed since the plan) unless partial; once.",
 			request: dispatch.ApplyRequest{}, optional: true, response: dispatch.Application{}, status: 200, errors: change},
+
+		{method: "POST", pattern: "/v1/policies/compare", allow: policy, handler: s.postCompare, summary: "Compare policies (and a sweep of one weight) on a problem or the stored day: one plan each, same seed and budget, side by side; in the background (202), or at once with ?wait=true (200).",
+			request: dispatch.CompareRequest{}, response: dispatch.CompareRecord{}, status: 202, waited: dispatch.CompareRecord{},
+			query: []param{{"wait", "boolean", "answer when the compare is done, with 200", false}}, errors: append(bad, 429), long: true},
+		{method: "GET", pattern: "/v1/policies/compare/{id}", allow: read, handler: s.getCompare, summary: "A compare's status, progress and, when done, the comparison: KPIs, objective matrix, sweep, plans.", response: dispatch.CompareRecord{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "DELETE", pattern: "/v1/policies/compare/{id}", allow: policy, handler: s.deleteCompare, summary: "Cancel a running compare; its plans keep the best they found.", response: dispatch.CompareRecord{}, status: 202, errors: []int{400, 404, 409, 503}},
+		{method: "POST", pattern: "/v1/weights/compare", allow: policy, handler: s.postWeightsCompare, summary: "Compare weights by policy name (API.md's simple form); answers when done, as POST /v1/policies/compare?wait=true.",
+			request: dispatch.WeightsCompareRequest{}, response: dispatch.CompareRecord{}, status: 200, errors: append(bad, 429), long: true},
 
 		{method: "POST", pattern: "/v1/keys", allow: manage, handler: s.createKey, summary: "Create an API key (201): its token is in this answer and never again.", request: auth.Request{}, response: keyCreated{}, status: 201, errors: append(bad, 404)},
 		{method: "GET", pattern: "/v1/keys", allow: manage, handler: s.listKeys, summary: "List the API keys, never their tokens.", response: keyList{}, status: 200, errors: []int{503}},
