@@ -258,7 +258,11 @@ func TestEveryRoute(t *testing.T) {
 		expectProblem(t, "cancel a done compare", do(t, "DELETE", u+"/v1/policies/compare/"+cmp.ID, nil), 409, "")
 		var simple struct {
 			Status   string
-			Policies map[string]struct{ KPIs struct{ Travel *float64 `json:"travel_s"` } }
+			Policies map[string]struct {
+				KPIs struct {
+					Travel *float64 `json:"travel_s"`
+				}
+			}
 		}
 		expect(t, "weights compare", do(t, "POST", u+"/v1/weights/compare", map[string]any{"problem": problem, "iterations": 100,
 			"policies": map[string]any{"A": map[string]any{}, "B": map[string]any{"lateness": 1}}}), 200, &simple)
