@@ -140,9 +140,17 @@ func TestCompareMeasuresAndPrices(t *testing.T) {
 		if !(u.Min <= u.Median && u.Median <= u.Max && u.Min <= u.Mean && u.Mean <= u.Max && u.StdDev >= 0 && u.Max <= 1) {
 			t.Errorf("%s: utilisation %+v out of order", o.Policy.Name, u)
 		}
+		for _, u := range o.Plan.Unassigned {
+			if _, ok := c.LeftOut[u.WorkOrderID]; !ok {
+				t.Errorf("%s leaves out %s, which left_out_orders lacks", o.Policy.Name, u.WorkOrderID)
+			}
+		}
 		if k.PreferredHits > k.PreferredOrders {
 			t.Errorf("%s: %d preferred hits of %d orders", o.Policy.Name, k.PreferredHits, k.PreferredOrders)
 		}
+	}
+	if len(c.Depots) != len(p.Technicians) {
+		t.Errorf("%d depots for %d technicians", len(c.Depots), len(p.Technicians))
 	}
 	// The same input, seed and budget give the same comparison.
 	again, err := dispatch.Compare(t.Context(), p, []model.Policy{model.DefaultPolicy(), fast}, nil, dispatch.CompareOptions{Iterations: 2000, Seed: 1, Workers: 1})

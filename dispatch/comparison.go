@@ -31,6 +31,25 @@ type Comparison struct {
 	// Sweep, for a compare with a sweep, is how every KPI moves with the
 	// weight.
 	Sweep *SweepResult `json:"sweep,omitempty"`
+	// LeftOut are the orders some plan leaves out, by id: their priority
+	// and place, which the plans' unassigned lists (id and reasons) do not
+	// carry. Depots are where each technician's day starts. With them the
+	// comparison draws its maps and lists its unassigned orders without
+	// the problem it was made from.
+	LeftOut map[string]OrderBrief `json:"left_out_orders"`
+	Depots  []Depot               `json:"depots"`
+}
+
+// OrderBrief is what a report shows of an order it does not route.
+type OrderBrief struct {
+	Priority model.Priority `json:"priority"`
+	Location model.Location `json:"location"`
+}
+
+// Depot is where a technician's day starts.
+type Depot struct {
+	TechnicianID string         `json:"technician_id"`
+	Location     model.Location `json:"location"`
 }
 
 // Outcome is one policy's plan in a compare and what it came to.
@@ -194,7 +213,15 @@ func kpisOf(p *model.Problem, plan *model.Plan) CompareKPIs {
 // newComparison measures and prices the outcomes of the policies of a
 // compare, in order, and lays out the table.
 func newComparison(p *model.Problem, outcomes []*Outcome, sweep *Sweep) *Comparison {
-	c := &Comparison{Policies: make(map[string]*Outcome, len(outcomes))}
+	c := &Comparison{Policies: make(map[string]*Outcome, len(outcomes)), LeftOut: map[string]OrderBrief{}, Depots: []Depot{}}
+	for i := range p.Technicians {
+		t := &p.Technicians[i]
+		c.Depots = append(c.Depots, Depot{TechnicianID: t.ID, Location: t.Start})
+	}
+	orders := make(map[string]*model.WorkOrder, len(p.WorkOrders))
+	for i := range p.WorkOrders {
+		orders[p.WorkOrders[i].ID] = &p.WorkOrders[i]
+	}
 	for _, o := range outcomes {
 		c.Order = append(c.Order, o.Policy.Name)
 		c.Policies[o.Policy.Name] = o
@@ -211,6 +238,15 @@ func newComparison(p *model.Problem, outcomes []*Outcome, sweep *Sweep) *Compari
 		}
 		o.KPIs = kpisOf(p, o.Plan)
 		o.Objective = o.Plan.Objective
+		for _, u := range o.Plan.Unassigned {
+			if w := orders[u.WorkOrderID]; w != nil {
+				pr := w.Priority
+				if pr == "" {
+					pr = model.PriorityNormal
+				}
+				c.LeftOut[u.WorkOrderID] = OrderBrief{Priority: pr, Location: w.Location}
+			}
+		}
 		for j, under := range outcomes {
 			x := under.Policy.Weights.Price(o.Plan.Measures).Total()
 			c.Matrix[i][j] = Number(x)
