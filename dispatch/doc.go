@@ -5,7 +5,10 @@
 // actual times and outcome, and the history of every change with its
 // actor — the stored day that suggestions and schedules start from, and
 // the plans that run in the background, plans of the stored day among
-// them and their application in one guarded change (batch dispatch).
+// them and their application in one guarded change (batch dispatch),
+// and the compares of policies that share their slots (Compare: every
+// policy plans the same day; the plans measured alike and priced under
+// every policy; sweeps of one weight).
 //
 // Every change publishes its events in the commit that makes it, with
 // what each technician concerned is told; live subscribers read them
