@@ -31,7 +31,8 @@ func (s *Server) postWeightsCompare(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	s.startCompare(w, r, req.Request(), true)
+	run, err := s.svc.StartWeightsCompare(r.Context(), &req, actor(r))
+	s.answerCompare(w, r, run, err, true)
 }
 
 // waitParam reads ?wait, refusing anything but a boolean.
@@ -50,6 +51,12 @@ func (s *Server) waitParam(w http.ResponseWriter, r *http.Request) (bool, bool) 
 
 func (s *Server) startCompare(w http.ResponseWriter, r *http.Request, req *dispatch.CompareRequest, wait bool) {
 	run, err := s.svc.StartCompare(r.Context(), req, actor(r))
+	s.answerCompare(w, r, run, err, wait)
+}
+
+// answerCompare answers the start of a compare: its record at once, or
+// when it ends.
+func (s *Server) answerCompare(w http.ResponseWriter, r *http.Request, run *dispatch.CompareRun, err error, wait bool) {
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -144,6 +144,10 @@ func TestCompareOverHTTP(t *testing.T) {
 	}
 	expectProblem(t, "simple form, one policy", doAs(t, operator, "POST", u+"/v1/weights/compare",
 		map[string]any{"problem": inline, "policies": map[string]any{"A": map[string]any{}}}), 400, "policies")
+	expectProblem(t, "simple form, bad weight", doAs(t, operator, "POST", u+"/v1/weights/compare",
+		map[string]any{"problem": inline, "policies": map[string]any{"A": map[string]any{}, "B": map[string]any{"lateness": -1}}}), 400, "policies.B.lateness")
+	expectProblem(t, "simple form, bad name", doAs(t, operator, "POST", u+"/v1/weights/compare",
+		map[string]any{"problem": inline, "policies": map[string]any{"A": map[string]any{}, "B C": map[string]any{}}}), 400, "policies.B C")
 
 	// Cancelled from the API: the plans keep what they found.
 	long := map[string]any{"problem": inline, "policies": two, "time_limit_s": 30}

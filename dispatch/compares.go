@@ -91,6 +91,34 @@ func (r *WeightsCompareRequest) Request() *CompareRequest {
 	return req
 }
 
+// StartWeightsCompare starts the compare of the simple form, as
+// StartCompare does; the fields of its refusals are named as in the
+// simple form ("policies.B.lateness", not "policies[1].weights.lateness").
+func (s *Service) StartWeightsCompare(ctx context.Context, r *WeightsCompareRequest, by Actor) (*CompareRun, error) {
+	req := r.Request()
+	run, err := s.StartCompare(ctx, req, by)
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		out := &model.ValidationError{}
+		for _, fe := range ve.Errors {
+			for i, ref := range req.Policies {
+				prefix := fmt.Sprintf("policies[%d]", i)
+				switch {
+				case fe.Field == prefix+".name":
+					fe.Field = "policies." + ref.Name
+				case strings.HasPrefix(fe.Field, prefix+".weights"):
+					fe.Field = "policies." + ref.Name + strings.TrimPrefix(fe.Field, prefix+".weights")
+				case strings.HasPrefix(fe.Field, prefix):
+					fe.Field = "policies." + ref.Name + strings.TrimPrefix(fe.Field, prefix)
+				}
+			}
+			out.Errors = append(out.Errors, fe)
+		}
+		return nil, out
+	}
+	return run, err
+}
+
 // DefaultCompareTime is each plan's time limit in a compare whose request
 // names none: enough for a day of a few hundred orders to settle, short
 // enough that four policies on one slot answer within a minute.
