@@ -56,6 +56,8 @@ func TestWeightsMoveTheirKPIs(t *testing.T) {
 		{"unassigned", []float64{1, 10, 100, 1000}, "unassigned", []uint64{1, 2, 3}, 0},
 	}
 	days := map[uint64]*model.Problem{}
+	// One sweep serves every KPI asked of it on a day.
+	sweeps := map[string]*dispatch.Comparison{}
 	for _, tc := range cases {
 		for _, seed := range tc.seeds {
 			t.Run(fmt.Sprintf("%s/%s/day%d", tc.weight, tc.kpi, seed), func(t *testing.T) {
@@ -64,10 +66,16 @@ func TestWeightsMoveTheirKPIs(t *testing.T) {
 					p = generatedDay(t, seed)
 					days[seed] = p
 				}
-				c, err := dispatch.Compare(t.Context(), p, nil, &dispatch.Sweep{Base: model.DefaultPolicy(), Weight: tc.weight, Values: tc.values},
-					dispatch.CompareOptions{Iterations: sweepIterations, Seed: 1, Workers: 2})
-				if err != nil {
-					t.Fatal(err)
+				key := fmt.Sprint(tc.weight, tc.values, seed)
+				c := sweeps[key]
+				if c == nil {
+					var err error
+					c, err = dispatch.Compare(t.Context(), p, nil, &dispatch.Sweep{Base: model.DefaultPolicy(), Weight: tc.weight, Values: tc.values},
+						dispatch.CompareOptions{Iterations: sweepIterations, Seed: 1, Workers: 2})
+					if err != nil {
+						t.Fatal(err)
+					}
+					sweeps[key] = c
 				}
 				var row dispatch.KPIRow
 				for _, r := range c.Sweep.Series {
