@@ -9,6 +9,8 @@ import (
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/store"
+	"github.com/dispatchd/dispatchd/store/redisstore"
+	"github.com/dispatchd/dispatchd/store/redistest"
 )
 
 // compareRecord is what the tests read of a compare's record.
@@ -168,4 +170,69 @@ func TestCompareOverHTTP(t *testing.T) {
 	if rec.Status != "cancelled" || rec.Policies["default"].Plan == nil {
 		t.Errorf("cancelled compare: %s, default's plan kept %v", rec.Status, rec.Policies["default"].Plan != nil)
 	}
+}
+
+// TestCompareAcrossReplicas runs a compare on one replica of a shared
+// Redis and follows it from another: its progress and record are there,
+// and a cancel sent there stops it where it runs. While its two plans
+// run on the first replica's two slots, that replica takes no plan: a
+// compare and the plans share one bound.
+func TestCompareAcrossReplicas(t *testing.T) {
+	prefix := redistest.Prefix("api-compare")
+	open := func() *redisstore.Store {
+		s, err := redisstore.Open(t.Context(), redistest.URL(t), redisstore.Options{Prefix: prefix})
+		if err != nil {
+			t.Fatalf("opening the Redis store: %v", err)
+		}
+		return s
+	}
+	a, b := open(), open()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Purge(ctx); err != nil {
+			t.Errorf("deleting the test's keys: %v", err)
+		}
+		a.Close()
+		b.Close()
+	})
+	ua := serveWith(t, api.Options{Store: a, MaxPlans: 2}).URL
+	ub := serveWith(t, api.Options{Store: b, MaxPlans: 2}).URL
+	operator := newKey(t, ua, "operator", "tuning", "").Token
+	dispatcher := newKey(t, ua, "dispatcher", "desk", "").Token
+	day, err := scenario.GenerateDay(scenario.DayOptions{Orders: 60, Technicians: 6, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	problem := map[string]any{"technicians": day.Technicians, "work_orders": day.WorkOrders}
+	var rec compareRecord
+	expect(t, "start on A", doAs(t, operator, "POST", ua+"/v1/policies/compare", map[string]any{"problem": problem, "time_limit_s": 60,
+		"policies": []any{map[string]any{"name": "default"}, map[string]any{"name": "fast", "weights": map[string]any{"travel_time": 3}}}}), 202, &rec)
+	id := rec.ID
+	waitFor(t, func() bool {
+		var raw struct {
+			Progress struct {
+				Plans []struct {
+					Status     string
+					Iterations int
+				}
+			}
+		}
+		expect(t, "progress on B", doAs(t, operator, "GET", ub+"/v1/policies/compare/"+id, nil), 200, &raw)
+		p := raw.Progress.Plans
+		return len(p) == 2 && p[0].Status == "running" && p[1].Status == "running" && p[0].Iterations > 0 && p[1].Iterations > 0
+	})
+	expectProblem(t, "a plan while the compare holds both slots", doAs(t, dispatcher, "POST", ua+"/v1/plans",
+		map[string]any{"technicians": day.Technicians, "work_orders": day.WorkOrders, "iterations": 10}), 429, "")
+	expect(t, "cancel on B", doAs(t, operator, "DELETE", ub+"/v1/policies/compare/"+id, nil), 202, nil)
+	waitFor(t, func() bool {
+		expect(t, "read on B", doAs(t, operator, "GET", ub+"/v1/policies/compare/"+id, nil), 200, &rec)
+		return rec.Status != "running"
+	})
+	if rec.Status != "cancelled" || rec.Policies["default"].Plan == nil || rec.Policies["fast"].Plan == nil {
+		t.Errorf("compare after a cancel on B: %s, plans kept %v %v", rec.Status, rec.Policies["default"].Plan != nil, rec.Policies["fast"].Plan != nil)
+	}
+	// The slots are free again.
+	expect(t, "a plan after", doAs(t, dispatcher, "POST", ua+"/v1/plans?wait=true",
+		map[string]any{"technicians": day.Technicians, "work_orders": day.WorkOrders, "iterations": 10}), 200, nil)
 }
