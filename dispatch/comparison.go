@@ -340,7 +340,7 @@ var kpiDefs = []kpiDef{
 func pct(x float64) float64 { return math.Round(x*1e4) / 100 }
 
 // tableOf lays out the KPIs of the outcomes, then each one's objective
-// under its own policy.
+// under its own policy and the iterations its search ran.
 func tableOf(outcomes []*Outcome) []KPIRow {
 	rows := make([]KPIRow, 0, len(kpiDefs)+1)
 	for _, d := range kpiDefs {
@@ -360,7 +360,16 @@ func tableOf(outcomes []*Outcome) []KPIRow {
 			own.Values[i] = Number(round4(o.Objective))
 		}
 	}
-	return append(rows, own)
+	// The search's effort, by which a reader judges the noise: under a
+	// time limit, plans that ran beside others got fewer iterations.
+	effort := KPIRow{Key: "iterations", Label: "search iterations", Unit: "iterations", Values: make([]Number, len(outcomes))}
+	for i, o := range outcomes {
+		effort.Values[i] = Number(math.NaN())
+		if o.Plan != nil {
+			effort.Values[i] = Number(o.Iterations)
+		}
+	}
+	return append(rows, own, effort)
 }
 
 // SweepResult is the trade-off curve of one weight: every KPI at each of

@@ -376,7 +376,7 @@ func formatValue(x float64, unit string) string {
 	switch {
 	case math.IsNaN(x):
 		return "—"
-	case unit == "orders" || unit == "technicians":
+	case unit == "orders" || unit == "technicians" || unit == "iterations":
 		return strconv.FormatFloat(x, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(x, 'f', 1, 64)
