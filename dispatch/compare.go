@@ -257,7 +257,7 @@ func runCompare(ctx context.Context, p *model.Problem, policies []model.Policy, 
 	for i, pol := range policies {
 		cr.progress.Plans[i] = PolicyProgress{Policy: pol.Name, Status: ComparePending}
 	}
-	outcomes := make([]*Outcome, n)
+	outcomes := make([]*PolicyOutcome, n)
 	errs := make([]error, n)
 	// A failure that every policy would meet alike (pinned stops that
 	// cannot be kept) stops the plans not yet started.
@@ -294,7 +294,7 @@ func runCompare(ctx context.Context, p *model.Problem, policies []model.Policy, 
 				errs[i] = err
 				failed(err)
 			}
-			o := &Outcome{Policy: policies[i], Status: status, Elapsed: took.Seconds()}
+			o := &PolicyOutcome{Policy: policies[i], Status: status, Elapsed: took.Seconds()}
 			if kept {
 				o.Plan = &plan
 			}
@@ -322,7 +322,7 @@ func runCompare(ctx context.Context, p *model.Problem, policies []model.Policy, 
 	}
 	for i, o := range outcomes {
 		if o == nil {
-			outcomes[i] = &Outcome{Policy: policies[i], Status: ComparePending}
+			outcomes[i] = &PolicyOutcome{Policy: policies[i], Status: ComparePending}
 		}
 		outcomes[i].Iterations = cr.progress.Plans[i].Iterations
 	}

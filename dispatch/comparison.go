@@ -19,7 +19,7 @@ type Comparison struct {
 	// sweep's points last): the columns of Table and of the matrix.
 	Order []string `json:"order"`
 	// Policies are the outcomes by policy name.
-	Policies map[string]*Outcome `json:"policies"`
+	Policies map[string]*PolicyOutcome `json:"policies"`
 	// Table is the side-by-side table: one row per KPI, one value per
 	// policy of Order.
 	Table []KPIRow `json:"table"`
@@ -52,8 +52,8 @@ type Depot struct {
 	Location     model.Location `json:"location"`
 }
 
-// Outcome is one policy's plan in a compare and what it came to.
-type Outcome struct {
+// PolicyOutcome is one policy's plan in a compare and what it came to.
+type PolicyOutcome struct {
 	Policy model.Policy `json:"policy"`
 	// Status is done, cancelled (the best plan found is kept, if there was
 	// one), failed, or pending (never started: the compare was cancelled
@@ -212,8 +212,8 @@ func kpisOf(p *model.Problem, plan *model.Plan) CompareKPIs {
 
 // newComparison measures and prices the outcomes of the policies of a
 // compare, in order, and lays out the table.
-func newComparison(p *model.Problem, outcomes []*Outcome, sweep *Sweep) *Comparison {
-	c := &Comparison{Policies: make(map[string]*Outcome, len(outcomes)), LeftOut: map[string]OrderBrief{}, Depots: []Depot{}}
+func newComparison(p *model.Problem, outcomes []*PolicyOutcome, sweep *Sweep) *Comparison {
+	c := &Comparison{Policies: make(map[string]*PolicyOutcome, len(outcomes)), LeftOut: map[string]OrderBrief{}, Depots: []Depot{}}
 	for i := range p.Technicians {
 		t := &p.Technicians[i]
 		c.Depots = append(c.Depots, Depot{TechnicianID: t.ID, Location: t.Start})
@@ -341,7 +341,7 @@ func pct(x float64) float64 { return math.Round(x*1e4) / 100 }
 
 // tableOf lays out the KPIs of the outcomes, then each one's objective
 // under its own policy and the iterations its search ran.
-func tableOf(outcomes []*Outcome) []KPIRow {
+func tableOf(outcomes []*PolicyOutcome) []KPIRow {
 	rows := make([]KPIRow, 0, len(kpiDefs)+1)
 	for _, d := range kpiDefs {
 		row := KPIRow{Key: d.key, Label: d.label, Unit: d.unit, Better: d.better, Values: make([]Number, len(outcomes))}
@@ -412,8 +412,8 @@ func (c *Comparison) Row(key string) (KPIRow, bool) {
 }
 
 // Outcomes returns the outcomes in the comparison's order.
-func (c *Comparison) Outcomes() []*Outcome {
-	out := make([]*Outcome, len(c.Order))
+func (c *Comparison) Outcomes() []*PolicyOutcome {
+	out := make([]*PolicyOutcome, len(c.Order))
 	for i, name := range c.Order {
 		out[i] = c.Policies[name]
 	}
