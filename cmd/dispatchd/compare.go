@@ -86,6 +86,9 @@ func runCompare(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
+	if p.Weights != nil {
+		fmt.Fprintf(stderr, "dispatchd compare: %s names weights of its own; they are not used: each column plans under its policy\n", rest[0])
+	}
 	opts := dispatch.CompareOptions{TimeLimit: limit, Iterations: iterations, Seed: *seed, Workers: *parallel}
 	prog := newCompareProgress(stderr, isTerminal(stderr))
 	opts.Observer = prog.observe

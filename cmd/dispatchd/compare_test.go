@@ -73,10 +73,27 @@ func TestCompareSweep(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	golden(t, "sweep.golden", out)
-	code, out, errOut = runCmd(t, "", "compare", "--sweep", "lateness=0,500", "--json", "--iterations", "300", day)
+	// A day with weights of its own: they are not used, and stderr says so.
+	data, err := os.ReadFile(day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["weights"] = map[string]any{"travel_time": 100}
+	weighted, _ := json.Marshal(doc)
+	code, out, errOut = runCmd(t, string(weighted), "compare", "--sweep", "lateness=0,500", "--json", "--iterations", "300", "-")
 	var c dispatch.Comparison
 	if code != exitOK || json.Unmarshal([]byte(out), &c) != nil || c.Sweep == nil || len(c.Sweep.Series) != len(c.Table) || len(c.Order) != 2 {
 		t.Fatalf("exit %d, stderr %q; --json printed %.200s", code, errOut, out)
+	}
+	if !strings.Contains(errOut, "names weights of its own; they are not used") {
+		t.Errorf("stderr %q does not say the day's weights are not used", errOut)
+	}
+	if c.Policies["lateness=0"].Policy.Weights.TravelTime != 1 {
+		t.Errorf("the sweep's base took the day's weights: %+v", c.Policies["lateness=0"].Policy.Weights)
 	}
 }
 
