@@ -250,3 +250,49 @@ func TestCompareCancelled(t *testing.T) {
 		t.Errorf("a pending plan's table value is %g, want NaN (null)", v)
 	}
 }
+
+// TestCompareNamesStoredPolicies: a compare that names policies plans
+// under the weights the policy book holds for them, and a sweep that
+// names no base starts from the active policy; an unknown name is refused
+// naming it.
+func TestCompareNamesStoredPolicies(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		fast := policyWith("fast", func(w *model.Weights) { w.TravelTime, w.Lateness = 4, 5 })
+		if _, _, err := e.svc.PutPolicy(ctx, "fast", fast, operator("ops")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ActivatePolicy(ctx, "fast", operator("ops")); err != nil {
+			t.Fatal(err)
+		}
+		req := &dispatch.CompareRequest{Problem: generatedDay(t, 2), Iterations: 500,
+			Policies: []dispatch.PolicyRef{{Name: "default"}, {Name: "fast"}},
+			Sweep:    &dispatch.SweepRequest{Weight: "distance", Values: []float64{0, 1}}}
+		run, err := e.svc.StartCompare(ctx, req, operator("ops"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-run.Done()
+		rec := run.Record()
+		if rec.Status != dispatch.CompareDone || rec.Comparison == nil {
+			t.Fatalf("status %s, error %q", rec.Status, rec.Error)
+		}
+		if got := rec.Policies["fast"].Policy.Weights; got != fast.Weights {
+			t.Errorf("fast planned under %+v, want the stored %+v", got, fast.Weights)
+		}
+		if rec.Sweep == nil || rec.Sweep.Base != "fast" {
+			t.Fatalf("sweep %+v, want it based on the active policy fast", rec.Sweep)
+		}
+		for _, name := range rec.Sweep.Policies {
+			if w := rec.Policies[name].Policy.Weights; w.TravelTime != 4 || w.Lateness != 5 {
+				t.Errorf("sweep point %s planned under %+v, want fast's weights but distance", name, w)
+			}
+		}
+		req.Policies[1].Name = "slow"
+		_, err = e.svc.StartCompare(ctx, req, operator("ops"))
+		var ve *model.ValidationError
+		if !errors.As(err, &ve) || ve.Errors[0].Field != "policies[1].name" {
+			t.Fatalf("unknown policy: err = %v, want a refusal naming policies[1].name", err)
+		}
+	})
+}
