@@ -137,6 +137,10 @@ func (g *schemas) responses(rt route) map[string]any {
 // components.
 type schemas struct {
 	defs map[string]any
+	// types are the Go types the schemas describe, by schema name: two
+	// types of one name (model.Outcome and another package's Outcome)
+	// would otherwise share one schema, the second described as the first.
+	types map[string]reflect.Type
 }
 
 var (
@@ -160,6 +164,13 @@ func (g *schemas) schema(t reflect.Type) map[string]any {
 	switch t.Kind() {
 	case reflect.Struct:
 		name := schemaName(t)
+		if g.types == nil {
+			g.types = map[string]reflect.Type{}
+		}
+		if other, ok := g.types[name]; ok && other != t {
+			panic(fmt.Sprintf("api: the OpenAPI document has two types named %s: %s and %s; rename one", name, other, t))
+		}
+		g.types[name] = t
 		if _, done := g.defs[name]; !done {
 			g.defs[name] = nil // a placeholder stops recursion
 			g.defs[name] = g.structSchema(t)

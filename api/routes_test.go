@@ -246,6 +246,33 @@ func TestEveryRoute(t *testing.T) {
 		expectProblem(t, "unknown plan", do(t, "GET", u+"/v1/plans/nope", nil), 404, "")
 		expectProblem(t, "invalid plan", do(t, "POST", u+"/v1/plans", `{"technicians":[],"work_orders":[{"id":"W"}]}`), 400, "work_orders[0].location")
 
+		// Compares: waited for, read back, refused when done; the simple form.
+		problem := map[string]any{"technicians": day.Technicians, "work_orders": day.WorkOrders}
+		var cmp struct {
+			ID, Status string
+			Policies   map[string]struct{ Objective float64 }
+		}
+		expect(t, "compare", do(t, "POST", u+"/v1/policies/compare?wait=true", map[string]any{"problem": problem, "iterations": 100,
+			"policies": []any{map[string]any{"name": "default"}, map[string]any{"name": "fast", "weights": map[string]any{"travel_time": 4}}}}), 200, &cmp)
+		if cmp.Status != "done" || len(cmp.Policies) != 2 {
+			t.Errorf("compare %+v", cmp)
+		}
+		expect(t, "get compare", do(t, "GET", u+"/v1/policies/compare/"+cmp.ID, nil), 200, &cmp)
+		expectProblem(t, "cancel a done compare", do(t, "DELETE", u+"/v1/policies/compare/"+cmp.ID, nil), 409, "")
+		var simple struct {
+			Status   string
+			Policies map[string]struct {
+				KPIs struct {
+					Travel *float64 `json:"travel_s"`
+				}
+			}
+		}
+		expect(t, "weights compare", do(t, "POST", u+"/v1/weights/compare", map[string]any{"problem": problem, "iterations": 100,
+			"policies": map[string]any{"A": map[string]any{}, "B": map[string]any{"lateness": 1}}}), 200, &simple)
+		if simple.Status != "done" || len(simple.Policies) != 2 || simple.Policies["A"].KPIs.Travel == nil {
+			t.Errorf("weights compare %+v", simple)
+		}
+
 		// Deleting a technician takes their live state with them.
 		expect(t, "delete T2", do(t, "DELETE", u+"/v1/technicians/T2", nil), 204, nil)
 		expectProblem(t, "get deleted", do(t, "GET", u+"/v1/technicians/T2", nil), 404, "id")

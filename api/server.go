@@ -423,6 +423,13 @@ func (s *Server) table() []route {
 		{method: "POST", pattern: "/v1/policies/{name}/activate", allow: policy, handler: s.activatePolicy, summary: "Make a policy the one suggestions and plans use when a request names none, on every replica from its next request.", response: policyView{}, status: 200, errors: []int{400, 404, 409, 503}},
 		{method: "GET", pattern: "/v1/weights", allow: read, handler: s.getWeights, summary: "The active policy.", response: policyView{}, status: 200, errors: []int{503}},
 		{method: "PUT", pattern: "/v1/weights", allow: policy, handler: s.putWeights, summary: "Replace the active policy's weights (weights left out are the defaults); the simple form of PUT /v1/policies/{name}.", request: model.Weights{}, response: policyView{}, status: 200, errors: append(bad, 409)},
+		{method: "POST", pattern: "/v1/policies/compare", allow: policy, handler: s.postCompare, summary: "Compare policies (and a sweep of one weight) on a problem or the stored day: one plan each, same seed and budget, side by side; in the background (202), or at once with ?wait=true (200).",
+			request: dispatch.CompareRequest{}, response: dispatch.CompareRecord{}, status: 202, waited: dispatch.CompareRecord{},
+			query: []param{{"wait", "boolean", "answer when the compare is done, with 200", false}}, errors: append(bad, 429), long: true},
+		{method: "GET", pattern: "/v1/policies/compare/{id}", allow: read, handler: s.getCompare, summary: "A compare's status, progress and, when done, the comparison: KPIs, objective matrix, sweep, plans.", response: dispatch.CompareRecord{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "DELETE", pattern: "/v1/policies/compare/{id}", allow: policy, handler: s.deleteCompare, summary: "Cancel a running compare; its plans keep the best they found.", response: dispatch.CompareRecord{}, status: 202, errors: []int{400, 404, 409, 503}},
+		{method: "POST", pattern: "/v1/weights/compare", allow: policy, handler: s.postWeightsCompare, summary: "Compare weights by policy name (API.md's simple form); answers when done, as POST /v1/policies/compare?wait=true.",
+			request: dispatch.WeightsCompareRequest{}, response: dispatch.CompareRecord{}, status: 200, errors: append(bad, 429), long: true},
 
 		{method: "POST", pattern: "/v1/keys", allow: manage, handler: s.createKey, summary: "Create an API key (201): its token is in this answer and never again.", request: auth.Request{}, response: keyCreated{}, status: 201, errors: append(bad, 404)},
 		{method: "GET", pattern: "/v1/keys", allow: manage, handler: s.listKeys, summary: "List the API keys, never their tokens.", response: keyList{}, status: 200, errors: []int{503}},

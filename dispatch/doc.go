@@ -5,10 +5,13 @@
 // actual times and outcome, and the history of every change with its
 // actor — the stored day that suggestions and schedules start from, and
 // the plans that run in the background, plans of the stored day among
-// them and their application in one guarded change (batch dispatch), and
+// them and their application in one guarded change (batch dispatch),
 // the operators' policy book: the named scheduling policies, the active
 // one that prices every suggestion and plan that names none, and the
-// history of their changes (policies.go).
+// history of their changes (policies.go), and the compares of policies
+// that share the plan slots (Compare: every policy plans the same day;
+// the plans measured alike and priced under every policy; sweeps of one
+// weight).
 //
 // Every change publishes its events in the commit that makes it, with
 // what each technician concerned is told; live subscribers read them

@@ -145,16 +145,18 @@ var ErrClosed = model.KindError(model.ErrUnavailable, "dispatch: shutting down")
 // and keeps their records in the store so that every replica can show
 // them; cancellations reach the replica running a plan through the store.
 type planRunner struct {
-	s      *Service
-	opts   PlanOptions
-	slots  chan struct{}
-	ctx    context.Context // ends when the runner shuts down
-	stop   context.CancelFunc
-	mu     sync.Mutex
-	runs   map[string]*PlanRun
-	perKey map[string]int // plans let in, by the key id that asked
-	closed bool
-	wg     sync.WaitGroup
+	s     *Service
+	opts  PlanOptions
+	slots chan struct{}
+	ctx   context.Context // ends when the runner shuts down
+	stop  context.CancelFunc
+	mu    sync.Mutex
+	runs  map[string]*PlanRun
+	// compares are the compares running here, which share the slots.
+	compares map[string]*CompareRun
+	perKey   map[string]int // plans let in, by the key id that asked
+	closed   bool
+	wg       sync.WaitGroup
 }
 
 // PlanRun is a plan running in this process.
@@ -199,7 +201,7 @@ func newPlanRunner(s *Service, opts PlanOptions) *planRunner {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	m := &planRunner{s: s, opts: opts, slots: make(chan struct{}, opts.MaxRunning), ctx: ctx, stop: stop,
-		runs: map[string]*PlanRun{}, perKey: map[string]int{}}
+		runs: map[string]*PlanRun{}, compares: map[string]*CompareRun{}, perKey: map[string]int{}}
 	go m.listen()
 	return m
 }
@@ -226,7 +228,11 @@ func (m *planRunner) listen() {
 			continue
 		}
 		for id := range ch {
-			m.cancelLocal(id)
+			if isCompareID(id) {
+				m.cancelLocalCompare(id)
+			} else {
+				m.cancelLocal(id)
+			}
 		}
 	}
 }
@@ -510,6 +516,10 @@ func (m *planRunner) save(ctx context.Context, rec PlanRecord) error {
 // Plan returns a plan's record: running in this process, or as the store
 // has it.
 func (s *Service) Plan(ctx context.Context, id string) (PlanRecord, error) {
+	if isCompareID(id) {
+		// A compare's record, kept beside the plans': not a plan.
+		return PlanRecord{}, fmt.Errorf("dispatch: plan %s: it is a compare (GET /v1/policies/compare/%s): %w", id, id, model.ErrNotFound)
+	}
 	m := s.plans
 	m.mu.Lock()
 	run := m.runs[id]

@@ -4,6 +4,8 @@
 //	dispatchd serve [--addr :8080] [--demo]       run the HTTP service
 //	dispatchd gen --orders N --technicians N      print a generated day
 //	dispatchd solve [--format json|solomon] FILE  plan a problem
+//	dispatchd compare --policy A --policy B FILE  policies side by side
+//	dispatchd compare --sweep WEIGHT=V1,V2 FILE   how every KPI moves with a weight
 //	dispatchd bench --set DIR                     gap to best-known results
 //	dispatchd bench suggest                       suggestion latency in process
 //	dispatchd bench http --target location|suggest  HTTP throughput and latency
@@ -53,6 +55,7 @@ func commands() []command {
 		{"serve", "run the HTTP service", runServe},
 		{"gen", "print a generated field-service day as problem JSON", runGen},
 		{"solve", "plan a problem (JSON or Solomon VRPTW) and print the plan", runSolve},
+		{"compare", "plan a problem under each of several policies (or a sweep of one weight) and print the KPIs side by side", runCompare},
 		{"bench", "benchmarks: a set against best-known results; bench suggest; bench http (load)", runBench},
 		{"validate", "check a problem document and name every bad field", runValidate},
 		{"keys", "API keys: create (the token shown once), list, revoke — in the Redis store or through a server", runKeys},
