@@ -48,8 +48,8 @@ type ReassignRequest struct {
 // technician's time cannot both succeed: each commit is guarded by the
 // revisions of the days it was checked against.
 func (s *Service) Dispatch(ctx context.Context, id string, req DispatchRequest, by Actor) (model.WorkOrder, error) {
-	if req.Duration < 0 || req.Duration > model.Seconds(model.MaxShift/time.Second) {
-		return model.WorkOrder{}, invalid("duration_s", "want 1 s to a week")
+	if req.Duration < 0 || req.Duration > model.MaxDuration {
+		return model.WorkOrder{}, invalid("duration_s", "want 1 to %d s (a week), or nothing to keep the order's estimate", model.MaxDuration)
 	}
 	if req.ArrivalWindow != nil && req.ArrivalWindow.End.Before(req.ArrivalWindow.Start) {
 		return model.WorkOrder{}, invalid("arrival_window.end", "before start")

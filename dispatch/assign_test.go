@@ -189,6 +189,32 @@ func TestDispatchRetimesLaterStops(t *testing.T) {
 	})
 }
 
+// TestDispatchDurationBounded: a dispatch's duration is bounded as every
+// duration of the domain is (model.MaxDuration, a week), naming duration_s
+// and changing nothing; the bound itself is no input error.
+func TestDispatchDurationBounded(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"))
+		w := e.order(t, "D1", at(10, 0), at(12, 0))
+		before := e.snapshot(t)
+		for _, d := range []model.Seconds{-1, model.MaxDuration + 1, 1 << 40} {
+			_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0), Duration: d}, desk("desk"))
+			if f := fields(err); !slices.Equal(f, []string{"duration_s"}) {
+				t.Errorf("dispatching for %d s: %v, want an error naming duration_s", d, err)
+			}
+		}
+		if e.snapshot(t) != before {
+			t.Error("refused dispatches changed the store")
+		}
+		_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0), Duration: model.MaxDuration}, desk("desk"))
+		var ce *dispatch.ConflictError
+		if !errors.As(err, &ce) {
+			t.Errorf("dispatching for a week: %v, want the conflicts of a job longer than the shift, not an input error", err)
+		}
+	})
+}
+
 // TestConcurrentDispatchesOneWins dispatches 50 orders into the same hour
 // of one technician at once: exactly one wins, the others are conflicts.
 func TestConcurrentDispatchesOneWins(t *testing.T) {
@@ -276,6 +302,7 @@ func TestUpdateWorkOrder(t *testing.T) {
 			{map[string][]byte{"scheduled_start": []byte(`"2026-11-23T09:00:00-07:00"`)}, "scheduled_start"},
 			{map[string][]byte{"colour": []byte(`"red"`)}, "colour"},
 			{map[string][]byte{"duration_s": []byte(`-5`)}, "duration_s"},
+			{map[string][]byte{"duration_s": []byte(`604801`)}, "duration_s"},
 			{map[string][]byte{"priority": []byte(`"whenever"`)}, "priority"},
 		} {
 			_, err := e.svc.UpdateWorkOrder(ctx, w.ID, dispatch.Update{Patch: patchOf(bad.patch)}, desk("desk"))
