@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -38,7 +37,7 @@ type StatusUpdate struct {
 func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by Actor) (model.WorkOrder, error) {
 	var errs []model.FieldError
 	if u.Status == "" || !u.Status.Known() {
-		errs = append(errs, model.FieldError{Field: "status", Message: fmt.Sprintf("want one of %v", model.Statuses)})
+		errs = append(errs, model.FieldError{Field: "status", Message: "want one of " + model.Spell(model.Statuses)})
 	}
 	if by.bound() && u.Status != "" && u.Status.Known() && !slices.Contains(FieldStatuses, u.Status) {
 		return model.WorkOrder{}, fmt.Errorf("dispatch: the key %q is a technician's: it moves orders to %v, not %s: %w",
@@ -53,7 +52,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by A
 	switch {
 	case u.Status == model.StatusComplete && u.Outcome == nil:
 		errs = append(errs, model.FieldError{Field: "outcome", Message: "required to complete: " +
-			`{"code": one of ` + outcomeCodes() + `, "notes", "labour_minutes", "parts": [{"name", "sku", "quantity"}]}`})
+			`{"code": one of ` + model.Spell(model.OutcomeCodes) + `, "notes", "labour_minutes", "parts": [{"name", "sku", "quantity"}]}`})
 	case u.Outcome != nil && u.Status != model.StatusComplete:
 		errs = append(errs, model.FieldError{Field: "outcome", Message: "only a completion has an outcome"})
 	case u.Outcome != nil:
@@ -131,12 +130,4 @@ func (s *Service) readOrder(ctx context.Context, id string) (int64, model.WorkOr
 		return 0, model.WorkOrder{}, fmt.Errorf("dispatch: reading work order %s: %w", id, err)
 	}
 	return revs[0], w, nil
-}
-
-func outcomeCodes() string {
-	names := make([]string, len(model.OutcomeCodes))
-	for i, c := range model.OutcomeCodes {
-		names[i] = string(c)
-	}
-	return strings.Join(names, ", ")
 }
