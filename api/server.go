@@ -417,7 +417,7 @@ func (s *Server) table() []route {
 
 		{method: "GET", pattern: "/v1/events", allow: readOwn, handler: s.events, summary: "Server-sent events of every change, from every replica, in one order: id, event type, JSON data. Resume with the Last-Event-ID header (or last_event_id); keep-alive comments; a slow reader gets stream.dropped.",
 			status: 200, raw: "text/event-stream", long: true, errors: []int{400, 503},
-			query: []param{{"types", "string", "only events of these types (comma-separated)", false}, {"technician_id", "string", "only events that concern this technician", false},
+			query: []param{{"types", "string", "only events of these types (comma-separated): " + model.Spell(model.EventTypes), false}, {"technician_id", "string", "only events that concern this technician", false},
 				{"last_event_id", "string", "resume after this event id (as the Last-Event-ID header)", false}}},
 
 		{method: "POST", pattern: "/v1/webhooks", allow: manage, handler: s.createWebhook, summary: "Register a webhook (201): url, event types, technician, secret; the secret is shown once.", request: dispatch.WebhookRequest{}, response: dispatch.NewWebhook{}, status: 201, errors: bad},

@@ -102,8 +102,8 @@ func (s *Service) Subscribe(ctx context.Context, opts SubscribeOptions, by Actor
 		}
 	}
 	for i, t := range opts.Types {
-		if !t.Known() {
-			errs = append(errs, model.FieldError{Field: fmt.Sprintf("types[%d]", i), Message: fmt.Sprintf("unknown event type %q: want one of %v", t, model.EventTypes)})
+		if p := model.EventTypeProblem(t); p != "" {
+			errs = append(errs, model.FieldError{Field: fmt.Sprintf("types[%d]", i), Message: p})
 		}
 	}
 	if p := model.IDProblem(opts.TechnicianID); opts.TechnicianID != "" && p != "" {
