@@ -149,10 +149,7 @@ func (s *Service) assign(ctx context.Context, id string, a assignment) (model.Wo
 		}
 		c := store.Change{Guards: append(days.guards, store.Guard{Key: store.OrderKey(id), Rev: rev}),
 			Orders: []model.WorkOrder{next}, History: []model.HistoryEntry{entry}}
-		moved, err := days.retime(verdict.Moves, id, now, a.by)
-		if err != nil {
-			return store.Change{}, err
-		}
+		moved := days.retime(verdict.Moves, id, now, a.by)
 		c.Orders = append(c.Orders, moved.orders...)
 		c.History = append(c.History, moved.history...)
 		out = next
@@ -255,7 +252,12 @@ func (s *Service) checkOnDays(ctx context.Context, w *model.WorkOrder) (*techDay
 
 // check judges orders on each of their technicians' days at their
 // starts, in one call of the kernel: a dispatch's one order, or a plan's
-// stops of one technician, which it puts there together.
+// stops of one technician, which it puts there together. Its conflicts
+// name orders, never their crew copies (uncrew). A crew order cannot
+// move on one member's day alone, so a push of one is no move but a
+// knock-on conflict of the order that pushes it, which an override
+// accepts (the crew order then keeps its start) and a partial
+// application skips.
 func (d *techDays) check(orders ...model.WorkOrder) (solver.Verdict, error) {
 	var proposed []solver.Assignment
 	var ids []string
@@ -269,16 +271,40 @@ func (d *techDays) check(orders ...model.WorkOrder) (solver.Verdict, error) {
 	if err != nil {
 		return solver.Verdict{}, fmt.Errorf("dispatch: checking %s: %w", strings.Join(ids, ", "), err)
 	}
-	for i := range v.Conflicts {
-		c := &v.Conflicts[i]
-		if id := crewOf(c.WorkOrderID); id != "" {
-			c.WorkOrderID = id
+	uncrew(v.Conflicts)
+	moves := v.Moves[:0]
+	for _, m := range v.Moves {
+		crew := crewOf(m.WorkOrderID)
+		if crew == "" {
+			moves = append(moves, m)
+			continue
 		}
-		if id := crewOf(c.Other); id != "" {
-			c.Other = id
+		cause := pusher(proposed, m)
+		v.Conflicts = append(v.Conflicts, model.Conflict{Kind: model.ConflictKnockOn, TechnicianID: m.TechnicianID, WorkOrderID: cause,
+			Other: crew, OtherStart: m.From,
+			Message: fmt.Sprintf("would push crew order %s from %s to %s on %s's day only; move the crew together", crew, clock(m.From), clock(m.To), m.TechnicianID)})
+	}
+	v.Moves = moves
+	return v, nil
+}
+
+// pusher names the proposed order that pushes a stop: the technician's
+// latest proposed before the stop's old start (else their first).
+func pusher(proposed []solver.Assignment, m solver.Move) string {
+	id := ""
+	var latest time.Time
+	for _, a := range proposed {
+		if a.TechnicianID != m.TechnicianID {
+			continue
+		}
+		if id == "" || (a.Start.Before(m.From) && a.Start.After(latest)) {
+			id, latest = a.Order.ID, a.Start
 		}
 	}
-	return v, nil
+	if crew := crewOf(id); crew != "" {
+		return crew
+	}
+	return id
 }
 
 // retimed is what moving pushed stops writes.
@@ -288,18 +314,12 @@ type retimed struct {
 }
 
 // retime moves the later stops an assignment of cause pushes within their
-// windows to their new starts, each with a history entry naming the cause.
-// A crew order cannot move on one member's day alone: pushing one is a
-// conflict.
-func (d *techDays) retime(moves []solver.Move, cause string, now time.Time, by Actor) (retimed, error) {
+// windows to their new starts (check's moves: never a crew copy), each
+// with a history entry naming the cause.
+func (d *techDays) retime(moves []solver.Move, cause string, now time.Time, by Actor) retimed {
 	var out retimed
 	for _, m := range moves {
 		id := m.WorkOrderID
-		if crew := crewOf(id); crew != "" {
-			return retimed{}, &ConflictError{WorkOrderID: cause, Conflicts: []model.Conflict{{Kind: model.ConflictKnockOn,
-				TechnicianID: m.TechnicianID, WorkOrderID: cause, Other: crew, OtherStart: m.From,
-				Message: fmt.Sprintf("would push crew order %s from %s to %s on %s's day only; move the crew together", crew, clock(m.From), clock(m.To), m.TechnicianID)}}}
-		}
 		w, ok := d.orders[id]
 		if !ok {
 			continue
@@ -311,7 +331,7 @@ func (d *techDays) retime(moves []solver.Move, cause string, now time.Time, by A
 		out.history = append(out.history, model.HistoryEntry{WorkOrderID: id, Action: model.HistoryRetimed, At: now, By: by.Name, ByKey: by.KeyID,
 			Cause: cause, FromStart: &from, ToStart: &to, Reason: fmt.Sprintf("%s was put before it on %s's day", cause, m.TechnicianID)})
 	}
-	return out, nil
+	return out
 }
 
 func clock(t time.Time) string { return t.Format("15:04") }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -322,4 +323,64 @@ func patchOf(m map[string][]byte) map[string]json.RawMessage {
 		out[k] = v
 	}
 	return out
+}
+
+// TestCrewConflictsNameTheOrder: a crew order stands on each member's day
+// as a copy of its own, but every conflict and stop a dispatcher sees
+// names the order itself — in a refused dispatch, an override and the
+// technician's schedule.
+func TestCrewConflictsNameTheOrder(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"), technician("T2"))
+		in := intake()
+		in.ID, in.SiteID, in.TechniciansNeeded = "CREW", "site-CREW", 2
+		crew := e.create(t, in)
+		if _, err := e.svc.Dispatch(ctx, crew.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1", "T2"}, ScheduledStart: at(10, 0)}, desk("desk")); err != nil {
+			t.Fatalf("dispatching the crew: %v", err)
+		}
+		b := e.order(t, "B", at(10, 0), at(10, 30))
+		_, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 15)}, desk("desk"))
+		var ce *dispatch.ConflictError
+		if !errors.As(err, &ce) {
+			t.Fatalf("dispatching B into the crew's hour: %v, want a ConflictError", err)
+		}
+		for _, c := range ce.Conflicts {
+			if strings.Contains(c.Other, ":crew:") || strings.Contains(c.WorkOrderID, ":crew:") {
+				t.Errorf("a conflict names a crew copy: %+v", c)
+			}
+		}
+		if !slices.ContainsFunc(ce.Conflicts, func(c model.Conflict) bool { return c.Other == "CREW" && c.WorkOrderID == "B" }) {
+			t.Errorf("conflicts %v, want one of B naming CREW", ce.Conflicts)
+		}
+		if _, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 15), Override: true}, desk("desk")); err != nil {
+			t.Fatalf("override: %v", err)
+		}
+		// Overridden, the crew keeps its start (it cannot move on T1's day
+		// alone) and B's history says what was overridden.
+		if got, _ := e.svc.WorkOrder(ctx, crew.ID, dispatch.Actor{}); !got.ScheduledStart.Equal(at(10, 0)) {
+			t.Errorf("the crew order starts %v after the override, want 10:00 still", got.ScheduledStart)
+		}
+		h, _ := e.svc.History(ctx, b.ID)
+		if last := h[len(h)-1]; len(last.Overridden) != len(ce.Conflicts) {
+			t.Errorf("B's override recorded %v, want the %d conflicts", last.Overridden, len(ce.Conflicts))
+		}
+		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{}, dispatch.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sched.Conflicts) == 0 {
+			t.Error("T1's day after the override shows no conflict")
+		}
+		for _, c := range sched.Conflicts {
+			if strings.Contains(c.Other, ":crew:") || strings.Contains(c.WorkOrderID, ":crew:") {
+				t.Errorf("T1's schedule names a crew copy: %+v", c)
+			}
+		}
+		for _, st := range sched.Stops {
+			if strings.Contains(st.WorkOrderID, ":crew:") {
+				t.Errorf("T1's schedule has a stop of a crew copy: %+v", st)
+			}
+		}
+	})
 }
