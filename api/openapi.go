@@ -146,6 +146,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[model.OutcomeCode]():  names(model.OutcomeCodes),
 	reflect.TypeFor[model.EventType]():    names(model.EventTypes),
 	reflect.TypeFor[model.ConflictKind](): names(model.ConflictKinds),
+	reflect.TypeFor[model.LiveStatus]():   names(model.LiveStatuses),
 }
 
 func names[T ~string](vs []T) []string {

@@ -142,6 +142,7 @@ func TestDocsSpellTheModelsLists(t *testing.T) {
 		{"outcome codes", "`code` one of", ";", names(model.OutcomeCodes)},
 		{"event types", "Types:", "(throttled)", names(model.EventTypes)},
 		{"conflict kinds", "`kind` —", "— the technician", names(model.ConflictKinds)},
+		{"live statuses", "`status` is one of", "(400", names(model.LiveStatuses)},
 	} {
 		if got := listed(tc.marker, tc.end); !slices.Equal(got, tc.want) {
 			t.Errorf("docs/api.md lists the %s %v; model has %v", tc.name, got, tc.want)

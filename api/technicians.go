@@ -20,10 +20,10 @@ type technicianList struct {
 
 // locationBody is a live GPS fix as a technician's device posts it.
 type locationBody struct {
-	Lat    float64   `json:"lat"`
-	Lng    float64   `json:"lng"`
-	At     time.Time `json:"at"`
-	Status string    `json:"status,omitempty"`
+	Lat    float64          `json:"lat"`
+	Lng    float64          `json:"lng"`
+	At     time.Time        `json:"at"`
+	Status model.LiveStatus `json:"status,omitempty"`
 }
 
 // locationResult says whether a fix was kept: an older one is not.

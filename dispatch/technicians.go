@@ -154,10 +154,11 @@ func (s *Service) DeleteTechnician(ctx context.Context, id string, by Actor) err
 // RecordPosition keeps a technician's live GPS fix (and status, unless
 // empty) and reports whether it was kept: a fix older than the stored one
 // is not. A fix stamped further ahead of the service's clock than
-// MaxClockSkew is refused, naming "at". An actor bound to a technician
+// MaxClockSkew is refused, naming "at"; a status not of
+// model.LiveStatuses, naming "status". An actor bound to a technician
 // posts only their own. A fix kept is published as a technician.location
 // event, at most one per technician per LocationEvery.
-func (s *Service) RecordPosition(ctx context.Context, p model.Position, status string, by Actor) (applied bool, err error) {
+func (s *Service) RecordPosition(ctx context.Context, p model.Position, status model.LiveStatus, by Actor) (applied bool, err error) {
 	if err := by.forTechnician(p.TechnicianID); err != nil {
 		return false, err
 	}
@@ -169,10 +170,13 @@ func (s *Service) RecordPosition(ctx context.Context, p model.Position, status s
 	if err := s.notAhead("at", p.At); err != nil {
 		errs = append(errs, err.(*model.ValidationError).Errors...)
 	}
+	if problem := model.LiveStatusProblem(status); problem != "" {
+		errs = append(errs, model.FieldError{Field: "status", Message: problem})
+	}
 	if len(errs) > 0 {
 		return false, &model.ValidationError{Errors: errs}
 	}
-	applied, err = s.store.UpdatePosition(ctx, p, status)
+	applied, err = s.store.UpdatePosition(ctx, p, string(status))
 	if err != nil {
 		return false, fmt.Errorf("dispatch: recording the position of %s: %w", p.TechnicianID, err)
 	}
