@@ -304,6 +304,12 @@ func TestUpdateWorkOrder(t *testing.T) {
 			{map[string][]byte{"colour": []byte(`"red"`)}, "colour"},
 			{map[string][]byte{"duration_s": []byte(`-5`)}, "duration_s"},
 			{map[string][]byte{"duration_s": []byte(`604801`)}, "duration_s"},
+			// Names match exactly, at every depth, as in every body.
+			{map[string][]byte{"Notes": []byte(`"x"`)}, "Notes"},
+			{map[string][]byte{"location": []byte(`{"Lat":40}`)}, "location.Lat"},
+			{map[string][]byte{"location": []byte(`{"lat":40,"lgn":-105}`)}, "location.lgn"},
+			{map[string][]byte{"time_windows": []byte(`[{"Start":"2026-11-23T14:00:00-07:00","end":"2026-11-23T16:00:00-07:00"}]`)}, "time_windows[0].Start"},
+			{map[string][]byte{"arrival_window": []byte(`{"start":"2026-11-23T10:00:00-07:00","END":"2026-11-23T11:00:00-07:00"}`)}, "arrival_window.END"},
 			{map[string][]byte{"priority": []byte(`"whenever"`)}, "priority"},
 		} {
 			_, err := e.svc.UpdateWorkOrder(ctx, w.ID, dispatch.Update{Patch: patchOf(bad.patch)}, desk("desk"))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 
@@ -59,7 +60,8 @@ type UpdateResult struct {
 
 // UpdateWorkOrder changes fields of an order that is not complete or
 // cancelled. Fields outside Patchable are refused, each naming the step
-// that sets it; the result is validated like an intake. The history
+// that sets it, and so is a name inside a value that is not the field's
+// exact name; the result is validated like an intake. The history
 // records every field changed, from and to. An update that changes
 // nothing records nothing.
 func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by Actor) (UpdateResult, error) {
@@ -80,6 +82,7 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 	if len(keys) == 0 {
 		errs = append(errs, model.FieldError{Message: "nothing to change: give the fields to change"})
 	}
+	errs = append(errs, exactNames(u.Patch)...)
 	if len(errs) > 0 {
 		return UpdateResult{}, &model.ValidationError{Errors: errs}
 	}
@@ -127,6 +130,28 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 		return UpdateResult{}, err
 	}
 	return out, nil
+}
+
+// exactNames names every field inside the patch's patchable values that
+// the order does not have by that exact name ("location.Lat", a
+// misspelling) or whose value is of the wrong type: the merged order is
+// decoded as a trusted document would be, which matches names ignoring
+// case, and would otherwise drop such a field without a word.
+func exactNames(patch map[string]json.RawMessage) []model.FieldError {
+	doc := make(map[string]json.RawMessage, len(patch))
+	for k, v := range patch {
+		if slices.Contains(Patchable, k) {
+			doc[k] = v
+		}
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return []model.FieldError{{Message: "the patch is not JSON: " + err.Error()}}
+	}
+	if ve := model.FieldErrors(data, reflect.TypeFor[model.WorkOrder]()); ve != nil {
+		return ve.Errors
+	}
+	return nil
 }
 
 // errUnchanged says an update changes nothing: there is nothing to write.
