@@ -390,3 +390,69 @@ func TestCrewConflictsNameTheOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateLengthensDispatchedOrder: an update that makes a dispatched
+// order longer moves the technician's later stops that have room in their
+// windows (each with a retimed history entry naming the order), and
+// reports as conflicts what has no room — it never leaves two stops
+// overlapping unsaid.
+func TestUpdateLengthensDispatchedOrder(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"), technician("T2"))
+		first := e.order(t, "FIRST", at(9, 0), at(9, 30))
+		roomy := e.order(t, "ROOMY", at(10, 0), at(14, 0))
+		for _, d := range []struct {
+			w     model.WorkOrder
+			start time.Time
+		}{{first, at(9, 0)}, {roomy, at(10, 30)}} {
+			if _, err := e.svc.Dispatch(ctx, d.w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: d.start}, desk("desk")); err != nil {
+				t.Fatalf("dispatching %s: %v", d.w.ID, err)
+			}
+		}
+		res, err := e.svc.UpdateWorkOrder(ctx, first.ID, dispatch.Update{Patch: patchOf(map[string][]byte{"duration_s": []byte(`7200`)}), Reason: "bigger job"}, desk("desk 5"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Conflicts) != 0 {
+			t.Errorf("conflicts %v; want none: ROOMY has room to move", res.Conflicts)
+		}
+		got, _ := e.svc.WorkOrder(ctx, roomy.ID, dispatch.Actor{})
+		if !got.ScheduledStart.After(at(11, 0)) {
+			t.Errorf("ROOMY starts %v; want it pushed past 11:00, the end of FIRST made two hours long", got.ScheduledStart)
+		}
+		h, _ := e.svc.History(ctx, roomy.ID)
+		if last := h[len(h)-1]; last.Action != model.HistoryRetimed || last.Cause != first.ID || last.By != "desk 5" {
+			t.Errorf("ROOMY's last history entry %+v, want a retiming caused by FIRST, by desk 5", last)
+		}
+		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{}, dispatch.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sched.Conflicts) != 0 {
+			t.Errorf("T1's day after the update has conflicts %v", sched.Conflicts)
+		}
+
+		// A later stop with no room: the update is made and its conflict
+		// reported, naming the stop.
+		fixed := e.order(t, "FIXED", at(9, 0), at(14, 0))
+		if _, err := e.svc.Dispatch(ctx, fixed.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T2"}, ScheduledStart: at(10, 30),
+			ArrivalWindow: &model.TimeWindow{Start: at(10, 30), End: at(10, 30)}}, desk("desk")); err != nil {
+			t.Fatal(err)
+		}
+		early := e.order(t, "EARLY", at(9, 0), at(9, 0))
+		if _, err := e.svc.Dispatch(ctx, early.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T2"}, ScheduledStart: at(9, 0)}, desk("desk")); err != nil {
+			t.Fatal(err)
+		}
+		res, err = e.svc.UpdateWorkOrder(ctx, early.ID, dispatch.Update{Patch: patchOf(map[string][]byte{"duration_s": []byte(`7200`)})}, desk("desk 5"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(res.Conflicts, func(c model.Conflict) bool { return c.Other == fixed.ID || c.WorkOrderID == fixed.ID }) {
+			t.Errorf("conflicts %v; want one naming FIXED, which cannot move", res.Conflicts)
+		}
+		if got, _ := e.svc.WorkOrder(ctx, fixed.ID, dispatch.Actor{}); !got.ScheduledStart.Equal(at(10, 30)) {
+			t.Errorf("FIXED starts %v; want 10:30 still, its promised arrival", got.ScheduledStart)
+		}
+	})
+}

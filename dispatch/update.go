@@ -52,7 +52,8 @@ type Update struct {
 // UpdateResult is an updated order and, when it is dispatched, every
 // conflict the change gives its day (reported, not refused: a customer who
 // moves their window is not a dispatcher's mistake, but the dispatcher
-// must see what it breaks).
+// must see what it breaks). Later stops the change pushes within their
+// windows move, each with a retimed history entry, as after a dispatch.
 type UpdateResult struct {
 	WorkOrder model.WorkOrder  `json:"work_order"`
 	Conflicts []model.Conflict `json:"conflicts"`
@@ -118,8 +119,13 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 			out.Conflicts = verdict.Conflicts
 			entry.Conflicts = verdict.Conflicts
 			c.Guards = append(c.Guards, days.guards...)
+			// A longer or later order pushes the stops after it, within
+			// their windows, as a dispatch does.
+			moved := days.retime(verdict.Moves, id, now, by)
+			c.Orders = append(c.Orders, moved.orders...)
+			c.History = append(c.History, moved.history...)
 		}
-		c.History = []model.HistoryEntry{entry}
+		c.History = append([]model.HistoryEntry{entry}, c.History...)
 		out.WorkOrder = next
 		return c, nil
 	})
