@@ -400,7 +400,7 @@ func (s *Server) table() []route {
 		{method: "GET", pattern: "/v1/workorders/{id}/suggestions", allow: desk, handler: s.suggestions, summary: "Rank technicians for a stored order against the stored day.", response: model.Suggestions{}, status: 200,
 			query: []param{{"limit", "integer", "candidates to return (default 5)", false}}, errors: []int{400, 404, 409, 503}},
 
-		{method: "POST", pattern: "/v1/suggest", allow: desk, handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day.", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
+		{method: "POST", pattern: "/v1/suggest", allow: desk, handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day (then routes, positions, work_orders and travel are refused).", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
 		{method: "POST", pattern: "/v1/slots", allow: desk, handler: s.slots, summary: "Arrival windows to offer a customer.", request: slotsRequest{}, response: slotsBody{}, status: 200, errors: bad},
 
 		{method: "POST", pattern: "/v1/plans", allow: desk, handler: s.postPlan, summary: "Plan a problem in the background (202), or at once with ?wait=true (200).", request: dispatch.PlanRequest{}, response: dispatch.PlanRecord{}, status: 202,
