@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"slices"
@@ -170,5 +171,46 @@ func TestDocsSpellTheModelsLists(t *testing.T) {
 	types := defs["WebhookRequest"].(map[string]any)["properties"].(map[string]any)["types"].(map[string]any)["items"].(map[string]any)
 	if got, _ := types["enum"].([]string); !slices.Equal(got, names(model.EventTypes)) {
 		t.Errorf("the OpenAPI WebhookRequest.types are %v, want the enum %v", types, model.EventTypes)
+	}
+}
+
+// TestDocsLifecycleIsModels: the table of moves in docs/api.md is
+// model's lifecycle, move for move.
+func TestDocsLifecycleIsModels(t *testing.T) {
+	data, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := []model.Action{model.ActionDispatch, model.ActionStatus, model.ActionReassign}
+	var got []string
+	from := map[model.Status]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 6 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		f := model.Status(strings.Trim(strings.TrimSpace(cells[1]), "`"))
+		from[f] = true
+		for i, a := range actions {
+			for _, to := range strings.Split(cells[2+i], ",") {
+				if to = strings.Trim(strings.TrimSpace(to), "`"); to != "" {
+					got = append(got, fmt.Sprintf("%s -%s-> %s", f, a, to))
+				}
+			}
+		}
+	}
+	var want []string
+	for _, tr := range model.Transitions() {
+		want = append(want, fmt.Sprintf("%s -%s-> %s", tr.From, tr.Action, tr.To))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("docs/api.md's moves:\n%v\nmodel's lifecycle:\n%v", got, want)
+	}
+	for _, s := range model.Statuses {
+		if !from[s] {
+			t.Errorf("docs/api.md's table of moves has no row for %s", s)
+		}
 	}
 }
