@@ -1,7 +1,9 @@
 package dispatch
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,8 +36,12 @@ type ReassignRequest struct {
 	TechnicianIDs []string `json:"technician_ids"`
 	// ScheduledStart, when set, moves the order; nil keeps its start.
 	ScheduledStart *time.Time `json:"scheduled_start,omitempty"`
-	Reason         string     `json:"reason,omitempty"`
-	Override       bool       `json:"override,omitempty"`
+	// ArrivalWindow, when set, is a new arrival promised to the customer
+	// (a move to another time needs one, or conflicts with the old
+	// promise); nil keeps the order's.
+	ArrivalWindow *model.TimeWindow `json:"arrival_window,omitempty"`
+	Reason        string            `json:"reason,omitempty"`
+	Override      bool              `json:"override,omitempty"`
 }
 
 // Dispatch assigns a created work order to technicians at a start. The
@@ -51,8 +57,8 @@ func (s *Service) Dispatch(ctx context.Context, id string, req DispatchRequest, 
 	if req.Duration < 0 || req.Duration > model.MaxDuration {
 		return model.WorkOrder{}, invalid("duration_s", "want 1 to %d s (a week), or nothing to keep the order's estimate", model.MaxDuration)
 	}
-	if req.ArrivalWindow != nil && req.ArrivalWindow.End.Before(req.ArrivalWindow.Start) {
-		return model.WorkOrder{}, invalid("arrival_window.end", "before start")
+	if err := arrivalProblem(req.ArrivalWindow); err != nil {
+		return model.WorkOrder{}, err
 	}
 	return s.assign(ctx, id, assignment{
 		action: model.ActionDispatch, techs: req.TechnicianIDs, start: &req.ScheduledStart, override: req.Override, by: by,
@@ -71,14 +77,50 @@ func (s *Service) Dispatch(ctx context.Context, id string, req DispatchRequest, 
 }
 
 // Reassign gives a dispatched (or acknowledged, en route, on site) order
-// other technicians or another start, checked like Dispatch; the order
-// returns to dispatched and its history says from whom to whom, and why.
+// other technicians or another start (with, when the customer was told, a
+// new arrival window), checked like Dispatch; the order returns to
+// dispatched and its history says from whom to whom, and why.
 func (s *Service) Reassign(ctx context.Context, id string, req ReassignRequest, by Actor) (model.WorkOrder, error) {
+	if err := arrivalProblem(req.ArrivalWindow); err != nil {
+		return model.WorkOrder{}, err
+	}
 	return s.assign(ctx, id, assignment{
 		action: model.ActionReassign, techs: req.TechnicianIDs, start: req.ScheduledStart, override: req.Override,
 		reason: req.Reason, by: by,
-		change: func(w *model.WorkOrder) { w.EnRouteAt, w.OnSiteAt = nil, nil },
+		change: func(w *model.WorkOrder) {
+			w.EnRouteAt, w.OnSiteAt = nil, nil
+			if req.ArrivalWindow != nil {
+				w.ArrivalWindow = req.ArrivalWindow
+			}
+		},
 	})
+}
+
+// promiseChanges lists what a dispatch or reassignment changed of what
+// the customer and the technician were told besides who and when: the
+// arrival window, the duration, the notes for the technician.
+func promiseChanges(from, to *model.WorkOrder) []model.FieldChange {
+	var out []model.FieldChange
+	for _, f := range []struct {
+		name   string
+		before any
+		after  any
+	}{{"arrival_window", from.ArrivalWindow, to.ArrivalWindow}, {"duration_s", from.Duration, to.Duration}, {"dispatch_notes", from.DispatchNotes, to.DispatchNotes}} {
+		b, _ := json.Marshal(f.before)
+		a, _ := json.Marshal(f.after)
+		if !bytes.Equal(a, b) {
+			out = append(out, model.FieldChange{Field: f.name, From: b, To: a})
+		}
+	}
+	return out
+}
+
+// arrivalProblem refuses an arrival window that ends before it starts.
+func arrivalProblem(tw *model.TimeWindow) error {
+	if tw != nil && tw.End.Before(tw.Start) {
+		return invalid("arrival_window.end", "before start")
+	}
+	return nil
 }
 
 // assignment is what Dispatch and Reassign ask of assign.
@@ -144,6 +186,7 @@ func (s *Service) assign(ctx context.Context, id string, a assignment) (model.Wo
 		if a.action == model.ActionReassign {
 			entry.Action = model.HistoryReassigned
 		}
+		entry.Changes = promiseChanges(&w, &next)
 		if a.override {
 			entry.Overridden = verdict.Conflicts
 		}

@@ -456,3 +456,39 @@ func TestUpdateLengthensDispatchedOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestReassignPromisesANewArrival: moving a dispatched order to another
+// time breaks the arrival window promised with it, unless the
+// reassignment promises a new one, which is then the order's.
+func TestReassignPromisesANewArrival(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"))
+		w := e.order(t, "MOVE", at(9, 0), at(16, 0))
+		if _, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0),
+			ArrivalWindow: &model.TimeWindow{Start: at(9, 45), End: at(10, 15)}}, desk("desk")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.Reassign(ctx, w.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: ptr(at(14, 0))}, desk("desk"))
+		var ce *dispatch.ConflictError
+		if !errors.As(err, &ce) || !slices.Contains(kinds(ce.Conflicts), model.ConflictWindow) {
+			t.Fatalf("moving past the promised arrival: %v, want a window conflict", err)
+		}
+		if _, err := e.svc.Reassign(ctx, w.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: ptr(at(14, 0)),
+			ArrivalWindow: &model.TimeWindow{Start: at(14, 15), End: at(13, 45)}}, desk("desk")); !slices.Equal(fields(err), []string{"arrival_window.end"}) {
+			t.Errorf("an arrival window ending before it starts: %v, want an error naming arrival_window.end", err)
+		}
+		got, err := e.svc.Reassign(ctx, w.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: ptr(at(14, 0)),
+			ArrivalWindow: &model.TimeWindow{Start: at(13, 45), End: at(14, 15)}, Reason: "customer asked for the afternoon"}, desk("desk"))
+		if err != nil {
+			t.Fatalf("moving with a new promise: %v", err)
+		}
+		if got.ArrivalWindow == nil || !got.ArrivalWindow.Start.Equal(at(13, 45)) {
+			t.Errorf("arrival window %+v, want the new promise 13:45–14:15", got.ArrivalWindow)
+		}
+		h, _ := e.svc.History(ctx, w.ID)
+		if last := h[len(h)-1]; last.Action != model.HistoryReassigned || len(last.Changes) != 1 || last.Changes[0].Field != "arrival_window" {
+			t.Errorf("the reassignment's history entry %+v, want it to record the new arrival window", last)
+		}
+	})
+}
