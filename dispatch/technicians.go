@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -140,8 +142,30 @@ func (s *Service) Technicians(ctx context.Context, f TechnicianFilter) ([]Techni
 
 // DeleteTechnician removes a technician and their live state, and revokes
 // the keys bound to them first: a technician made again under the same id
-// later must not inherit the phone of the one deleted.
+// later must not inherit the phone of the one deleted. A technician who
+// still has open work orders is not deleted (model.ErrConflict naming
+// them): those orders would drop out of every schedule and suggestion
+// while still saying they are dispatched. Reassign or cancel them first.
+// (The check reads every order; a dispatch to the technician racing the
+// delete can still slip in between.)
 func (s *Service) DeleteTechnician(ctx context.Context, id string, by Actor) error {
+	orders, err := s.store.ListWorkOrders(ctx)
+	if err != nil {
+		return fmt.Errorf("dispatch: deleting technician %s: reading their orders: %w", id, err)
+	}
+	var open []string
+	for _, w := range orders {
+		if w.Status.Open() && slices.Contains(w.TechnicianIDs, id) {
+			open = append(open, w.ID+" ("+string(w.Status)+")")
+		}
+	}
+	if len(open) > 0 {
+		if len(open) > 10 {
+			open = append(open[:10], fmt.Sprintf("and %d more", len(open)-10))
+		}
+		return fmt.Errorf("dispatch: technician %s still has open work orders %s: reassign or cancel them first: %w",
+			id, strings.Join(open, ", "), model.ErrConflict)
+	}
 	if err := s.revokeBound(ctx, id, by); err != nil {
 		return err
 	}

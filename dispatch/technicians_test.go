@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/store"
 )
 
 // TestPositionStatus: the status a device posts with its position is one
@@ -42,6 +44,37 @@ func TestPositionStatus(t *testing.T) {
 		}
 		if live, _ := e.store.Live(ctx, "T1"); live["T1"].Status != string(model.LiveAvailable) {
 			t.Errorf("a position without status made the status %q, want it kept", live["T1"].Status)
+		}
+	})
+}
+
+// TestDeleteTechnicianWithOpenOrders: a technician who still has open
+// orders is not deleted — their orders would drop out of every schedule
+// and suggestion while still saying dispatched — and the refusal names the
+// orders; once they are reassigned or cancelled, the delete goes through.
+func TestDeleteTechnicianWithOpenOrders(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"), technician("T2"))
+		w := e.dispatched(t, "WO-OPEN", "T1", at(10, 0))
+		done := e.dispatched(t, "WO-DONE", "T1", at(13, 0))
+		done.Status = model.StatusComplete
+		if err := e.store.Commit(ctx, store.Change{Orders: []model.WorkOrder{done}}); err != nil {
+			t.Fatal(err)
+		}
+		before := e.snapshot(t)
+		err := e.svc.DeleteTechnician(ctx, "T1", desk("admin"))
+		if model.KindOf(err) != model.ErrConflict || !strings.Contains(err.Error(), w.ID) || strings.Contains(err.Error(), done.ID) {
+			t.Fatalf("deleting T1 with %s open: %v, want a conflict naming it (and not the complete %s)", w.ID, err, done.ID)
+		}
+		if _, err := e.svc.Technician(ctx, "T1", dispatch.Actor{}); err != nil || e.snapshot(t) != before {
+			t.Errorf("a refused delete changed something: %v", err)
+		}
+		if _, err := e.svc.Reassign(ctx, w.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T2"}}, desk("desk")); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.DeleteTechnician(ctx, "T1", desk("admin")); err != nil {
+			t.Errorf("deleting T1 with nothing open: %v", err)
 		}
 	})
 }
