@@ -377,7 +377,7 @@ func (s *Server) table() []route {
 			query: []param{{"skill", "string", "only technicians with this skill", false}, {"active", "boolean", "only active (true) or inactive (false) technicians", false},
 				{"near", "string", "lat,lng: only technicians whose last position is within radius_m", false}, {"radius_m", "number", "radius for near, metres (default 5000)", false}},
 			errors: []int{400, 503}},
-		{method: "PUT", pattern: "/v1/technicians/{id}", allow: manage, handler: s.putTechnician, summary: "Create or replace a technician.", request: model.Technician{}, response: dispatch.TechnicianView{}, status: 200, errors: bad},
+		{method: "PUT", pattern: "/v1/technicians/{id}", allow: manage, handler: s.putTechnician, summary: "Create or replace a technician; a replacement answers the conflicts it gives the orders already on their day.", request: model.Technician{}, response: dispatch.TechnicianView{}, status: 200, errors: bad},
 		{method: "GET", pattern: "/v1/technicians/{id}", allow: readOwn, handler: s.getTechnician, summary: "A technician with their live state.", response: dispatch.TechnicianView{}, status: 200, errors: []int{400, 404, 503}},
 		{method: "DELETE", pattern: "/v1/technicians/{id}", allow: manage, handler: s.deleteTechnician, summary: "Delete a technician and their live state.", status: 204, errors: []int{400, 404, 503}},
 		{method: "POST", pattern: "/v1/technicians/{id}/location", allow: field, handler: s.postLocation, summary: "Record a live position; an older one never overwrites a newer.", request: locationBody{}, response: locationResult{}, status: 200, errors: append(bad, 404)},

@@ -46,7 +46,7 @@ func (s *Server) putTechnician(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &model.ValidationError{Errors: []model.FieldError{{Field: "id", Message: fmt.Sprintf("%q does not match the path's %q", t.ID, id)}}})
 		return
 	}
-	created, err := s.svc.PutTechnician(r.Context(), t)
+	created, conflicts, err := s.svc.PutTechnician(r.Context(), t)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -55,7 +55,7 @@ func (s *Server) putTechnician(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
-	s.writeJSON(w, r, status, dispatch.TechnicianView{Technician: t})
+	s.writeJSON(w, r, status, dispatch.TechnicianView{Technician: t, Conflicts: conflicts})
 }
 
 func (s *Server) getTechnician(w http.ResponseWriter, r *http.Request) {

@@ -88,7 +88,7 @@ func intake() dispatch.Intake {
 func (e *env) putTechnicians(t *testing.T, techs ...model.Technician) {
 	t.Helper()
 	for _, tech := range techs {
-		if _, err := e.svc.PutTechnician(t.Context(), tech); err != nil {
+		if _, _, err := e.svc.PutTechnician(t.Context(), tech); err != nil {
 			t.Fatalf("PutTechnician(%s): %v", tech.ID, err)
 		}
 	}

@@ -12,17 +12,22 @@ import (
 	"github.com/dispatchd/dispatchd/store"
 )
 
-// TechnicianView is a technician with their live state, when known.
+// TechnicianView is a technician with their live state, when known, and,
+// in the answer to a replacement, the conflicts it gives their day.
 type TechnicianView struct {
 	model.Technician
-	Live *store.Live `json:"live,omitempty"`
+	Live      *store.Live      `json:"live,omitempty"`
+	Conflicts []model.Conflict `json:"conflicts,omitempty"`
 }
 
 // PutTechnician creates or replaces a technician, validated, and reports
-// whether it created one. A stored technician needs coordinates: the
-// stored day is laid out with the service's travel model, which has no
-// matrix rows.
-func (s *Service) PutTechnician(ctx context.Context, t model.Technician) (created bool, err error) {
+// whether it created one and every conflict the technician's day (of
+// their shift) now has: a replacement is stored even when it breaks the
+// day — a shorter shift, a lapsed certification are the office's to set —
+// but the dispatcher must see what it breaks. A stored technician needs
+// coordinates: the stored day is laid out with the service's travel
+// model, which has no matrix rows.
+func (s *Service) PutTechnician(ctx context.Context, t model.Technician) (created bool, conflicts []model.Conflict, err error) {
 	var errs []model.FieldError
 	var ve *model.ValidationError
 	if err := t.Validate(); errors.As(err, &ve) {
@@ -35,13 +40,23 @@ func (s *Service) PutTechnician(ctx context.Context, t model.Technician) (create
 		errs = append(errs, model.FieldError{Field: "end.location_index", Message: "a stored technician needs coordinates, not a location_index"})
 	}
 	if len(errs) > 0 {
-		return false, &model.ValidationError{Errors: errs}
+		return false, nil, &model.ValidationError{Errors: errs}
 	}
 	created, err = s.store.PutTechnician(ctx, t)
 	if err != nil {
-		return false, fmt.Errorf("dispatch: putting technician %s: %w", t.ID, err)
+		return false, nil, fmt.Errorf("dispatch: putting technician %s: %w", t.ID, err)
 	}
-	return created, nil
+	if created {
+		return true, []model.Conflict{}, nil
+	}
+	// The replacement is made: a day that cannot be read now is logged,
+	// not reported as a failed write.
+	day, err := s.TechnicianSchedule(ctx, t.ID, model.Date{}, Actor{})
+	if err != nil {
+		s.log.WarnContext(ctx, "checking the day of a replaced technician", "technician", t.ID, "err", err)
+		return false, nil, nil
+	}
+	return false, day.Conflicts, nil
 }
 
 // Technician returns a technician with their live state; an actor bound

@@ -78,3 +78,30 @@ func TestDeleteTechnicianWithOpenOrders(t *testing.T) {
 		}
 	})
 }
+
+// TestReplaceTechnicianReportsConflicts: a technician replaced with a
+// shorter shift (or fewer skills) is stored — the profile is the office's
+// to set — but every conflict it gives the orders already on their day is
+// reported, naming them, so that nobody learns of it at 15:00.
+func TestReplaceTechnicianReportsConflicts(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		created, conflicts, err := e.svc.PutTechnician(ctx, technician("T1"))
+		if err != nil || !created || len(conflicts) != 0 {
+			t.Fatalf("creating T1: %v, %v, %v", created, conflicts, err)
+		}
+		late := e.dispatched(t, "LATE", "T1", at(15, 0))
+		short := technician("T1")
+		short.Shift.End = at(14, 0)
+		created, conflicts, err = e.svc.PutTechnician(ctx, short)
+		if err != nil || created {
+			t.Fatalf("replacing T1: %v, %v", created, err)
+		}
+		if !slices.ContainsFunc(conflicts, func(c model.Conflict) bool { return c.WorkOrderID == late.ID && c.Kind == model.ConflictShift }) {
+			t.Errorf("conflicts %v, want LATE outside the shortened shift", conflicts)
+		}
+		if got, _ := e.svc.Technician(ctx, "T1", dispatch.Actor{}); !got.Shift.End.Equal(at(14, 0)) {
+			t.Errorf("T1's shift ends %v, want the replacement stored", got.Shift.End)
+		}
+	})
+}
