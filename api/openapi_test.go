@@ -141,7 +141,7 @@ func TestDocsSpellTheModelsLists(t *testing.T) {
 		want        []string
 	}{
 		{"outcome codes", "`code` one of", ";", names(model.OutcomeCodes)},
-		{"event types", "Types:", "(throttled)", names(model.EventTypes)},
+		{"event types", "Types:", "Filters:", names(model.EventTypes)},
 		{"conflict kinds", "`kind` —", "— the technician", names(model.ConflictKinds)},
 		{"live statuses", "`status` is one of", "(400", names(model.LiveStatuses)},
 	} {
