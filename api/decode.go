@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -74,16 +73,13 @@ func isJSON(contentType string) bool {
 	return err == nil && mt == "application/json"
 }
 
-// quoted quotes a client's value for a problem's detail, cut short; or
-// says what was missing.
+// quoted quotes a client's value for a problem's detail as model.Quote
+// does (cut short, whole characters); or says what was missing.
 func quoted(s, missing string) string {
 	if s == "" {
 		return missing
 	}
-	if len(s) > 64 {
-		s = s[:64] + "…"
-	}
-	return strconv.Quote(s)
+	return model.Quote(s)
 }
 
 // readBody reads a whole body into one buffer sized from its declared

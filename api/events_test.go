@@ -311,9 +311,16 @@ func (r *receiver) wait(t *testing.T, n int) []dispatch.WebhookBody {
 // out: net/http cancels a request whose connection's read deadline
 // passes, and a stream has no body to read.
 func TestEventStreamOutlivesRequestTimeout(t *testing.T) {
-	ts := serveWith(t, api.Options{Store: store.NewMemory(), RequestTimeout: 300 * time.Millisecond})
+	const timeout = 300 * time.Millisecond
+	ts := serveWith(t, api.Options{Store: store.NewMemory(), RequestTimeout: timeout, EventKeepAlive: 50 * time.Millisecond})
+	began := time.Now()
 	s := subscribe(t, ts.URL+"/v1/events", "")
-	time.Sleep(time.Second)
+	// The stream is alive past the timeout: it still sends keep-alives.
+	for time.Since(began) < 3*timeout {
+		if f, ok := <-s.frames; !ok || f.Comment != "keep-alive" {
+			t.Fatalf("an idle stream sent %+v (open %v) %v after it began", f, ok, time.Since(began))
+		}
+	}
 	expect(t, "create", do(t, "POST", ts.URL+"/v1/workorders", map[string]any{"location": map[string]any{"lat": 39.7, "lng": -105}, "duration_s": 1800}), 201, nil)
 	if f := s.next(t); f.Event != "workorder.created" {
 		t.Errorf("after the request timeout the stream sent %+v", f)

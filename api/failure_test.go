@@ -22,11 +22,7 @@ import (
 // and recover by itself when Redis is back.
 func TestRedisOutage(t *testing.T) {
 	rs := redistest.Start(t, redistest.Options{Persist: true})
-	st, err := redisstore.Open(t.Context(), rs.URL(), redisstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := rs.Open(redisstore.Options{})
 	ts := serveWith(t, api.Options{Store: st, RequestTimeout: 3 * time.Second, Clock: func() time.Time { return at(9, 30) }})
 	u := ts.URL
 	expect(t, "create T1", do(t, "PUT", u+"/v1/technicians/T1", storetest.Technician("T1")), 201, nil)
@@ -61,11 +57,7 @@ func TestClientGoneIsNotAnOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := redisstore.Open(t.Context(), rs.URL(), redisstore.Options{Observe: observe})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := rs.Open(redisstore.Options{Observe: observe})
 	ts := serveWith(t, api.Options{Store: st, Registry: reg, Clock: func() time.Time { return at(9, 30) }})
 	expect(t, "create T1", do(t, "PUT", ts.URL+"/v1/technicians/T1", storetest.Technician("T1")), 201, nil)
 

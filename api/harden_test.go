@@ -138,11 +138,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // (item 9).
 func TestLostStateIsNotSilent(t *testing.T) {
 	rs := redistest.Start(t, redistest.Options{})
-	st, err := redisstore.Open(t.Context(), rs.URL(), redisstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := rs.Open(redisstore.Options{})
 	var logs syncBuffer
 	ts := serveWith(t, api.Options{Store: st, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	u := ts.URL
@@ -176,11 +172,7 @@ func TestLostStateIsNotSilent(t *testing.T) {
 // 503 within the store timeout, not after the pause (issue 10, item 8).
 func TestStalledRedisAnswersQuickly(t *testing.T) {
 	rs := redistest.Start(t, redistest.Options{})
-	st, err := redisstore.Open(t.Context(), rs.URL(), redisstore.Options{Timeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := rs.Open(redisstore.Options{Timeout: 300 * time.Millisecond})
 	ts := serveWith(t, api.Options{Store: st})
 	expect(t, "create T1", do(t, "PUT", ts.URL+"/v1/technicians/T1", storetest.Technician("T1")), 201, nil)
 	admin := redis.NewClient(&redis.Options{Addr: rs.Addr()})

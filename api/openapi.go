@@ -143,6 +143,24 @@ type schemas struct {
 	types map[string]reflect.Type
 }
 
+// enums are the model's vocabularies, described as the closed lists they
+// are: the document takes them from the one list each has in model.
+var enums = map[reflect.Type][]string{
+	reflect.TypeFor[model.Status]():       names(model.Statuses),
+	reflect.TypeFor[model.OutcomeCode]():  names(model.OutcomeCodes),
+	reflect.TypeFor[model.EventType]():    names(model.EventTypes),
+	reflect.TypeFor[model.ConflictKind](): names(model.ConflictKinds),
+	reflect.TypeFor[model.LiveStatus]():   names(model.LiveStatuses),
+}
+
+func names[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
 var (
 	timeType     = reflect.TypeFor[time.Time]()
 	dateType     = reflect.TypeFor[model.Date]()
@@ -160,6 +178,9 @@ func (g *schemas) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date"}
 	case durationType:
 		return map[string]any{"type": "integer"}
+	}
+	if values, ok := enums[t]; ok {
+		return map[string]any{"type": "string", "enum": values}
 	}
 	switch t.Kind() {
 	case reflect.Struct:

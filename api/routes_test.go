@@ -113,6 +113,7 @@ func TestEveryRoute(t *testing.T) {
 		}
 		expectProblem(t, "ping unknown", do(t, "POST", u+"/v1/technicians/T9/location", map[string]any{"lat": 39.75, "lng": -104.98, "at": at(9, 0)}), 404, "")
 		expectProblem(t, "bad ping", do(t, "POST", u+"/v1/technicians/T1/location", map[string]any{"lat": 95, "lng": -104.98, "at": at(9, 1)}), 400, "lat")
+		expectProblem(t, "ping of an unknown status", do(t, "POST", u+"/v1/technicians/T1/location", map[string]any{"lat": 39.75, "lng": -104.98, "at": at(9, 1), "status": "napping"}), 400, "status")
 		// The clock says 09:30: a fix stamped 09:45 comes from a device whose
 		// clock is wrong, and would pin T1 there if kept.
 		expectProblem(t, "ping from the future", do(t, "POST", u+"/v1/technicians/T1/location", map[string]any{"lat": 39.76, "lng": -104.98, "at": at(9, 45)}), 400, "at")

@@ -378,7 +378,7 @@ func (s *Server) table() []route {
 			query: []param{{"skill", "string", "only technicians with this skill", false}, {"active", "boolean", "only active (true) or inactive (false) technicians", false},
 				{"near", "string", "lat,lng: only technicians whose last position is within radius_m", false}, {"radius_m", "number", "radius for near, metres (default 5000)", false}},
 			errors: []int{400, 503}},
-		{method: "PUT", pattern: "/v1/technicians/{id}", allow: manage, handler: s.putTechnician, summary: "Create or replace a technician.", request: model.Technician{}, response: dispatch.TechnicianView{}, status: 200, errors: bad},
+		{method: "PUT", pattern: "/v1/technicians/{id}", allow: manage, handler: s.putTechnician, summary: "Create or replace a technician; a replacement answers the conflicts it gives the orders already on their day.", request: model.Technician{}, response: dispatch.TechnicianView{}, status: 200, errors: bad},
 		{method: "GET", pattern: "/v1/technicians/{id}", allow: readOwn, handler: s.getTechnician, summary: "A technician with their live state.", response: dispatch.TechnicianView{}, status: 200, errors: []int{400, 404, 503}},
 		{method: "DELETE", pattern: "/v1/technicians/{id}", allow: manage, handler: s.deleteTechnician, summary: "Delete a technician and their live state.", status: 204, errors: []int{400, 404, 503}},
 		{method: "POST", pattern: "/v1/technicians/{id}/location", allow: field, handler: s.postLocation, summary: "Record a live position; an older one never overwrites a newer.", request: locationBody{}, response: locationResult{}, status: 200, errors: append(bad, 404)},
@@ -402,7 +402,7 @@ func (s *Server) table() []route {
 			query:  []param{{"limit", "integer", "candidates to return (default 5)", false}, {"policy", "string", "price by this stored policy instead of the active one (this request only)", false}},
 			errors: []int{400, 404, 409, 503}},
 
-		{method: "POST", pattern: "/v1/suggest", allow: desk, handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day.", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
+		{method: "POST", pattern: "/v1/suggest", allow: desk, handler: s.suggest, summary: "Rank technicians for one work order; without technicians in the body, against the stored day (then routes, positions, work_orders and travel are refused).", request: suggestRequest{}, response: model.Suggestions{}, status: 200, errors: bad},
 		{method: "POST", pattern: "/v1/slots", allow: desk, handler: s.slots, summary: "Arrival windows to offer a customer.", request: slotsRequest{}, response: slotsBody{}, status: 200, errors: bad},
 
 		{method: "POST", pattern: "/v1/plans", allow: desk, handler: s.postPlan, summary: "Plan a problem in the background (202), or at once with ?wait=true (200).", request: dispatch.PlanRequest{}, response: dispatch.PlanRecord{}, status: 202,
@@ -437,7 +437,7 @@ func (s *Server) table() []route {
 
 		{method: "GET", pattern: "/v1/events", allow: readOwn, handler: s.events, summary: "Server-sent events of every change, from every replica, in one order: id, event type, JSON data. Resume with the Last-Event-ID header (or last_event_id); keep-alive comments; a slow reader gets stream.dropped.",
 			status: 200, raw: "text/event-stream", long: true, errors: []int{400, 503},
-			query: []param{{"types", "string", "only events of these types (comma-separated)", false}, {"technician_id", "string", "only events that concern this technician", false},
+			query: []param{{"types", "string", "only events of these types (comma-separated): " + model.Spell(model.EventTypes), false}, {"technician_id", "string", "only events that concern this technician", false},
 				{"last_event_id", "string", "resume after this event id (as the Last-Event-ID header)", false}}},
 
 		{method: "POST", pattern: "/v1/webhooks", allow: manage, handler: s.createWebhook, summary: "Register a webhook (201): url, event types, technician, secret; the secret is shown once.", request: dispatch.WebhookRequest{}, response: dispatch.NewWebhook{}, status: 201, errors: bad},

@@ -1,9 +1,7 @@
 package api_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/dispatchd/dispatchd/api"
 	"github.com/dispatchd/dispatchd/store"
@@ -18,19 +16,7 @@ func openRedis(t *testing.T) *redisstore.Store { return openRedisTB(t) }
 // openRedisTB is openRedis for tests and benchmarks.
 func openRedisTB(t testing.TB) *redisstore.Store {
 	t.Helper()
-	s, err := redisstore.Open(t.Context(), redistest.URL(t), redisstore.Options{Prefix: redistest.Prefix("api")})
-	if err != nil {
-		t.Fatalf("opening the Redis store: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Purge(ctx); err != nil {
-			t.Errorf("deleting the test's keys: %v", err)
-		}
-		s.Close()
-	})
-	return s
+	return redistest.Open(t, "api", redisstore.Options{})
 }
 
 // stores runs a test on the memory store and on a real Redis.

@@ -11,7 +11,9 @@ import (
 )
 
 // suggestRequest is the body of POST /v1/suggest: one work order and the
-// day it must fit into.
+// day it must fit into — the body's (technicians and the rest), or the
+// stored day when technicians are left out, and then only the work order,
+// now, weights and limits.
 type suggestRequest struct {
 	WorkOrder   *model.WorkOrder   `json:"work_order"`
 	Technicians []model.Technician `json:"technicians"`
@@ -103,7 +105,10 @@ func (s *Server) slots(w http.ResponseWriter, r *http.Request) {
 }
 
 // state validates a suggestion request and compiles its day: the one in
-// the body, or the stored one when the body names no technicians.
+// the body, or the stored one when the body names no technicians. A
+// suggestion on the stored day takes everything of the day from the
+// store; a body that brings routes, positions, their orders or a travel
+// model as well is refused, each named, rather than half used.
 func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestRequest) (*solver.State, bool) {
 	day, errs := req.day()
 	if day.Now.IsZero() {
@@ -111,6 +116,19 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request, req *suggestReque
 	}
 	var err error
 	if req.Technicians == nil {
+		for _, f := range []struct {
+			name  string
+			given bool
+		}{{"work_orders", req.WorkOrders != nil}, {"routes", req.Routes != nil}, {"positions", req.Positions != nil}, {"travel", req.Travel != nil}} {
+			if f.given {
+				errs = append(errs, model.FieldError{Field: f.name, Message: "given only with technicians: without them the suggestion is on the stored day, " +
+					"whose routes, positions and travel model are the store's"})
+			}
+		}
+		if len(errs) > 0 {
+			s.fail(w, r, &model.ValidationError{Errors: errs})
+			return nil, false
+		}
 		// The stored day, priced by the request's policy (resolved with
 		// the day's revisions, in one read).
 		day, err = s.svc.StoredDay(r.Context(), day.Now, req.choice())

@@ -18,6 +18,7 @@ import (
 	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 	"github.com/dispatchd/dispatchd/store"
+	"github.com/dispatchd/dispatchd/store/storetest"
 )
 
 func post(t *testing.T, url string, body any) response {
@@ -164,5 +165,37 @@ func TestSuggestWithoutNowOnAPastDay(t *testing.T) {
 	want := "the shift 08:00–17:00 on 2026-11-23 has ended; now is 2026-12-01 15:58"
 	if len(out.Candidates) != 0 || len(out.Rejected) != 1 || !slices.Contains(out.Rejected[0].Reasons, want) {
 		t.Errorf("suggestion %+v, want T1 rejected with %q", out, want)
+	}
+}
+
+// TestSuggestOnTheStoredDayRefusesABodysDay: a suggestion without
+// technicians is made on the stored day — its technicians, routes,
+// positions and travel model. A body that brings routes, positions, the
+// routes' orders or a travel model of its own as well is refused, naming
+// each (they would otherwise be silently dropped, or mixed with the
+// store's); one that brings none is answered from the store.
+func TestSuggestOnTheStoredDayRefusesABodysDay(t *testing.T) {
+	ts := serveWith(t, api.Options{Store: store.NewMemory(), Clock: func() time.Time { return at(7, 0) }})
+	u := ts.URL
+	expect(t, "technician", do(t, "PUT", u+"/v1/technicians/T1", storetest.Technician("T1")), 201, nil)
+	order := map[string]any{"id": "W", "location": map[string]any{"lat": 39.75, "lng": -104.98}, "duration_s": 1800}
+	for _, path := range []string{"/v1/suggest", "/v1/slots"} {
+		r := do(t, "POST", u+path, map[string]any{"work_order": order,
+			"routes":      []any{map[string]any{"technician_id": "T1", "stops": []any{}}},
+			"positions":   []any{map[string]any{"technician_id": "T1", "lat": 39.7, "lng": -105, "at": at(6, 59)}},
+			"work_orders": []any{order},
+			"travel":      map[string]any{"speed_kmh": 30}})
+		if r.status != 400 {
+			t.Fatalf("%s on the stored day with a day of the body's: %d %s, want 400", path, r.status, r.body)
+		}
+		var got []string
+		for _, fe := range decodeProblem(t, r).Errors {
+			got = append(got, fe.Field)
+		}
+		slices.Sort(got)
+		if want := []string{"positions", "routes", "travel", "work_orders"}; !slices.Equal(got, want) {
+			t.Errorf("%s: the problem names %v, want %v", path, got, want)
+		}
+		expect(t, path+" on the stored day", do(t, "POST", u+path, map[string]any{"work_order": order, "limit": 1}), 200, nil)
 	}
 }

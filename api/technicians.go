@@ -20,10 +20,10 @@ type technicianList struct {
 
 // locationBody is a live GPS fix as a technician's device posts it.
 type locationBody struct {
-	Lat    float64   `json:"lat"`
-	Lng    float64   `json:"lng"`
-	At     time.Time `json:"at"`
-	Status string    `json:"status,omitempty"`
+	Lat    float64          `json:"lat"`
+	Lng    float64          `json:"lng"`
+	At     time.Time        `json:"at"`
+	Status model.LiveStatus `json:"status,omitempty"`
 }
 
 // locationResult says whether a fix was kept: an older one is not.
@@ -46,7 +46,7 @@ func (s *Server) putTechnician(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &model.ValidationError{Errors: []model.FieldError{{Field: "id", Message: fmt.Sprintf("%q does not match the path's %q", t.ID, id)}}})
 		return
 	}
-	created, err := s.svc.PutTechnician(r.Context(), t)
+	created, conflicts, err := s.svc.PutTechnician(r.Context(), t)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -55,7 +55,7 @@ func (s *Server) putTechnician(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
-	s.writeJSON(w, r, status, dispatch.TechnicianView{Technician: t})
+	s.writeJSON(w, r, status, dispatch.TechnicianView{Technician: t, Conflicts: conflicts})
 }
 
 func (s *Server) getTechnician(w http.ResponseWriter, r *http.Request) {

@@ -83,3 +83,26 @@ func TestNearReadsOnlyNearbyLive(t *testing.T) {
 		}
 	}
 }
+
+// TestReplacingATechnicianAnswersConflicts: PUT of a technician whose new
+// shift leaves a dispatched order outside it answers 200 with the
+// conflict, naming the order, on both stores.
+func TestReplacingATechnicianAnswersConflicts(t *testing.T) {
+	stores(t, func(t *testing.T, st api.Store) {
+		ts := serveWith(t, api.Options{Store: st, Clock: func() time.Time { return at(7, 0) }})
+		u := ts.URL
+		tech := storetest.Technician("T1")
+		tech.Shift = model.Shift{Start: at(8, 0), End: at(17, 0)}
+		tech.Breaks, tech.Overtime = nil, 0
+		expect(t, "create T1", do(t, "PUT", u+"/v1/technicians/T1", tech), 201, nil)
+		var w model.WorkOrder
+		expect(t, "create", do(t, "POST", u+"/v1/workorders", map[string]any{"location": map[string]any{"lat": 39.74, "lng": -104.99}, "duration_s": 3600}), 201, &w)
+		expect(t, "dispatch", do(t, "POST", u+"/v1/workorders/"+w.ID+"/dispatch", map[string]any{"technician_ids": []string{"T1"}, "scheduled_start": at(15, 0)}), 200, nil)
+		tech.Shift.End = at(14, 0)
+		var view struct{ Conflicts []model.Conflict }
+		expect(t, "shorten T1's shift", do(t, "PUT", u+"/v1/technicians/T1", tech), 200, &view)
+		if !slices.ContainsFunc(view.Conflicts, func(c model.Conflict) bool { return c.WorkOrderID == w.ID }) {
+			t.Errorf("the replacement answered conflicts %v, want one of %s", view.Conflicts, w.ID)
+		}
+	})
+}

@@ -259,6 +259,8 @@ func TestWorkflowRefusesBadInput(t *testing.T) {
 			{"illegal move", "POST", "/v1/workorders/" + w.ID + "/status", `{"status":"on_site"}`, "", 409},
 			{"patch the status", "PATCH", "/v1/workorders/" + w.ID, `{"status":"complete"}`, "status", 400},
 			{"patch a bad priority", "PATCH", "/v1/workorders/" + w.ID, `{"priority":"asap"}`, "priority", 400},
+			{"patch a miscased field", "PATCH", "/v1/workorders/" + w.ID, `{"Priority":"low"}`, "Priority", 400},
+			{"patch a miscased field inside", "PATCH", "/v1/workorders/" + w.ID, `{"location":{"lat":39.7,"LNG":-105}}`, "location.LNG", 400},
 			{"an actor in the body", "POST", "/v1/workorders/" + w.ID + "/status", `{"status":"cancelled","by":"desk 3"}`, "by", 400},
 			{"bad list filter", "GET", "/v1/workorders?status=finished", "", "status[0]", 400},
 			{"bad list date", "GET", "/v1/workorders?date=tomorrow", "", "date", 400},

@@ -279,10 +279,7 @@ func (s *Service) application(ctx context.Context, rec *PlanRecord, partial bool
 				ToTechnicians: w.TechnicianIDs, ToStart: w.ScheduledStart})
 			a.Applied = append(a.Applied, AppliedStop{WorkOrderID: w.ID, TechnicianID: tech, Start: *w.ScheduledStart})
 		}
-		pushed, err := days.retime(verdict.Moves, rec.ID, now, by)
-		if err != nil {
-			return store.Change{}, a, err
-		}
+		pushed := days.retime(verdict.Moves, rec.ID, now, by)
 		c.Orders = append(c.Orders, pushed.orders...)
 		c.History = append(c.History, pushed.history...)
 		for _, w := range pushed.orders {

@@ -1,7 +1,9 @@
 package dispatch
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,8 +36,12 @@ type ReassignRequest struct {
 	TechnicianIDs []string `json:"technician_ids"`
 	// ScheduledStart, when set, moves the order; nil keeps its start.
 	ScheduledStart *time.Time `json:"scheduled_start,omitempty"`
-	Reason         string     `json:"reason,omitempty"`
-	Override       bool       `json:"override,omitempty"`
+	// ArrivalWindow, when set, is a new arrival promised to the customer
+	// (a move to another time needs one, or conflicts with the old
+	// promise); nil keeps the order's.
+	ArrivalWindow *model.TimeWindow `json:"arrival_window,omitempty"`
+	Reason        string            `json:"reason,omitempty"`
+	Override      bool              `json:"override,omitempty"`
 }
 
 // Dispatch assigns a created work order to technicians at a start. The
@@ -48,11 +54,11 @@ type ReassignRequest struct {
 // technician's time cannot both succeed: each commit is guarded by the
 // revisions of the days it was checked against.
 func (s *Service) Dispatch(ctx context.Context, id string, req DispatchRequest, by Actor) (model.WorkOrder, error) {
-	if req.Duration < 0 || req.Duration > model.Seconds(model.MaxShift/time.Second) {
-		return model.WorkOrder{}, invalid("duration_s", "want 1 s to a week")
+	if req.Duration < 0 || req.Duration > model.MaxDuration {
+		return model.WorkOrder{}, invalid("duration_s", "want 1 to %d s (a week), or nothing to keep the order's estimate", model.MaxDuration)
 	}
-	if req.ArrivalWindow != nil && req.ArrivalWindow.End.Before(req.ArrivalWindow.Start) {
-		return model.WorkOrder{}, invalid("arrival_window.end", "before start")
+	if err := arrivalProblem(req.ArrivalWindow); err != nil {
+		return model.WorkOrder{}, err
 	}
 	return s.assign(ctx, id, assignment{
 		action: model.ActionDispatch, techs: req.TechnicianIDs, start: &req.ScheduledStart, override: req.Override, by: by,
@@ -71,14 +77,50 @@ func (s *Service) Dispatch(ctx context.Context, id string, req DispatchRequest, 
 }
 
 // Reassign gives a dispatched (or acknowledged, en route, on site) order
-// other technicians or another start, checked like Dispatch; the order
-// returns to dispatched and its history says from whom to whom, and why.
+// other technicians or another start (with, when the customer was told, a
+// new arrival window), checked like Dispatch; the order returns to
+// dispatched and its history says from whom to whom, and why.
 func (s *Service) Reassign(ctx context.Context, id string, req ReassignRequest, by Actor) (model.WorkOrder, error) {
+	if err := arrivalProblem(req.ArrivalWindow); err != nil {
+		return model.WorkOrder{}, err
+	}
 	return s.assign(ctx, id, assignment{
 		action: model.ActionReassign, techs: req.TechnicianIDs, start: req.ScheduledStart, override: req.Override,
 		reason: req.Reason, by: by,
-		change: func(w *model.WorkOrder) { w.EnRouteAt, w.OnSiteAt = nil, nil },
+		change: func(w *model.WorkOrder) {
+			w.EnRouteAt, w.OnSiteAt = nil, nil
+			if req.ArrivalWindow != nil {
+				w.ArrivalWindow = req.ArrivalWindow
+			}
+		},
 	})
+}
+
+// promiseChanges lists what a dispatch or reassignment changed of what
+// the customer and the technician were told besides who and when: the
+// arrival window, the duration, the notes for the technician.
+func promiseChanges(from, to *model.WorkOrder) []model.FieldChange {
+	var out []model.FieldChange
+	for _, f := range []struct {
+		name   string
+		before any
+		after  any
+	}{{"arrival_window", from.ArrivalWindow, to.ArrivalWindow}, {"duration_s", from.Duration, to.Duration}, {"dispatch_notes", from.DispatchNotes, to.DispatchNotes}} {
+		b, _ := json.Marshal(f.before)
+		a, _ := json.Marshal(f.after)
+		if !bytes.Equal(a, b) {
+			out = append(out, model.FieldChange{Field: f.name, From: b, To: a})
+		}
+	}
+	return out
+}
+
+// arrivalProblem refuses an arrival window that ends before it starts.
+func arrivalProblem(tw *model.TimeWindow) error {
+	if tw != nil && tw.End.Before(tw.Start) {
+		return invalid("arrival_window.end", "before start")
+	}
+	return nil
 }
 
 // assignment is what Dispatch and Reassign ask of assign.
@@ -144,15 +186,13 @@ func (s *Service) assign(ctx context.Context, id string, a assignment) (model.Wo
 		if a.action == model.ActionReassign {
 			entry.Action = model.HistoryReassigned
 		}
+		entry.Changes = promiseChanges(&w, &next)
 		if a.override {
 			entry.Overridden = verdict.Conflicts
 		}
 		c := store.Change{Guards: append(days.guards, store.Guard{Key: store.OrderKey(id), Rev: rev}),
 			Orders: []model.WorkOrder{next}, History: []model.HistoryEntry{entry}}
-		moved, err := days.retime(verdict.Moves, id, now, a.by)
-		if err != nil {
-			return store.Change{}, err
-		}
+		moved := days.retime(verdict.Moves, id, now, a.by)
 		c.Orders = append(c.Orders, moved.orders...)
 		c.History = append(c.History, moved.history...)
 		out = next
@@ -255,7 +295,12 @@ func (s *Service) checkOnDays(ctx context.Context, w *model.WorkOrder) (*techDay
 
 // check judges orders on each of their technicians' days at their
 // starts, in one call of the kernel: a dispatch's one order, or a plan's
-// stops of one technician, which it puts there together.
+// stops of one technician, which it puts there together. Its conflicts
+// name orders, never their crew copies (uncrew). A crew order cannot
+// move on one member's day alone, so a push of one is no move but a
+// knock-on conflict of the order that pushes it, which an override
+// accepts (the crew order then keeps its start) and a partial
+// application skips.
 func (d *techDays) check(orders ...model.WorkOrder) (solver.Verdict, error) {
 	var proposed []solver.Assignment
 	var ids []string
@@ -269,16 +314,40 @@ func (d *techDays) check(orders ...model.WorkOrder) (solver.Verdict, error) {
 	if err != nil {
 		return solver.Verdict{}, fmt.Errorf("dispatch: checking %s: %w", strings.Join(ids, ", "), err)
 	}
-	for i := range v.Conflicts {
-		c := &v.Conflicts[i]
-		if id := crewOf(c.WorkOrderID); id != "" {
-			c.WorkOrderID = id
+	uncrew(v.Conflicts)
+	moves := v.Moves[:0]
+	for _, m := range v.Moves {
+		crew := crewOf(m.WorkOrderID)
+		if crew == "" {
+			moves = append(moves, m)
+			continue
 		}
-		if id := crewOf(c.Other); id != "" {
-			c.Other = id
+		cause := pusher(proposed, m)
+		v.Conflicts = append(v.Conflicts, model.Conflict{Kind: model.ConflictKnockOn, TechnicianID: m.TechnicianID, WorkOrderID: cause,
+			Other: crew, OtherStart: m.From,
+			Message: fmt.Sprintf("would push crew order %s from %s to %s on %s's day only; move the crew together", crew, clock(m.From), clock(m.To), m.TechnicianID)})
+	}
+	v.Moves = moves
+	return v, nil
+}
+
+// pusher names the proposed order that pushes a stop: the technician's
+// latest proposed before the stop's old start (else their first).
+func pusher(proposed []solver.Assignment, m solver.Move) string {
+	id := ""
+	var latest time.Time
+	for _, a := range proposed {
+		if a.TechnicianID != m.TechnicianID {
+			continue
+		}
+		if id == "" || (a.Start.Before(m.From) && a.Start.After(latest)) {
+			id, latest = a.Order.ID, a.Start
 		}
 	}
-	return v, nil
+	if crew := crewOf(id); crew != "" {
+		return crew
+	}
+	return id
 }
 
 // retimed is what moving pushed stops writes.
@@ -288,18 +357,12 @@ type retimed struct {
 }
 
 // retime moves the later stops an assignment of cause pushes within their
-// windows to their new starts, each with a history entry naming the cause.
-// A crew order cannot move on one member's day alone: pushing one is a
-// conflict.
-func (d *techDays) retime(moves []solver.Move, cause string, now time.Time, by Actor) (retimed, error) {
+// windows to their new starts (check's moves: never a crew copy), each
+// with a history entry naming the cause.
+func (d *techDays) retime(moves []solver.Move, cause string, now time.Time, by Actor) retimed {
 	var out retimed
 	for _, m := range moves {
 		id := m.WorkOrderID
-		if crew := crewOf(id); crew != "" {
-			return retimed{}, &ConflictError{WorkOrderID: cause, Conflicts: []model.Conflict{{Kind: model.ConflictKnockOn,
-				TechnicianID: m.TechnicianID, WorkOrderID: cause, Other: crew, OtherStart: m.From,
-				Message: fmt.Sprintf("would push crew order %s from %s to %s on %s's day only; move the crew together", crew, clock(m.From), clock(m.To), m.TechnicianID)}}}
-		}
 		w, ok := d.orders[id]
 		if !ok {
 			continue
@@ -311,7 +374,7 @@ func (d *techDays) retime(moves []solver.Move, cause string, now time.Time, by A
 		out.history = append(out.history, model.HistoryEntry{WorkOrderID: id, Action: model.HistoryRetimed, At: now, By: by.Name, ByKey: by.KeyID,
 			Cause: cause, FromStart: &from, ToStart: &to, Reason: fmt.Sprintf("%s was put before it on %s's day", cause, m.TechnicianID)})
 	}
-	return out, nil
+	return out
 }
 
 func clock(t time.Time) string { return t.Format("15:04") }

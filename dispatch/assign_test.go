@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -189,6 +190,32 @@ func TestDispatchRetimesLaterStops(t *testing.T) {
 	})
 }
 
+// TestDispatchDurationBounded: a dispatch's duration is bounded as every
+// duration of the domain is (model.MaxDuration, a week), naming duration_s
+// and changing nothing; the bound itself is no input error.
+func TestDispatchDurationBounded(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"))
+		w := e.order(t, "D1", at(10, 0), at(12, 0))
+		before := e.snapshot(t)
+		for _, d := range []model.Seconds{-1, model.MaxDuration + 1, 1 << 40} {
+			_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0), Duration: d}, desk("desk"))
+			if f := fields(err); !slices.Equal(f, []string{"duration_s"}) {
+				t.Errorf("dispatching for %d s: %v, want an error naming duration_s", d, err)
+			}
+		}
+		if e.snapshot(t) != before {
+			t.Error("refused dispatches changed the store")
+		}
+		_, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0), Duration: model.MaxDuration}, desk("desk"))
+		var ce *dispatch.ConflictError
+		if !errors.As(err, &ce) {
+			t.Errorf("dispatching for a week: %v, want the conflicts of a job longer than the shift, not an input error", err)
+		}
+	})
+}
+
 // TestConcurrentDispatchesOneWins dispatches 50 orders into the same hour
 // of one technician at once: exactly one wins, the others are conflicts.
 func TestConcurrentDispatchesOneWins(t *testing.T) {
@@ -276,6 +303,13 @@ func TestUpdateWorkOrder(t *testing.T) {
 			{map[string][]byte{"scheduled_start": []byte(`"2026-11-23T09:00:00-07:00"`)}, "scheduled_start"},
 			{map[string][]byte{"colour": []byte(`"red"`)}, "colour"},
 			{map[string][]byte{"duration_s": []byte(`-5`)}, "duration_s"},
+			{map[string][]byte{"duration_s": []byte(`604801`)}, "duration_s"},
+			// Names match exactly, at every depth, as in every body.
+			{map[string][]byte{"Notes": []byte(`"x"`)}, "Notes"},
+			{map[string][]byte{"location": []byte(`{"Lat":40}`)}, "location.Lat"},
+			{map[string][]byte{"location": []byte(`{"lat":40,"lgn":-105}`)}, "location.lgn"},
+			{map[string][]byte{"time_windows": []byte(`[{"Start":"2026-11-23T14:00:00-07:00","end":"2026-11-23T16:00:00-07:00"}]`)}, "time_windows[0].Start"},
+			{map[string][]byte{"arrival_window": []byte(`{"start":"2026-11-23T10:00:00-07:00","END":"2026-11-23T11:00:00-07:00"}`)}, "arrival_window.END"},
 			{map[string][]byte{"priority": []byte(`"whenever"`)}, "priority"},
 		} {
 			_, err := e.svc.UpdateWorkOrder(ctx, w.ID, dispatch.Update{Patch: patchOf(bad.patch)}, desk("desk"))
@@ -295,4 +329,166 @@ func patchOf(m map[string][]byte) map[string]json.RawMessage {
 		out[k] = v
 	}
 	return out
+}
+
+// TestCrewConflictsNameTheOrder: a crew order stands on each member's day
+// as a copy of its own, but every conflict and stop a dispatcher sees
+// names the order itself — in a refused dispatch, an override and the
+// technician's schedule.
+func TestCrewConflictsNameTheOrder(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"), technician("T2"))
+		in := intake()
+		in.ID, in.SiteID, in.TechniciansNeeded = "CREW", "site-CREW", 2
+		crew := e.create(t, in)
+		if _, err := e.svc.Dispatch(ctx, crew.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1", "T2"}, ScheduledStart: at(10, 0)}, desk("desk")); err != nil {
+			t.Fatalf("dispatching the crew: %v", err)
+		}
+		b := e.order(t, "B", at(10, 0), at(10, 30))
+		_, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 15)}, desk("desk"))
+		var ce *dispatch.ConflictError
+		if !errors.As(err, &ce) {
+			t.Fatalf("dispatching B into the crew's hour: %v, want a ConflictError", err)
+		}
+		for _, c := range ce.Conflicts {
+			if strings.Contains(c.Other, ":crew:") || strings.Contains(c.WorkOrderID, ":crew:") {
+				t.Errorf("a conflict names a crew copy: %+v", c)
+			}
+		}
+		if !slices.ContainsFunc(ce.Conflicts, func(c model.Conflict) bool { return c.Other == "CREW" && c.WorkOrderID == "B" }) {
+			t.Errorf("conflicts %v, want one of B naming CREW", ce.Conflicts)
+		}
+		if _, err := e.svc.Dispatch(ctx, b.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 15), Override: true}, desk("desk")); err != nil {
+			t.Fatalf("override: %v", err)
+		}
+		// Overridden, the crew keeps its start (it cannot move on T1's day
+		// alone) and B's history says what was overridden.
+		if got, _ := e.svc.WorkOrder(ctx, crew.ID, dispatch.Actor{}); !got.ScheduledStart.Equal(at(10, 0)) {
+			t.Errorf("the crew order starts %v after the override, want 10:00 still", got.ScheduledStart)
+		}
+		h, _ := e.svc.History(ctx, b.ID)
+		if last := h[len(h)-1]; len(last.Overridden) != len(ce.Conflicts) {
+			t.Errorf("B's override recorded %v, want the %d conflicts", last.Overridden, len(ce.Conflicts))
+		}
+		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{}, dispatch.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sched.Conflicts) == 0 {
+			t.Error("T1's day after the override shows no conflict")
+		}
+		for _, c := range sched.Conflicts {
+			if strings.Contains(c.Other, ":crew:") || strings.Contains(c.WorkOrderID, ":crew:") {
+				t.Errorf("T1's schedule names a crew copy: %+v", c)
+			}
+		}
+		for _, st := range sched.Stops {
+			if strings.Contains(st.WorkOrderID, ":crew:") {
+				t.Errorf("T1's schedule has a stop of a crew copy: %+v", st)
+			}
+		}
+	})
+}
+
+// TestUpdateLengthensDispatchedOrder: an update that makes a dispatched
+// order longer moves the technician's later stops that have room in their
+// windows (each with a retimed history entry naming the order), and
+// reports as conflicts what has no room — it never leaves two stops
+// overlapping unsaid.
+func TestUpdateLengthensDispatchedOrder(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"), technician("T2"))
+		first := e.order(t, "FIRST", at(9, 0), at(9, 30))
+		roomy := e.order(t, "ROOMY", at(10, 0), at(14, 0))
+		for _, d := range []struct {
+			w     model.WorkOrder
+			start time.Time
+		}{{first, at(9, 0)}, {roomy, at(10, 30)}} {
+			if _, err := e.svc.Dispatch(ctx, d.w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: d.start}, desk("desk")); err != nil {
+				t.Fatalf("dispatching %s: %v", d.w.ID, err)
+			}
+		}
+		res, err := e.svc.UpdateWorkOrder(ctx, first.ID, dispatch.Update{Patch: patchOf(map[string][]byte{"duration_s": []byte(`7200`)}), Reason: "bigger job"}, desk("desk 5"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Conflicts) != 0 {
+			t.Errorf("conflicts %v; want none: ROOMY has room to move", res.Conflicts)
+		}
+		got, _ := e.svc.WorkOrder(ctx, roomy.ID, dispatch.Actor{})
+		if !got.ScheduledStart.After(at(11, 0)) {
+			t.Errorf("ROOMY starts %v; want it pushed past 11:00, the end of FIRST made two hours long", got.ScheduledStart)
+		}
+		h, _ := e.svc.History(ctx, roomy.ID)
+		if last := h[len(h)-1]; last.Action != model.HistoryRetimed || last.Cause != first.ID || last.By != "desk 5" {
+			t.Errorf("ROOMY's last history entry %+v, want a retiming caused by FIRST, by desk 5", last)
+		}
+		sched, err := e.svc.TechnicianSchedule(ctx, "T1", model.Date{}, dispatch.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sched.Conflicts) != 0 {
+			t.Errorf("T1's day after the update has conflicts %v", sched.Conflicts)
+		}
+
+		// A later stop with no room: the update is made and its conflict
+		// reported, naming the stop.
+		fixed := e.order(t, "FIXED", at(9, 0), at(14, 0))
+		if _, err := e.svc.Dispatch(ctx, fixed.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T2"}, ScheduledStart: at(10, 30),
+			ArrivalWindow: &model.TimeWindow{Start: at(10, 30), End: at(10, 30)}}, desk("desk")); err != nil {
+			t.Fatal(err)
+		}
+		early := e.order(t, "EARLY", at(9, 0), at(9, 0))
+		if _, err := e.svc.Dispatch(ctx, early.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T2"}, ScheduledStart: at(9, 0)}, desk("desk")); err != nil {
+			t.Fatal(err)
+		}
+		res, err = e.svc.UpdateWorkOrder(ctx, early.ID, dispatch.Update{Patch: patchOf(map[string][]byte{"duration_s": []byte(`7200`)})}, desk("desk 5"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(res.Conflicts, func(c model.Conflict) bool { return c.Other == fixed.ID || c.WorkOrderID == fixed.ID }) {
+			t.Errorf("conflicts %v; want one naming FIXED, which cannot move", res.Conflicts)
+		}
+		if got, _ := e.svc.WorkOrder(ctx, fixed.ID, dispatch.Actor{}); !got.ScheduledStart.Equal(at(10, 30)) {
+			t.Errorf("FIXED starts %v; want 10:30 still, its promised arrival", got.ScheduledStart)
+		}
+	})
+}
+
+// TestReassignPromisesANewArrival: moving a dispatched order to another
+// time breaks the arrival window promised with it, unless the
+// reassignment promises a new one, which is then the order's.
+func TestReassignPromisesANewArrival(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"))
+		w := e.order(t, "MOVE", at(9, 0), at(16, 0))
+		if _, err := e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: at(10, 0),
+			ArrivalWindow: &model.TimeWindow{Start: at(9, 45), End: at(10, 15)}}, desk("desk")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.Reassign(ctx, w.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: ptr(at(14, 0))}, desk("desk"))
+		var ce *dispatch.ConflictError
+		if !errors.As(err, &ce) || !slices.Contains(kinds(ce.Conflicts), model.ConflictWindow) {
+			t.Fatalf("moving past the promised arrival: %v, want a window conflict", err)
+		}
+		if _, err := e.svc.Reassign(ctx, w.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: ptr(at(14, 0)),
+			ArrivalWindow: &model.TimeWindow{Start: at(14, 15), End: at(13, 45)}}, desk("desk")); !slices.Equal(fields(err), []string{"arrival_window.end"}) {
+			t.Errorf("an arrival window ending before it starts: %v, want an error naming arrival_window.end", err)
+		}
+		got, err := e.svc.Reassign(ctx, w.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T1"}, ScheduledStart: ptr(at(14, 0)),
+			ArrivalWindow: &model.TimeWindow{Start: at(13, 45), End: at(14, 15)}, Reason: "customer asked for the afternoon"}, desk("desk"))
+		if err != nil {
+			t.Fatalf("moving with a new promise: %v", err)
+		}
+		if got.ArrivalWindow == nil || !got.ArrivalWindow.Start.Equal(at(13, 45)) {
+			t.Errorf("arrival window %+v, want the new promise 13:45–14:15", got.ArrivalWindow)
+		}
+		h, _ := e.svc.History(ctx, w.ID)
+		if last := h[len(h)-1]; last.Action != model.HistoryReassigned || len(last.Changes) != 1 || last.Changes[0].Field != "arrival_window" {
+			t.Errorf("the reassignment's history entry %+v, want it to record the new arrival window", last)
+		}
+	})
 }

@@ -264,6 +264,20 @@ func crewCopy(w model.WorkOrder, tech string) model.WorkOrder {
 	return w
 }
 
+// uncrew makes conflicts name the orders their crew copies stand for, in
+// place, and returns them: what a dispatcher sees names orders.
+func uncrew(cs []model.Conflict) []model.Conflict {
+	for i := range cs {
+		if id := crewOf(cs[i].WorkOrderID); id != "" {
+			cs[i].WorkOrderID = id
+		}
+		if id := crewOf(cs[i].Other); id != "" {
+			cs[i].Other = id
+		}
+	}
+	return cs
+}
+
 // crewOf returns the order a crew copy's id stands for, or "".
 func crewOf(id string) string {
 	if i := strings.LastIndex(id, crewMark); i >= 0 {

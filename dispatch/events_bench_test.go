@@ -31,15 +31,7 @@ func replicas(b *testing.B, redis bool, n int, opts dispatch.Options) ([]*dispat
 	for i := range n {
 		var st dispatch.Store = shared
 		if redis {
-			rs, err := redisstore.Open(b.Context(), redistest.URL(b), redisstore.Options{Prefix: prefix})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if i == 0 {
-				b.Cleanup(func() { _ = rs.Purge(context.Background()) })
-			}
-			b.Cleanup(func() { rs.Close() })
-			st = rs
+			st = redistest.Open(b, "", redisstore.Options{Prefix: prefix})
 		}
 		if i == 0 {
 			first = st

@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -137,6 +138,49 @@ func types(events []model.Event) []model.EventType {
 		out[i] = ev.Type
 	}
 	return out
+}
+
+// TestSubscriptionsEnd: Close takes a subscriber off at once, and
+// Shutdown ends every subscription (its events close) before it returns,
+// even one whose context never ends — so that a server's count of
+// subscribers is right the moment it has shut down.
+func TestSubscriptionsEnd(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		closed, err := e.svc.Subscribe(context.Background(), dispatch.SubscribeOptions{}, desk("board"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		open, err := e.svc.Subscribe(context.Background(), dispatch.SubscribeOptions{}, desk("board"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := e.svc.Subscribers(); n != 2 {
+			t.Fatalf("%d subscribers, want 2", n)
+		}
+		closed.Close()
+		if n := e.svc.Subscribers(); n != 1 {
+			t.Errorf("%d subscribers right after a Close, want 1", n)
+		}
+		if err := e.svc.Shutdown(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.svc.Subscribers(); n != 0 {
+			t.Errorf("%d subscribers after Shutdown, want 0", n)
+		}
+		for name, sub := range map[string]*dispatch.Subscription{"closed": closed, "open": open} {
+			select {
+			case _, ok := <-sub.Events():
+				if ok {
+					t.Errorf("the %s subscription delivered an event after Shutdown", name)
+				}
+			default:
+				t.Errorf("the %s subscription's events are not closed when Shutdown returns", name)
+			}
+		}
+		if _, err := e.svc.Subscribe(context.Background(), dispatch.SubscribeOptions{}, desk("board")); !errors.Is(err, dispatch.ErrClosed) {
+			t.Errorf("Subscribe after Shutdown: %v, want ErrClosed", err)
+		}
+	})
 }
 
 // TestSubscribe follows live events with filters, resumes after an id

@@ -26,19 +26,7 @@ func ptr[T any](v T) *T { return &v }
 // every key under it when the test ends.
 func openRedis(t testing.TB) *redisstore.Store {
 	t.Helper()
-	s, err := redisstore.Open(t.Context(), redistest.URL(t), redisstore.Options{Prefix: redistest.Prefix("dispatch")})
-	if err != nil {
-		t.Fatalf("opening the Redis store: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Purge(ctx); err != nil {
-			t.Errorf("deleting the test's keys: %v", err)
-		}
-		s.Close()
-	})
-	return s
+	return redistest.Open(t, "dispatch", redisstore.Options{})
 }
 
 // env is a service on a store, with its clock at 07:00 on the test day.
@@ -100,7 +88,7 @@ func intake() dispatch.Intake {
 func (e *env) putTechnicians(t *testing.T, techs ...model.Technician) {
 	t.Helper()
 	for _, tech := range techs {
-		if _, err := e.svc.PutTechnician(t.Context(), tech); err != nil {
+		if _, _, err := e.svc.PutTechnician(t.Context(), tech); err != nil {
 			t.Fatalf("PutTechnician(%s): %v", tech.ID, err)
 		}
 	}

@@ -55,7 +55,7 @@ func (s *Service) WorkOrders(ctx context.Context, f OrderFilter, by Actor) (Orde
 	var errs []model.FieldError
 	for i, st := range f.Statuses {
 		if st == "" || !st.Known() {
-			errs = append(errs, model.FieldError{Field: fmt.Sprintf("status[%d]", i), Message: fmt.Sprintf("unknown status %q: want one of %v", st, model.Statuses)})
+			errs = append(errs, model.FieldError{Field: fmt.Sprintf("status[%d]", i), Message: fmt.Sprintf("unknown status %s: want one of %s", model.Quote(string(st)), model.Spell(model.Statuses))})
 		}
 	}
 	switch {

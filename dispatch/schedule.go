@@ -94,14 +94,6 @@ func (s *Service) TechnicianSchedule(ctx context.Context, id string, date model.
 		}
 		out.Stops = append(out.Stops, ss)
 	}
-	for _, c := range laid.Conflicts {
-		if crew := crewOf(c.WorkOrderID); crew != "" {
-			c.WorkOrderID = crew
-		}
-		if crew := crewOf(c.Other); crew != "" {
-			c.Other = crew
-		}
-		out.Conflicts = append(out.Conflicts, c)
-	}
+	out.Conflicts = append(out.Conflicts, uncrew(laid.Conflicts)...)
 	return out, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -34,11 +33,12 @@ type StatusUpdate struct {
 // frees the order's slot. Concurrent updates of one order are serialised:
 // each is decided on the status the previous one left. An actor bound to
 // a technician moves only orders assigned to them, and only to one of
-// FieldStatuses.
+// FieldStatuses. A given At must not precede the actual times it follows
+// (en route, on site): 400 naming at.
 func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by Actor) (model.WorkOrder, error) {
 	var errs []model.FieldError
 	if u.Status == "" || !u.Status.Known() {
-		errs = append(errs, model.FieldError{Field: "status", Message: fmt.Sprintf("want one of %v", model.Statuses)})
+		errs = append(errs, model.FieldError{Field: "status", Message: "want one of " + model.Spell(model.Statuses)})
 	}
 	if by.bound() && u.Status != "" && u.Status.Known() && !slices.Contains(FieldStatuses, u.Status) {
 		return model.WorkOrder{}, fmt.Errorf("dispatch: the key %q is a technician's: it moves orders to %v, not %s: %w",
@@ -53,7 +53,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by A
 	switch {
 	case u.Status == model.StatusComplete && u.Outcome == nil:
 		errs = append(errs, model.FieldError{Field: "outcome", Message: "required to complete: " +
-			`{"code": one of ` + outcomeCodes() + `, "notes", "labour_minutes", "parts": [{"name", "sku", "quantity"}]}`})
+			`{"code": one of ` + model.Spell(model.OutcomeCodes) + `, "notes", "labour_minutes", "parts": [{"name", "sku", "quantity"}]}`})
 	case u.Outcome != nil && u.Status != model.StatusComplete:
 		errs = append(errs, model.FieldError{Field: "outcome", Message: "only a completion has an outcome"})
 	case u.Outcome != nil:
@@ -76,6 +76,14 @@ func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by A
 		if !u.At.IsZero() {
 			at = u.At
 		}
+		// Actual times run forwards: a stop cannot end before it began.
+		if since, what := lastStamp(&w, u.Status); at.Before(since) {
+			if !u.At.IsZero() {
+				return store.Change{}, invalid("at", "%s is before the order %s at %s: a later move cannot have happened earlier",
+					at.Format(time.RFC3339), what, since.Format(time.RFC3339))
+			}
+			at = since // a device's stamp a little ahead of our clock
+		}
 		w.Status, w.UpdatedAt = u.Status, &now
 		switch u.Status {
 		case model.StatusEnRoute:
@@ -95,6 +103,26 @@ func (s *Service) SetStatus(ctx context.Context, id string, u StatusUpdate, by A
 		return model.WorkOrder{}, err
 	}
 	return out, nil
+}
+
+// lastStamp is the latest time a move of w to status must not precede,
+// and what happened then: its departure, its arrival. (Not its creation:
+// an order may be keyed in after the technician set off for it.)
+func lastStamp(w *model.WorkOrder, to model.Status) (time.Time, string) {
+	var since time.Time
+	what := ""
+	later := func(t *time.Time, did string) {
+		if t != nil && t.After(since) {
+			since, what = *t, did
+		}
+	}
+	if to == model.StatusOnSite || to == model.StatusComplete {
+		later(w.EnRouteAt, "went en route")
+	}
+	if to == model.StatusComplete {
+		later(w.OnSiteAt, "arrived on site")
+	}
+	return since, what
 }
 
 // readOrderFor reads an order as readOrder does and checks that the
@@ -131,12 +159,4 @@ func (s *Service) readOrder(ctx context.Context, id string) (int64, model.WorkOr
 		return 0, model.WorkOrder{}, fmt.Errorf("dispatch: reading work order %s: %w", id, err)
 	}
 	return revs[0], w, nil
-}
-
-func outcomeCodes() string {
-	names := make([]string, len(model.OutcomeCodes))
-	for i, c := range model.OutcomeCodes {
-		names[i] = string(c)
-	}
-	return strings.Join(names, ", ")
 }

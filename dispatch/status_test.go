@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
@@ -58,6 +59,9 @@ func TestStatusLifecycle(t *testing.T) {
 				Parts: []model.PartUsed{{Name: "x", Quantity: -1}}}}, "outcome.parts[0].quantity"},
 			{dispatch.StatusUpdate{Status: model.StatusComplete, Outcome: fixed, At: e.now.Add(dispatch.DefaultMaxClockSkew + 60e9)}, "at"},
 			{dispatch.StatusUpdate{Status: "done"}, "status"},
+			// An actual time before the one it follows (on site at 09:58)
+			// would end the stop before it began.
+			{dispatch.StatusUpdate{Status: model.StatusComplete, Outcome: fixed, At: at(9, 0)}, "at"},
 		} {
 			_, err := step(bad.u)
 			if f := fields(err); !slices.Contains(f, bad.want) {
@@ -147,6 +151,30 @@ func TestConcurrentStatusUpdates(t *testing.T) {
 		got, _ := e.svc.WorkOrder(ctx, w.ID, dispatch.Actor{})
 		if got.Status != at {
 			t.Errorf("the order is %s, its history ends at %s", got.Status, at)
+		}
+	})
+}
+
+// TestStatusTimesRunForwards: a device whose clock runs a little ahead
+// stamps its arrival after the server's now; a completion sent without a
+// time then ends the stop at that arrival, never before it.
+func TestStatusTimesRunForwards(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"))
+		w := e.dispatched(t, "WO-F", "T1", at(10, 0))
+		ahead := e.now.Add(2 * time.Minute)
+		for _, u := range []dispatch.StatusUpdate{{Status: model.StatusAcknowledged}, {Status: model.StatusEnRoute}, {Status: model.StatusOnSite, At: ahead}} {
+			if _, err := e.svc.SetStatus(ctx, w.ID, u, desk("T1's phone")); err != nil {
+				t.Fatalf("-> %s: %v", u.Status, err)
+			}
+		}
+		done, err := e.svc.SetStatus(ctx, w.ID, dispatch.StatusUpdate{Status: model.StatusComplete, Outcome: fixed}, desk("T1's phone"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.CompletedAt.Before(*done.OnSiteAt) {
+			t.Errorf("completed at %v, before arriving at %v", done.CompletedAt, done.OnSiteAt)
 		}
 	})
 }

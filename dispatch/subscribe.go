@@ -56,7 +56,8 @@ type Subscription struct {
 // first.
 func (sub *Subscription) Events() <-chan model.Event { return sub.events }
 
-// Close ends the subscription.
+// Close ends the subscription: the subscriber is off the process's count
+// when it returns; its events close soon after.
 func (sub *Subscription) Close() { sub.cancel() }
 
 // wants reports whether the subscriber asked for the event.
@@ -84,8 +85,9 @@ func (s *Service) Subscribers() int {
 	return len(s.hub.subs)
 }
 
-// Subscribe starts a live subscription; it ends when ctx does, or on
-// Close. An After that is no event id, or a type or technician id that
+// Subscribe starts a live subscription; it ends when ctx does, on Close,
+// or at Shutdown, which waits for it to end. After Shutdown it is
+// ErrClosed. An After that is no event id, or a type or technician id that
 // cannot be, is invalid, naming the field. An actor bound to a technician
 // hears only of what concerns that technician.
 func (s *Service) Subscribe(ctx context.Context, opts SubscribeOptions, by Actor) (*Subscription, error) {
@@ -102,8 +104,8 @@ func (s *Service) Subscribe(ctx context.Context, opts SubscribeOptions, by Actor
 		}
 	}
 	for i, t := range opts.Types {
-		if !t.Known() {
-			errs = append(errs, model.FieldError{Field: fmt.Sprintf("types[%d]", i), Message: fmt.Sprintf("unknown event type %q: want one of %v", t, model.EventTypes)})
+		if p := model.EventTypeProblem(t); p != "" {
+			errs = append(errs, model.FieldError{Field: fmt.Sprintf("types[%d]", i), Message: p})
 		}
 	}
 	if p := model.IDProblem(opts.TechnicianID); opts.TechnicianID != "" && p != "" {
@@ -119,16 +121,26 @@ func (s *Service) Subscribe(ctx context.Context, opts SubscribeOptions, by Actor
 	if err := h.start(ctx); err != nil {
 		return nil, err
 	}
+	if s.bg.Err() != nil {
+		return nil, ErrClosed
+	}
+	// The subscription ends with its caller's context or the service.
 	sctx, cancel := context.WithCancel(ctx)
-	sub := &Subscription{opts: opts, events: make(chan model.Event), live: make(chan model.Event, opts.Buffer), cancel: cancel}
+	stop := context.AfterFunc(s.bg, cancel)
+	sub := &Subscription{opts: opts, events: make(chan model.Event), live: make(chan model.Event, opts.Buffer)}
+	sub.cancel = func() {
+		stop()
+		cancel()
+		h.leave(sub)
+	}
 	h.mu.Lock()
 	h.subs[sub] = struct{}{}
 	joined := h.pos
 	h.mu.Unlock()
-	go func() {
-		defer h.leave(sub)
+	s.wg.Go(func() {
+		defer sub.cancel()
 		sub.run(sctx, s, joined)
-	}()
+	})
 	return sub, nil
 }
 
@@ -151,9 +163,8 @@ func (h *hub) start(ctx context.Context) error {
 	return nil
 }
 
-// leave forgets a subscriber that ended.
+// leave forgets a subscriber that ended or was closed.
 func (h *hub) leave(sub *Subscription) {
-	sub.cancel()
 	h.mu.Lock()
 	delete(h.subs, sub)
 	h.mu.Unlock()

@@ -4,23 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
 )
 
-// TechnicianView is a technician with their live state, when known.
+// TechnicianView is a technician with their live state, when known, and,
+// in the answer to a replacement, the conflicts it gives their day.
 type TechnicianView struct {
 	model.Technician
-	Live *store.Live `json:"live,omitempty"`
+	Live      *store.Live      `json:"live,omitempty"`
+	Conflicts []model.Conflict `json:"conflicts,omitempty"`
 }
 
 // PutTechnician creates or replaces a technician, validated, and reports
-// whether it created one. A stored technician needs coordinates: the
-// stored day is laid out with the service's travel model, which has no
-// matrix rows.
-func (s *Service) PutTechnician(ctx context.Context, t model.Technician) (created bool, err error) {
+// whether it created one and every conflict the technician's day (of
+// their shift) now has: a replacement is stored even when it breaks the
+// day — a shorter shift, a lapsed certification are the office's to set —
+// but the dispatcher must see what it breaks. A stored technician needs
+// coordinates: the stored day is laid out with the service's travel
+// model, which has no matrix rows.
+func (s *Service) PutTechnician(ctx context.Context, t model.Technician) (created bool, conflicts []model.Conflict, err error) {
 	var errs []model.FieldError
 	var ve *model.ValidationError
 	if err := t.Validate(); errors.As(err, &ve) {
@@ -33,13 +40,23 @@ func (s *Service) PutTechnician(ctx context.Context, t model.Technician) (create
 		errs = append(errs, model.FieldError{Field: "end.location_index", Message: "a stored technician needs coordinates, not a location_index"})
 	}
 	if len(errs) > 0 {
-		return false, &model.ValidationError{Errors: errs}
+		return false, nil, &model.ValidationError{Errors: errs}
 	}
 	created, err = s.store.PutTechnician(ctx, t)
 	if err != nil {
-		return false, fmt.Errorf("dispatch: putting technician %s: %w", t.ID, err)
+		return false, nil, fmt.Errorf("dispatch: putting technician %s: %w", t.ID, err)
 	}
-	return created, nil
+	if created {
+		return true, []model.Conflict{}, nil
+	}
+	// The replacement is made: a day that cannot be read now is logged,
+	// not reported as a failed write.
+	day, err := s.TechnicianSchedule(ctx, t.ID, model.Date{}, Actor{})
+	if err != nil {
+		s.log.WarnContext(ctx, "checking the day of a replaced technician", "technician", t.ID, "err", err)
+		return false, nil, nil
+	}
+	return false, day.Conflicts, nil
 }
 
 // Technician returns a technician with their live state; an actor bound
@@ -140,8 +157,30 @@ func (s *Service) Technicians(ctx context.Context, f TechnicianFilter) ([]Techni
 
 // DeleteTechnician removes a technician and their live state, and revokes
 // the keys bound to them first: a technician made again under the same id
-// later must not inherit the phone of the one deleted.
+// later must not inherit the phone of the one deleted. A technician who
+// still has open work orders is not deleted (model.ErrConflict naming
+// them): those orders would drop out of every schedule and suggestion
+// while still saying they are dispatched. Reassign or cancel them first.
+// (The check reads every order; a dispatch to the technician racing the
+// delete can still slip in between.)
 func (s *Service) DeleteTechnician(ctx context.Context, id string, by Actor) error {
+	orders, err := s.store.ListWorkOrders(ctx)
+	if err != nil {
+		return fmt.Errorf("dispatch: deleting technician %s: reading their orders: %w", id, err)
+	}
+	var open []string
+	for _, w := range orders {
+		if w.Status.Open() && slices.Contains(w.TechnicianIDs, id) {
+			open = append(open, w.ID+" ("+string(w.Status)+")")
+		}
+	}
+	if len(open) > 0 {
+		if len(open) > 10 {
+			open = append(open[:10], fmt.Sprintf("and %d more", len(open)-10))
+		}
+		return fmt.Errorf("dispatch: technician %s still has open work orders %s: reassign or cancel them first: %w",
+			id, strings.Join(open, ", "), model.ErrConflict)
+	}
 	if err := s.revokeBound(ctx, id, by); err != nil {
 		return err
 	}
@@ -154,10 +193,11 @@ func (s *Service) DeleteTechnician(ctx context.Context, id string, by Actor) err
 // RecordPosition keeps a technician's live GPS fix (and status, unless
 // empty) and reports whether it was kept: a fix older than the stored one
 // is not. A fix stamped further ahead of the service's clock than
-// MaxClockSkew is refused, naming "at". An actor bound to a technician
+// MaxClockSkew is refused, naming "at"; a status not of
+// model.LiveStatuses, naming "status". An actor bound to a technician
 // posts only their own. A fix kept is published as a technician.location
 // event, at most one per technician per LocationEvery.
-func (s *Service) RecordPosition(ctx context.Context, p model.Position, status string, by Actor) (applied bool, err error) {
+func (s *Service) RecordPosition(ctx context.Context, p model.Position, status model.LiveStatus, by Actor) (applied bool, err error) {
 	if err := by.forTechnician(p.TechnicianID); err != nil {
 		return false, err
 	}
@@ -169,10 +209,13 @@ func (s *Service) RecordPosition(ctx context.Context, p model.Position, status s
 	if err := s.notAhead("at", p.At); err != nil {
 		errs = append(errs, err.(*model.ValidationError).Errors...)
 	}
+	if problem := model.LiveStatusProblem(status); problem != "" {
+		errs = append(errs, model.FieldError{Field: "status", Message: problem})
+	}
 	if len(errs) > 0 {
 		return false, &model.ValidationError{Errors: errs}
 	}
-	applied, err = s.store.UpdatePosition(ctx, p, status)
+	applied, err = s.store.UpdatePosition(ctx, p, string(status))
 	if err != nil {
 		return false, fmt.Errorf("dispatch: recording the position of %s: %w", p.TechnicianID, err)
 	}

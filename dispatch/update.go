@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 
@@ -51,7 +52,8 @@ type Update struct {
 // UpdateResult is an updated order and, when it is dispatched, every
 // conflict the change gives its day (reported, not refused: a customer who
 // moves their window is not a dispatcher's mistake, but the dispatcher
-// must see what it breaks).
+// must see what it breaks). Later stops the change pushes within their
+// windows move, each with a retimed history entry, as after a dispatch.
 type UpdateResult struct {
 	WorkOrder model.WorkOrder  `json:"work_order"`
 	Conflicts []model.Conflict `json:"conflicts"`
@@ -59,7 +61,8 @@ type UpdateResult struct {
 
 // UpdateWorkOrder changes fields of an order that is not complete or
 // cancelled. Fields outside Patchable are refused, each naming the step
-// that sets it; the result is validated like an intake. The history
+// that sets it, and so is a name inside a value that is not the field's
+// exact name; the result is validated like an intake. The history
 // records every field changed, from and to. An update that changes
 // nothing records nothing.
 func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by Actor) (UpdateResult, error) {
@@ -80,6 +83,7 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 	if len(keys) == 0 {
 		errs = append(errs, model.FieldError{Message: "nothing to change: give the fields to change"})
 	}
+	errs = append(errs, exactNames(u.Patch)...)
 	if len(errs) > 0 {
 		return UpdateResult{}, &model.ValidationError{Errors: errs}
 	}
@@ -115,8 +119,13 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 			out.Conflicts = verdict.Conflicts
 			entry.Conflicts = verdict.Conflicts
 			c.Guards = append(c.Guards, days.guards...)
+			// A longer or later order pushes the stops after it, within
+			// their windows, as a dispatch does.
+			moved := days.retime(verdict.Moves, id, now, by)
+			c.Orders = append(c.Orders, moved.orders...)
+			c.History = append(c.History, moved.history...)
 		}
-		c.History = []model.HistoryEntry{entry}
+		c.History = append([]model.HistoryEntry{entry}, c.History...)
 		out.WorkOrder = next
 		return c, nil
 	})
@@ -127,6 +136,28 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 		return UpdateResult{}, err
 	}
 	return out, nil
+}
+
+// exactNames names every field inside the patch's patchable values that
+// the order does not have by that exact name ("location.Lat", a
+// misspelling) or whose value is of the wrong type: the merged order is
+// decoded as a trusted document would be, which matches names ignoring
+// case, and would otherwise drop such a field without a word.
+func exactNames(patch map[string]json.RawMessage) []model.FieldError {
+	doc := make(map[string]json.RawMessage, len(patch))
+	for k, v := range patch {
+		if slices.Contains(Patchable, k) {
+			doc[k] = v
+		}
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return []model.FieldError{{Message: "the patch is not JSON: " + err.Error()}}
+	}
+	if ve := model.FieldErrors(data, reflect.TypeFor[model.WorkOrder]()); ve != nil {
+		return ve.Errors
+	}
+	return nil
 }
 
 // errUnchanged says an update changes nothing: there is nothing to write.

@@ -101,8 +101,8 @@ func (s *Service) RegisterWebhook(ctx context.Context, req WebhookRequest, by Ac
 	var types []model.EventType
 	for i, t := range req.Types {
 		switch {
-		case !t.Known():
-			errs = append(errs, model.FieldError{Field: fmt.Sprintf("types[%d]", i), Message: fmt.Sprintf("unknown event type %q: want one of %v", t, model.EventTypes)})
+		case model.EventTypeProblem(t) != "":
+			errs = append(errs, model.FieldError{Field: fmt.Sprintf("types[%d]", i), Message: model.EventTypeProblem(t)})
 		case !slices.Contains(types, t):
 			types = append(types, t)
 		}

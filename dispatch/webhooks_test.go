@@ -152,10 +152,11 @@ func TestWebhookDeliveredAfterRetries(t *testing.T) {
 }
 
 // TestWebhookGivesUp: a receiver that never answers 2xx is retried until
-// the give-up time, then the delivery is failed.
+// the give-up time, then the delivery is failed. The give-up time is a
+// second, so that a loaded machine still makes several attempts in it.
 func TestWebhookGivesUp(t *testing.T) {
 	p := &poster{fail: 1 << 30}
-	storesWith(t, dispatch.Options{Webhooks: dispatch.WebhookOptions{Poster: p, Backoff: 10 * time.Millisecond, GiveUp: 150 * time.Millisecond}}, func(t *testing.T, e *env) {
+	storesWith(t, dispatch.Options{Webhooks: dispatch.WebhookOptions{Poster: p, Backoff: 10 * time.Millisecond, GiveUp: time.Second}}, func(t *testing.T, e *env) {
 		ctx := t.Context()
 		e.putTechnicians(t, technician("T1"))
 		hook, err := e.svc.RegisterWebhook(ctx, dispatch.WebhookRequest{URL: "https://down.example.com/"}, desk("admin"))

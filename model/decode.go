@@ -274,10 +274,7 @@ func editDistance(a, b string) int {
 func describe(x any) string {
 	switch v := x.(type) {
 	case string:
-		if len(v) > 40 {
-			v = v[:40] + "…"
-		}
-		return strconv.Quote(v)
+		return Quote(v)
 	case json.Number:
 		return "the number " + v.String()
 	case bool:

@@ -99,3 +99,21 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedValuesCutCleanly: every message that quotes a client's value
+// cuts it as Quote does — to a readable length, never inside a UTF-8
+// sequence (which would print as \x escapes).
+func TestQuotedValuesCutCleanly(t *testing.T) {
+	long := strings.Repeat("é", 60)
+	for _, tc := range []struct{ name, got string }{
+		{"Quote", Quote(long)},
+		{"a bad time", describe(long)},
+	} {
+		if strings.Contains(tc.got, `\x`) || !strings.HasSuffix(tc.got, `"…`) || len(tc.got) > 50 {
+			t.Errorf("%s quotes %d bytes of é as %s; want them cut whole, with …", tc.name, len(long), tc.got)
+		}
+	}
+	if got := describe("x"); got != `"x"` {
+		t.Errorf("describe(x) = %s", got)
+	}
+}

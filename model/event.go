@@ -68,6 +68,15 @@ var EventTypes = []EventType{EventWorkOrderCreated, EventWorkOrderUpdated, Event
 	EventWorkOrderReassigned, EventWorkOrderStatus, EventWorkOrderCancelled, EventPlanProgress, EventPlanDone,
 	EventPlanApplied, EventTechnicianLocation, EventPolicyUpdated, EventPolicyDeleted, EventPolicyActivated}
 
+// EventTypeProblem says what is wrong with an event type a subscriber or a
+// webhook asks for, or returns "" for one of EventTypes.
+func EventTypeProblem(t EventType) string {
+	if t.Known() {
+		return ""
+	}
+	return fmt.Sprintf("unknown event type %s: want one of %s", Quote(string(t)), Spell(EventTypes))
+}
+
 // Known reports whether t is a stored event type.
 func (t EventType) Known() bool {
 	for _, k := range EventTypes {

@@ -133,11 +133,3 @@ func CheckTransition(from, to Status, a Action) error {
 	}
 	return &TransitionError{From: from, To: to, Action: a, Allowed: AllowedMoves(from, a)}
 }
-
-func statusList() string {
-	names := make([]string, len(Statuses))
-	for i, s := range Statuses {
-		names[i] = string(s)
-	}
-	return strings.Join(names, ", ")
-}

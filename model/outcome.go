@@ -77,9 +77,9 @@ func (o *Outcome) Validate() error {
 func (o *Outcome) check(v *checker) {
 	switch {
 	case o.Code == "":
-		v.add("code", "missing: want one of "+outcomeList())
+		v.add("code", "missing: want one of "+Spell(OutcomeCodes))
 	case !o.Code.Known():
-		v.add("code", fmt.Sprintf("unknown outcome %q: want one of %s", o.Code, outcomeList()))
+		v.add("code", fmt.Sprintf("unknown outcome %q: want one of %s", o.Code, Spell(OutcomeCodes)))
 	}
 	if o.LabourMinutes < 0 || o.LabourMinutes > MaxLabourMinutes {
 		v.add("labour_minutes", fmt.Sprintf("want 0 to %d", MaxLabourMinutes))
@@ -94,12 +94,4 @@ func (o *Outcome) check(v *checker) {
 		}
 		v.leave()
 	}
-}
-
-func outcomeList() string {
-	names := make([]string, len(OutcomeCodes))
-	for i, c := range OutcomeCodes {
-		names[i] = string(c)
-	}
-	return strings.Join(names, ", ")
 }

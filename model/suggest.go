@@ -1,6 +1,43 @@
 package model
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
+
+// LiveStatus is what a technician's device reports with a position: a
+// word from a fixed list, so that a dispatch board can show and count it
+// (and a device cannot fill the store with free text).
+type LiveStatus string
+
+// The live statuses a device may report.
+const (
+	// LiveAvailable: free for work.
+	LiveAvailable LiveStatus = "available"
+	// LiveBusy: at work (driving, on site).
+	LiveBusy LiveStatus = "busy"
+	// LiveOnBreak: on a break.
+	LiveOnBreak LiveStatus = "on_break"
+	// LiveOffDuty: off shift; the position is only where they are.
+	LiveOffDuty LiveStatus = "off_duty"
+)
+
+// LiveStatuses lists every live status.
+var LiveStatuses = []LiveStatus{LiveAvailable, LiveBusy, LiveOnBreak, LiveOffDuty}
+
+// LiveStatusProblem says what is wrong with a live status a device posts,
+// or returns "" for one of LiveStatuses or none (which keeps the last).
+func LiveStatusProblem(s LiveStatus) string {
+	for _, k := range LiveStatuses {
+		if s == k {
+			return ""
+		}
+	}
+	if s == "" {
+		return ""
+	}
+	return fmt.Sprintf("unknown status %s: want one of %s, or none to keep the last", Quote(string(s)), Spell(LiveStatuses))
+}
 
 // Position is where a technician was at an instant: a live GPS fix.
 // Coordinates are (latitude, longitude) in degrees.

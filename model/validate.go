@@ -161,6 +161,17 @@ func checkAmounts(v *checker, field string, amounts []float64) {
 	}
 }
 
+// Spell lists a vocabulary (statuses, outcome codes, event types) for a
+// message, in its order, comma-separated: the one way every message that
+// says "want one of …" spells the model's lists.
+func Spell[T ~string](vs []T) string {
+	names := make([]string, len(vs))
+	for i, v := range vs {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
+}
+
 // Quote quotes a value for an error message, cut to a readable length:
 // an id or name that is refused may be of any length.
 func Quote(s string) string {

@@ -160,7 +160,7 @@ func (w *WorkOrder) check(v *checker) {
 	}
 	checkAmounts(v, "demand", w.Demand)
 	if !w.Status.Known() {
-		v.add("status", fmt.Sprintf("unknown status %q: want one of %s", w.Status, statusList()))
+		v.add("status", fmt.Sprintf("unknown status %q: want one of %s", w.Status, Spell(Statuses)))
 	}
 	if w.IsFixed() {
 		if len(w.TechnicianIDs) == 0 {

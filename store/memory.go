@@ -191,7 +191,10 @@ func (m *Memory) PutWorkOrder(ctx context.Context, w model.WorkOrder) error {
 }
 
 // DeleteWorkOrder removes the work order with the id from the store and
-// from its technicians' routes, or returns an error wrapping ErrNotFound.
+// from its technicians' routes, raising the revisions a Commit that
+// deletes it raises (the order's among them, so that a commit guarded on
+// the order as read before cannot write it back); or returns an error
+// wrapping ErrNotFound.
 func (m *Memory) DeleteWorkOrder(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -199,6 +202,7 @@ func (m *Memory) DeleteWorkOrder(_ context.Context, id string) error {
 		return fmt.Errorf("deleting work order %q: %w", id, ErrNotFound)
 	}
 	m.remove(id)
+	m.revs[OrderKey(id)]++
 	return nil
 }
 

@@ -28,12 +28,7 @@ func sharedRedis(t testing.TB, label string) ([]string, *redisstore.Store) {
 	t.Helper()
 	url := redistest.URL(t)
 	prefix := redistest.Prefix(label)
-	st, err := redisstore.Open(t.Context(), url, redisstore.Options{Prefix: prefix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	purgeAfter(t, url, prefix)
+	st := redistest.Open(t, "", redisstore.Options{Prefix: prefix})
 	return []string{"--redis", url, "--redis-prefix", prefix}, st
 }
 

@@ -67,7 +67,7 @@ func TestServeBadPolicyFile(t *testing.T) {
 func TestPolicyActivatedAcrossReplicas(t *testing.T) {
 	url := redistest.URL(t)
 	prefix := redistest.Prefix("policies")
-	purgeAfter(t, url, prefix)
+	purgeAfter(t, prefix)
 	// loyal prices a miss of the customer's preferred technician at 500
 	// minutes of driving: the farther, preferred T2 beats the nearer T1.
 	file := writeFile(t, "loyal.json", `[{"name":"loyal","description":"the customer's technician, however far","weights":{"preferred_technician":500}},

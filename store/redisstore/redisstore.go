@@ -347,20 +347,32 @@ func wrap(doing string, err error) error {
 // created one, in one atomic round trip: of two writers racing to create
 // the same technician, one is told it created it.
 func (s *Store) PutTechnician(ctx context.Context, t model.Technician) (created bool, err error) {
-	if t.ID == "" {
-		return false, errors.New("redisstore: putting a technician: empty id")
+	return s.put(ctx, "technician", "tech", "techs", t.ID, t, func(p redis.Pipeliner) {
+		p.HIncrBy(ctx, s.key("revs"), store.TechnicianKey(t.ID), 1)
+		p.HIncrBy(ctx, s.key("revs"), store.TechniciansKey, 1)
+	})
+}
+
+// put writes a record as JSON under kind:id and files its id in the set,
+// with whatever more writes the caller adds (its revisions), in one
+// MULTI/EXEC; it reports whether the id was new to the set. what names
+// the record in errors.
+func (s *Store) put(ctx context.Context, what, kind, set, id string, v any, more func(redis.Pipeliner)) (created bool, err error) {
+	if id == "" {
+		return false, fmt.Errorf("redisstore: putting a %s: empty id", what)
 	}
-	doing := "putting technician " + t.ID
-	data, err := json.Marshal(t)
+	doing := "putting " + what + " " + id
+	data, err := json.Marshal(v)
 	if err != nil {
 		return false, fmt.Errorf("redisstore: %s: encoding: %w", doing, err)
 	}
 	var added *redis.IntCmd
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.key("tech", t.ID), data, 0)
-		added = p.SAdd(ctx, s.key("techs"), t.ID)
-		p.HIncrBy(ctx, s.key("revs"), store.TechnicianKey(t.ID), 1)
-		p.HIncrBy(ctx, s.key("revs"), store.TechniciansKey, 1)
+		p.Set(ctx, s.key(kind, id), data, 0)
+		added = p.SAdd(ctx, s.key(set), id)
+		if more != nil {
+			more(p)
+		}
 		return nil
 	})
 	if err != nil {

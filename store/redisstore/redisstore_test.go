@@ -27,24 +27,8 @@ func openStore(t *testing.T) *redisstore.Store {
 // commands of their own, and the prefix.
 func openStoreWith(t *testing.T, opts redisstore.Options) (*redisstore.Store, *redis.Client, string) {
 	t.Helper()
-	url := redistest.URL(t)
 	opts.Prefix = redistest.Prefix("")
-	ro, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("parsing REDIS_URL %s: %v", url, err)
-	}
-	rdb := redis.NewClient(ro)
-	s := redisstore.New(rdb, opts)
-	if err := s.Ping(t.Context()); err != nil {
-		rdb.Close()
-		t.Fatalf("opening the Redis store at %s: %v", url, err)
-	}
-	t.Cleanup(func() {
-		defer s.Close()
-		if err := s.Purge(context.Background()); err != nil {
-			t.Errorf("cleaning up %s*: %v", opts.Prefix, err)
-		}
-	})
+	s, rdb := redistest.OpenWithClient(t, "", opts)
 	t.Cleanup(func() { // runs first
 		if err := checkIndexes(context.Background(), rdb, opts.Prefix); err != nil {
 			t.Errorf("indexes disagree with records:\n%v", err)
@@ -72,11 +56,8 @@ func TestKeysStayUnderPrefix(t *testing.T) {
 	if _, err := s.PutTechnician(ctx, storetest.Technician("T1")); err != nil {
 		t.Fatal(err)
 	}
-	opts, _ := redis.ParseURL(redistest.URL(t))
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
 	// Another store with another prefix on the same database sees nothing.
-	other := redisstore.New(rdb, redisstore.Options{Prefix: "dispatchd-test:other-" + t.Name() + ":"})
+	other := redistest.Open(t, "other", redisstore.Options{})
 	list, err := other.ListTechnicians(ctx)
 	if err != nil || len(list) != 0 {
 		t.Errorf("a store under another prefix lists %v, %v", list, err)

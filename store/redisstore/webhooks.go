@@ -16,20 +16,8 @@ import (
 // PutWebhook creates or replaces a webhook, with the webhooks set, in one
 // MULTI/EXEC.
 func (s *Store) PutWebhook(ctx context.Context, h model.Webhook) error {
-	if h.ID == "" {
-		return errors.New("redisstore: putting a webhook: empty id")
-	}
-	doing := "putting webhook " + h.ID
-	data, err := json.Marshal(h)
-	if err != nil {
-		return fmt.Errorf("redisstore: %s: encoding: %w", doing, err)
-	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.key("webhook", h.ID), data, 0)
-		p.SAdd(ctx, s.key("webhooks"), h.ID)
-		return nil
-	})
-	return wrap(doing, err)
+	_, err := s.put(ctx, "webhook", "webhook", "webhooks", h.ID, h, nil)
+	return err
 }
 
 // GetWebhook returns the webhook with the id, or an error wrapping

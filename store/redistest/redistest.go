@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dispatchd/dispatchd/store/redisstore"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -46,6 +47,49 @@ func Prefix(label string) string {
 		label += "-"
 	}
 	return "dispatchd-test:" + label + hex.EncodeToString(b[:]) + ":"
+}
+
+// Open opens a Redis store on the shared Redis (URL) for a test, under
+// opts.Prefix or, when that is empty, a prefix of its own (Prefix(label));
+// when the test ends it deletes every key under the prefix and closes the
+// store. Stores opened with one prefix are replicas of one deployment.
+// Every test that opens a store on the shared Redis opens it here, so that
+// none leaves keys behind.
+func Open(t testing.TB, label string, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
+	s, _ := OpenWithClient(t, label, opts)
+	return s
+}
+
+// OpenWithClient is Open that returns the store's own client too, for a
+// test that sends commands through it (and sees them observed) or looks
+// at the keys.
+func OpenWithClient(t testing.TB, label string, opts redisstore.Options) (*redisstore.Store, *redis.Client) {
+	t.Helper()
+	if opts.Prefix == "" {
+		opts.Prefix = Prefix(label)
+	}
+	url := URL(t)
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("parsing the Redis URL %s: %v", url, err)
+	}
+	o.ContextTimeoutEnabled = true // as redisstore.Open
+	rdb := redis.NewClient(o)
+	s := redisstore.New(rdb, opts)
+	if err := s.Ping(t.Context()); err != nil {
+		rdb.Close()
+		t.Fatalf("opening a Redis store at %s: %v", url, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Purge(ctx); err != nil {
+			t.Errorf("deleting the test's keys under %s: %v", opts.Prefix, err)
+		}
+		s.Close()
+	})
+	return s, rdb
 }
 
 // FreeAddr returns a loopback host:port on which nothing listens: a port
@@ -136,6 +180,18 @@ func (s *Server) Start() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Open opens a Redis store on this server, closed when the test ends (the
+// server's data goes with the server).
+func (s *Server) Open(opts redisstore.Options) *redisstore.Store {
+	s.t.Helper()
+	st, err := redisstore.Open(s.t.Context(), s.URL(), opts)
+	if err != nil {
+		s.t.Fatalf("opening a Redis store on the server at %s: %v", s.Addr(), err)
+	}
+	s.t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // Kill ends the process as a crash would: its connections drop, and only

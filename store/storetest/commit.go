@@ -154,6 +154,24 @@ func testCommitDelete(t *testing.T, s Store) {
 	}
 }
 
+// testDeleteWorkOrderRaises: DeleteWorkOrder raises what a Commit that
+// deletes raises — the order's revision too, so that a commit guarded on
+// the order read before the delete cannot write it back, and a cache of
+// the day knows it changed.
+func testDeleteWorkOrderRaises(t *testing.T, s Store) {
+	putOrders(t, s, Scheduled("WO-1", at(10), "T1", "T2"))
+	keys := []string{store.OrderKey("WO-1"), store.RouteKey("T1", nov23), store.RouteKey("T2", nov23), store.DayKey(nov23), store.SiteKey("S3")}
+	before := revs(t, s, keys...)
+	if err := s.DeleteWorkOrder(t.Context(), "WO-1"); err != nil {
+		t.Fatal(err)
+	}
+	raised(t, "DeleteWorkOrder(WO-1)", keys, before, revs(t, s, keys...), true, true, true, true, true)
+	stale := store.Change{Guards: []store.Guard{{Key: store.OrderKey("WO-1"), Rev: before[0]}}, Orders: []model.WorkOrder{Scheduled("WO-1", at(11), "T1")}}
+	if err := s.Commit(t.Context(), stale); !errors.Is(err, store.ErrStale) {
+		t.Errorf("a commit guarded on WO-1 as read before its delete = %v, want ErrStale", err)
+	}
+}
+
 func testTechnicianRevisions(t *testing.T, s Store) {
 	ctx := t.Context()
 	keys := []string{store.TechnicianKey("T1"), store.TechnicianKey("T2"), store.TechniciansKey}

@@ -111,6 +111,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CommitWritesAndRaises", testCommitWritesAndRaises},
 		{"CommitStaleWritesNothing", testCommitStaleWritesNothing},
 		{"CommitDelete", testCommitDelete},
+		{"DeleteWorkOrderRaises", testDeleteWorkOrderRaises},
 		{"TechnicianRevisions", testTechnicianRevisions},
 		{"ConcurrentGuardedCommits", testConcurrentGuardedCommits},
 		{"HistoryOrder", testHistoryOrder},
