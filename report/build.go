@@ -80,8 +80,9 @@ func SweepOf(weight, policy string, values []float64, plans []model.Plan) Sweep 
 }
 
 // MapOf draws a plan's routes from its stops, which carry their
-// locations, and, from the problem (which may be nil), every
-// technician's depot and where the unassigned orders are. It fails for a
+// locations, and, from the problem, every technician's depot and where
+// the unassigned orders are. Without the problem (nil) the depots are the
+// routes' starts and the unassigned orders are not drawn. It fails for a
 // plan without coordinates: one planned on a travel matrix.
 func MapOf(policy string, plan model.Plan, p *model.Problem) (RouteMap, error) {
 	m := RouteMap{Policy: policy}
@@ -117,6 +118,11 @@ func MapOf(policy string, plan model.Plan, p *model.Problem) (RouteMap, error) {
 		m.Routes = append(m.Routes, r)
 	}
 	if p == nil {
+		for _, r := range m.Routes {
+			if r.Start != nil {
+				m.Depots = append(m.Depots, Depot{TechnicianID: r.TechnicianID, Point: *r.Start})
+			}
+		}
 		return m, nil
 	}
 	for i := range p.Technicians {

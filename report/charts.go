@@ -48,6 +48,7 @@ type bar struct {
 	Label      string // the policy's name, shortened to fit
 	Full       string // the policy's name
 	Best       bool
+	Missing    bool // no value: no bar, a dash
 }
 
 // kpiChart lays out one KPI as a bar chart, the policies side by side.
@@ -68,6 +69,13 @@ func kpiChart(id string, k KPIRow, policies []PolicyColumn) barChart {
 	labelChars := int(slot / 6.2)
 	var desc []string
 	for i, v := range k.Values {
+		if math.IsNaN(v) {
+			c.Bars = append(c.Bars, bar{Class: policyClass(i), X: c.Area.X + slot*float64(i) + (slot-width)/2, Y: c.Zero, W: width,
+				CX: c.Area.X + slot*float64(i) + slot/2, Value: formatNumber(v), ValueY: c.Zero - 6,
+				Label: shorten(policies[i].Name, labelChars), Full: policies[i].Name, Missing: true})
+			desc = append(desc, fmt.Sprintf("%s no plan", policies[i].Name))
+			continue
+		}
 		top, bottom := y(math.Max(v, 0)), y(math.Min(v, 0))
 		b := bar{Class: policyClass(i), X: c.Area.X + slot*float64(i) + (slot-width)/2, Y: top, W: width, H: math.Max(bottom-top, 0),
 			Value: formatNumber(v), Label: shorten(policies[i].Name, labelChars), Full: policies[i].Name, Best: best[i]}
@@ -145,23 +153,33 @@ func sweepChart(id string, s Sweep, k KPIRow) lineChart {
 	}
 	var d strings.Builder
 	var desc []string
+	gap := true
 	for i, w := range s.Values {
 		c.XTicks = append(c.XTicks, tick{Pos: x(w), Label: formatNumber(w)})
+		if math.IsNaN(k.Values[i]) {
+			gap = true
+			desc = append(desc, fmt.Sprintf("no plan at %s", formatNumber(w)))
+			continue
+		}
 		p := linePoint{X: x(w), Y: y(k.Values[i]), Value: formatNumber(k.Values[i]),
 			Label: fmt.Sprintf("%s = %s: %s", s.Weight, formatNumber(w), withUnit(k.Values[i], k.Unit))}
 		// The label goes above the point, or below it where the line
 		// comes down to it from both sides.
 		p.ValueY = p.Y - 8
 		v := k.Values[i]
-		if i > 0 && i < len(s.Values)-1 && v < k.Values[i-1] && v < k.Values[i+1] {
+		if i > 0 && i < len(s.Values)-1 && v < k.Values[i-1] && v < k.Values[i+1] { // false for NaN
 			p.ValueY = p.Y + 16
 		}
 		c.Points = append(c.Points, p)
-		if i == 0 {
+		switch {
+		case d.Len() == 0:
 			d.WriteString("M")
-		} else {
+		case gap:
+			d.WriteString(" M")
+		default:
 			d.WriteString(" L")
 		}
+		gap = false
 		fmt.Fprintf(&d, "%s,%s", coord(p.X), coord(p.Y))
 		desc = append(desc, fmt.Sprintf("%s at %s", withUnit(k.Values[i], k.Unit), formatNumber(w)))
 	}
@@ -178,7 +196,12 @@ func sweepChart(id string, s Sweep, k KPIRow) lineChart {
 func domain(values []float64, zero bool) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, v := range values {
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
+		if !math.IsNaN(v) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	if math.IsInf(lo, 1) { // no values at all
+		lo, hi = 0, 0
 	}
 	if zero {
 		lo, hi = math.Min(lo, 0), math.Max(hi, 0)
@@ -206,7 +229,7 @@ func domain(values []float64, zero bool) (lo, hi float64) {
 // counts is labelled in whole numbers.
 func integers(values []float64) bool {
 	for _, v := range values {
-		if v != math.Trunc(v) {
+		if v != math.Trunc(v) && !math.IsNaN(v) {
 			return false
 		}
 	}
@@ -250,23 +273,27 @@ func niceTicks(lo, hi float64, n int, whole bool) (ticks []float64, start, end f
 }
 
 // bestIndex marks the best values of a row; none when the row has no
-// direction or every value ties.
+// direction or every value ties. Missing values are never best.
 func bestIndex(values []float64, better Better) []bool {
 	best := make([]bool, len(values))
-	if better == Neither || len(values) < 2 {
+	if better == Neither {
 		return best
 	}
-	target := values[0]
-	allSame := true
+	target, distinct := math.NaN(), 0
 	for _, v := range values {
-		if v != values[0] {
-			allSame = false
-		}
-		if better == Lower && v < target || better == Higher && v > target {
-			target = v
+		switch {
+		case math.IsNaN(v):
+			continue
+		case math.IsNaN(target):
+			target, distinct = v, 1
+		case v != target:
+			distinct++
+			if better == Lower && v < target || better == Higher && v > target {
+				target = v
+			}
 		}
 	}
-	if allSame {
+	if distinct < 2 {
 		return best
 	}
 	for i, v := range values {
@@ -277,8 +304,11 @@ func bestIndex(values []float64, better Better) []bool {
 
 // formatNumber writes a value as people read it: integers whole, with
 // thousands separated; others to one decimal from 10 up, two from 1 up,
-// three significant figures below.
+// three significant figures below; a missing value (NaN) as a dash.
 func formatNumber(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
 	if v == 0 {
 		return "0" // and not "-0"
 	}

@@ -24,7 +24,8 @@ type Comparison struct {
 	KPIs []KPIRow
 	// Objectives[i][j] is the objective of policy i's plan priced under
 	// policy j: the diagonal is each plan's own objective, and a column
-	// says which plan that policy likes best. Nil draws no matrix.
+	// says which plan that policy likes best. Nil draws no matrix; NaN is
+	// a plan there is none of.
 	Objectives [][]float64
 	// Sweeps are sensitivity sweeps: one weight varied, every KPI traced.
 	Sweeps []Sweep
@@ -62,7 +63,8 @@ type KPIRow struct {
 	// Better says which value is best.
 	Better Better
 	// Values are one per policy, in the order of Comparison.Policies (in a
-	// sweep, one per swept value).
+	// sweep, one per swept value). NaN is a value there is none of (a
+	// policy whose plan never ran): no bar, no point, a dash.
 	Values []float64
 }
 
@@ -167,8 +169,8 @@ func (c Comparison) Validate() error {
 				bad("objectives[%d]: %d columns for %d policies", i, len(row), n)
 			}
 			for j, v := range row {
-				if !finite(v) {
-					bad("objectives[%d][%d]: %v is not a finite number", i, j, v)
+				if math.IsInf(v, 0) {
+					bad("objectives[%d][%d]: %v is not a number a table can show", i, j, v)
 				}
 			}
 		}
@@ -214,8 +216,8 @@ func checkRow(bad func(string, ...any), where string, k KPIRow, n int, of string
 		bad("%s (%s): %d values for %d %s", where, k.Name, len(k.Values), n, of)
 	}
 	for j, v := range k.Values {
-		if !finite(v) {
-			bad("%s (%s).values[%d]: %v is not a finite number", where, k.Name, j, v)
+		if math.IsInf(v, 0) {
+			bad("%s (%s).values[%d]: %v is not a number a chart can draw", where, k.Name, j, v)
 		}
 	}
 	if k.Better < Neither || k.Better > Higher {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -180,7 +181,7 @@ func TestWriteRefuses(t *testing.T) {
 		{"no policies", func(c *report.Comparison) { c.Policies = nil }, "no policies"},
 		{"a policy without a name", func(c *report.Comparison) { c.Policies[1].Name = "" }, "policies[1]: no name"},
 		{"a KPI short of values", func(c *report.Comparison) { c.KPIs[1].Values = c.KPIs[1].Values[:2] }, "kpis[1] (Travel time): 2 values for 3 policies"},
-		{"a NaN", func(c *report.Comparison) { c.KPIs[0].Values[2] = math.NaN() }, "kpis[0] (Assigned).values[2]: NaN is not a finite number"},
+		{"an infinity", func(c *report.Comparison) { c.KPIs[0].Values[2] = math.Inf(-1) }, "kpis[0] (Assigned).values[2]: -Inf is not a number a chart can draw"},
 		{"an unknown direction", func(c *report.Comparison) { c.KPIs[0].Better = 7 }, "better is 7"},
 		{"a ragged matrix", func(c *report.Comparison) { c.Objectives[2] = c.Objectives[2][:1] }, "objectives[2]: 1 columns for 3 policies"},
 		{"a matrix short of rows", func(c *report.Comparison) { c.Objectives = c.Objectives[:2] }, "objectives: 2 rows for 3 policies"},
@@ -206,6 +207,45 @@ func TestWriteRefuses(t *testing.T) {
 				t.Errorf("wrote %d bytes of a comparison it refused", buf.Len())
 			}
 		})
+	}
+}
+
+// TestWriteMissing: a policy whose plan never ran (a cancelled compare)
+// has no values; the page shows dashes, draws no bar or point for it, and
+// never calls it best.
+func TestWriteMissing(t *testing.T) {
+	c := fixture()
+	nan := math.NaN()
+	c.KPIs[1].Values[1] = nan // short-drives had the least travel
+	c.Objectives[1] = []float64{nan, nan, nan}
+	c.Sweeps[0].KPIs[0].Values[2] = nan
+	var buf bytes.Buffer
+	if err := report.Write(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, tc := range []struct {
+		what string
+		want int
+	}{
+		{`<rect class="bar `, len(c.KPIs)*len(c.Policies) - 1},
+		{`<text class="value missing"`, 1},
+		{`<circle class="sweep-point"`, len(c.Sweeps[0].KPIs)*len(c.Sweeps[0].Values) - 1},
+		{`<td>—</td>`, 1},
+		{`<td class="">—</td>`, 2},
+		{`<td class=" own">—</td>`, 1},
+	} {
+		if got := strings.Count(page, tc.what); got != tc.want {
+			t.Errorf("%d × %s, want %d", got, tc.what, tc.want)
+		}
+	}
+	// Travel: default 84.5 is now the least of those there are.
+	if !strings.Contains(page, `<td class="best">84.5<span class="sr"> (best)</span></td>`) {
+		t.Error("the best of the values there are is not marked")
+	}
+	lines := regexp.MustCompile(`<path class="sweep-line" d="([^"]*)"`).FindAllStringSubmatch(page, -1)
+	if len(lines) != 2 || strings.Count(lines[0][1], "M") != 2 || strings.Count(lines[1][1], "M") != 1 {
+		t.Errorf("sweep lines %q: want the first to break at its missing point, the second whole", lines)
 	}
 }
 
@@ -283,6 +323,16 @@ func TestFromPlans(t *testing.T) {
 	}
 	if len(c.Unassigned) != 1 || c.Unassigned[0].Priority != "high" || c.Unassigned[0].Policy != "default" {
 		t.Errorf("unassigned %+v, want panel (high) under default", c.Unassigned)
+	}
+
+	// Without the problem: the routes' starts are the depots, and the
+	// unassigned orders are listed but not drawn.
+	m, err = report.MapOf("default", plans[0], nil)
+	if err != nil || len(m.Routes) != 1 || len(m.Depots) != 1 || m.Depots[0].TechnicianID != "ana" || len(m.Unassigned) != 0 {
+		t.Errorf("map without the problem %+v (%v): want ana's route and depot, no unassigned crosses", m, err)
+	}
+	if u := report.UnassignedOf("default", plans[0], nil); len(u) != 1 || u[0].Priority != "" {
+		t.Errorf("unassigned without the problem %+v: want panel, priority unknown", u)
 	}
 
 	// A plan on a travel matrix: no maps, and still a report.
