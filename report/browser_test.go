@@ -357,13 +357,18 @@ func TestReportInChromium(t *testing.T) {
 	for i, m := range dom.Maps {
 		want := c.Maps[i]
 		stops := 0
+		techs := map[string]bool{}
 		for _, r := range want.Routes {
 			stops += len(r.Stops)
+			techs[r.TechnicianID] = true
+		}
+		for _, d := range want.Depots {
+			techs[d.TechnicianID] = true
 		}
 		if m.Policy != want.Policy || m.Routes != len(want.Routes) || m.Drawn != m.Routes || m.Stops != stops ||
-			m.Depots != len(want.Depots) || m.Unassigned != len(want.Unassigned) || m.Legend != len(want.Routes) || !m.Inside || m.Width < 400 {
-			t.Errorf("map %d: %+v, want %s with %d routes drawn, %d stops, %d depots, %d unassigned, a legend entry per route, all inside, at least 400 px wide",
-				i, m, want.Policy, len(want.Routes), stops, len(want.Depots), len(want.Unassigned))
+			m.Depots != len(want.Depots) || m.Unassigned != len(want.Unassigned) || m.Legend != len(techs) || !m.Inside || m.Width < 400 {
+			t.Errorf("map %d: %+v, want %s with %d routes drawn, %d stops, %d depots, %d unassigned, %d technicians in the legend, all inside, at least 400 px wide",
+				i, m, want.Policy, len(want.Routes), stops, len(want.Depots), len(want.Unassigned), len(techs))
 		}
 	}
 	orders := map[string]bool{}

@@ -137,6 +137,8 @@ type legendEntry struct {
 	TechnicianID string
 	Colour, Dash string
 	Stops        int
+	// Idle is a technician with a depot and no route in this plan.
+	Idle bool
 }
 
 // techColours are the technicians' colours: twelve that tell apart on a
@@ -221,7 +223,16 @@ func layoutMaps(maps []RouteMap) []routeMap {
 			rm.Routes = append(rm.Routes, line)
 			rm.Legend = append(rm.Legend, legendEntry{TechnicianID: r.TechnicianID, Colour: st[0], Dash: st[1], Stops: len(r.Stops)})
 		}
+		routed := map[string]bool{}
+		for _, r := range m.Routes {
+			routed[r.TechnicianID] = true
+		}
 		for _, dp := range m.Depots {
+			if !routed[dp.TechnicianID] {
+				routed[dp.TechnicianID] = true // one entry for a technician of two depots
+				st := styles[dp.TechnicianID]
+				rm.Legend = append(rm.Legend, legendEntry{TechnicianID: dp.TechnicianID, Colour: st[0], Dash: st[1], Idle: true})
+			}
 			x, y := p.xy(dp.Point)
 			rm.Depots = append(rm.Depots, mapMark{X: x, Y: y, Colour: styles[dp.TechnicianID][0], Title: dp.TechnicianID + "'s depot"})
 		}
