@@ -63,6 +63,7 @@ func kpiChart(id string, k KPIRow, policies []PolicyColumn) barChart {
 	}
 	c.Zero = y(0)
 	best := bestIndex(k.Values, k.Better)
+	format := rowFormat(k.Values)
 	n := float64(len(k.Values))
 	slot := c.Area.W / n
 	width := math.Min(slot*0.62, 56)
@@ -78,7 +79,7 @@ func kpiChart(id string, k KPIRow, policies []PolicyColumn) barChart {
 		}
 		top, bottom := y(math.Max(v, 0)), y(math.Min(v, 0))
 		b := bar{Class: policyClass(i), X: c.Area.X + slot*float64(i) + (slot-width)/2, Y: top, W: width, H: math.Max(bottom-top, 0),
-			Value: formatNumber(v), Label: shorten(policies[i].Name, labelChars), Full: policies[i].Name, Best: best[i]}
+			Value: format(v), Label: shorten(policies[i].Name, labelChars), Full: policies[i].Name, Best: best[i]}
 		b.CX = b.X + b.W/2
 		b.ValueY = top - 6
 		if v < 0 {
@@ -147,6 +148,7 @@ func sweepChart(id string, s Sweep, k KPIRow) lineChart {
 	x := func(v float64) float64 { return c.Area.X + inset + (fx(v)-x0)/(x1-x0)*(c.Area.W-2*inset) }
 	lo, hi := domain(k.Values, false)
 	ticks, lo, hi := niceTicks(lo, hi, 5, integers(k.Values))
+	format := rowFormat(k.Values)
 	y := func(v float64) float64 { return c.Area.Bottom() - (v-lo)/(hi-lo)*c.Area.H }
 	for _, t := range ticks {
 		c.YTicks = append(c.YTicks, tick{Pos: y(t), Label: formatNumber(t)})
@@ -161,7 +163,7 @@ func sweepChart(id string, s Sweep, k KPIRow) lineChart {
 			desc = append(desc, fmt.Sprintf("no plan at %s", formatNumber(w)))
 			continue
 		}
-		p := linePoint{X: x(w), Y: y(k.Values[i]), Value: formatNumber(k.Values[i]),
+		p := linePoint{X: x(w), Y: y(k.Values[i]), Value: format(k.Values[i]),
 			Label: fmt.Sprintf("%s = %s: %s", s.Weight, formatNumber(w), withUnit(k.Values[i], k.Unit))}
 		// The label goes above the point, or below it where the line
 		// comes down to it from both sides.
@@ -306,29 +308,61 @@ func bestIndex(values []float64, better Better) []bool {
 // thousands separated; others to one decimal from 10 up, two from 1 up,
 // three significant figures below; a missing value (NaN) as a dash.
 func formatNumber(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case math.IsNaN(v) || v == math.Trunc(v):
+		return formatFixed(v, 0)
+	case a >= 10:
+		return trimZeros(formatFixed(v, 1))
+	case a >= 1:
+		return trimZeros(formatFixed(v, 2))
+	}
+	return trimZeros(formatFixed(v, decimalsFor(a)))
+}
+
+// rowFormat returns the format of a row of values: the decimals its
+// largest value needs (as formatNumber would write it) for every value,
+// so that a column of figures lines up and 4.2 does not sit beside 3.98.
+func rowFormat(values []float64) func(float64) string {
+	largest, whole := 0.0, true
+	for _, v := range values {
+		if math.IsNaN(v) {
+			continue
+		}
+		largest = math.Max(largest, math.Abs(v))
+		whole = whole && v == math.Trunc(v)
+	}
+	d := 0
+	switch {
+	case whole:
+	case largest >= 10:
+		d = 1
+	case largest >= 1:
+		d = 2
+	default:
+		d = decimalsFor(largest)
+	}
+	return func(v float64) string { return formatFixed(v, d) }
+}
+
+// decimalsFor is how many decimals show three significant figures of a
+// value below 1.
+func decimalsFor(a float64) int {
+	if a == 0 {
+		return 0
+	}
+	return min(max(int(math.Ceil(-math.Log10(a)))+2, 0), 12)
+}
+
+// formatFixed writes v to d decimals, thousands separated from five
+// digits up, with a true minus sign; NaN as a dash.
+func formatFixed(v float64, d int) string {
 	if math.IsNaN(v) {
 		return "—"
 	}
-	if v == 0 {
-		return "0" // and not "-0"
-	}
-	a := math.Abs(v)
-	var s string
-	switch {
-	case v == math.Trunc(v) && a < 1e15:
-		s = strconv.FormatFloat(a, 'f', 0, 64)
-	case a >= 10:
-		s = strconv.FormatFloat(a, 'f', 1, 64)
-	case a >= 1:
-		s = strconv.FormatFloat(a, 'f', 2, 64)
-	default:
-		s = strconv.FormatFloat(a, 'g', 3, 64)
-	}
-	if strings.Contains(s, ".") && !strings.ContainsAny(s, "e") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
+	s := strconv.FormatFloat(math.Abs(v), 'f', d, 64)
 	intPart, frac, _ := strings.Cut(s, ".")
-	if len(intPart) > 4 && !strings.ContainsAny(intPart, "e") {
+	if len(intPart) > 4 {
 		var b strings.Builder
 		for i, r := range intPart {
 			if i > 0 && (len(intPart)-i)%3 == 0 {
@@ -341,10 +375,17 @@ func formatNumber(v float64) string {
 	if frac != "" {
 		intPart += "." + frac
 	}
-	if v < 0 {
+	if v < 0 && strings.Trim(s, "0.") != "" {
 		return "−" + intPart
 	}
 	return intPart
+}
+
+func trimZeros(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }
 
 // withUnit writes a value and its unit.

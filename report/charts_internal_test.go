@@ -32,6 +32,27 @@ func TestFormatNumber(t *testing.T) {
 	}
 }
 
+func TestRowFormat(t *testing.T) {
+	for _, tc := range []struct {
+		values []float64
+		want   []string
+	}{
+		{[]float64{4.2, 10.2, 3.98}, []string{"4.2", "10.2", "4.0"}},
+		{[]float64{4.2, 3.98}, []string{"4.20", "3.98"}},
+		{[]float64{30, 31, math.NaN()}, []string{"30", "31", "—"}},
+		{[]float64{37232.9, 39146.25}, []string{"37,232.9", "39,146.2"}},
+		{[]float64{0.05, 0.125}, []string{"0.050", "0.125"}},
+		{[]float64{-0.04, 12}, []string{"0.0", "12.0"}},
+	} {
+		f := rowFormat(tc.values)
+		for i, v := range tc.values {
+			if got := f(v); got != tc.want[i] {
+				t.Errorf("rowFormat(%v)(%v) = %q, want %q", tc.values, v, got, tc.want[i])
+			}
+		}
+	}
+}
+
 func TestNiceTicks(t *testing.T) {
 	for _, tc := range []struct {
 		lo, hi float64

@@ -118,6 +118,11 @@ func layout(c Comparison) pageData {
 	}
 	if c.Objectives != nil {
 		m := &matrix{Policies: d.Policies}
+		var all []float64
+		for _, row := range c.Objectives {
+			all = append(all, row...)
+		}
+		format := rowFormat(all)
 		for j := range c.Policies {
 			col := make([]float64, len(c.Policies))
 			for i := range c.Policies {
@@ -128,7 +133,7 @@ func layout(c Comparison) pageData {
 				if j == 0 {
 					m.Rows = append(m.Rows, matrixRow{Policy: d.Policies[i]})
 				}
-				m.Rows[i].Cells = append(m.Rows[i].Cells, cell{Value: formatNumber(col[i]), Best: best[i], Own: i == j})
+				m.Rows[i].Cells = append(m.Rows[i].Cells, cell{Value: format(col[i]), Best: best[i], Own: i == j})
 			}
 		}
 		d.Objectives = m
@@ -213,8 +218,9 @@ func tableRowOf(k KPIRow) tableRow {
 		r.Better = "higher is better"
 	}
 	best := bestIndex(k.Values, k.Better)
+	format := rowFormat(k.Values)
 	for i, v := range k.Values {
-		r.Cells = append(r.Cells, cell{Value: formatNumber(v), Best: best[i]})
+		r.Cells = append(r.Cells, cell{Value: format(v), Best: best[i]})
 	}
 	return r
 }
