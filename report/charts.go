@@ -321,8 +321,9 @@ func formatNumber(v float64) string {
 }
 
 // rowFormat returns the format of a row of values: the decimals its
-// largest value needs (as formatNumber would write it) for every value,
-// so that a column of figures lines up and 4.2 does not sit beside 3.98.
+// largest value needs (as formatNumber would write it, but none from a
+// thousand up) for every value, so that a column of figures lines up and
+// 4.2 does not sit beside 3.98.
 func rowFormat(values []float64) func(float64) string {
 	largest, whole := 0.0, true
 	for _, v := range values {
@@ -334,7 +335,7 @@ func rowFormat(values []float64) func(float64) string {
 	}
 	d := 0
 	switch {
-	case whole:
+	case whole, largest >= 1000: // a thousand and more: decimals are noise
 	case largest >= 10:
 		d = 1
 	case largest >= 1:
