@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"math"
+	"reflect"
+	"strings"
 
 	"github.com/dispatchd/dispatchd/model"
 )
@@ -18,7 +20,7 @@ func FromPlans(title string, policies []model.Policy, plans []model.Plan, p *mod
 	}
 	c := Comparison{Title: title, KPIs: KPIsOf(plans)}
 	for i, pol := range policies {
-		c.Policies = append(c.Policies, PolicyColumn{Name: pol.Name, Description: pol.Description})
+		c.Policies = append(c.Policies, PolicyColumn{Name: pol.Name, Description: pol.Description, Changes: WeightChanges(pol)})
 		row := make([]float64, len(policies))
 		for j, under := range policies {
 			row[j] = under.Weights.Price(plans[i].Measures).Total()
@@ -40,6 +42,26 @@ func FromPlans(title string, policies []model.Policy, plans []model.Plan, p *mod
 		return Comparison{}, fmt.Errorf("report: the comparison of %d plans: %w", len(plans), err)
 	}
 	return c, nil
+}
+
+// WeightChanges says how a policy differs from the defaults: each weight
+// (by its JSON name, in the order of model.Weights) and the score scale
+// that are not the default, with the default beside.
+func WeightChanges(p model.Policy) []string {
+	var changes []string
+	def := model.DefaultWeights()
+	have, want := reflect.ValueOf(p.Weights), reflect.ValueOf(def)
+	for i := range have.NumField() {
+		f := have.Type().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if a, b := have.Field(i).Float(), want.Field(i).Float(); a != b {
+			changes = append(changes, fmt.Sprintf("%s %s (default %s)", name, formatNumber(a), formatNumber(b)))
+		}
+	}
+	if p.Scale() != model.DefaultScoreScale {
+		changes = append(changes, fmt.Sprintf("score_scale %s (default %d)", formatNumber(p.Scale()), model.DefaultScoreScale))
+	}
+	return changes
 }
 
 // KPIsOf lists the headline figures of plans side by side, in the units

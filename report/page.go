@@ -39,6 +39,7 @@ type pageData struct {
 
 type policyView struct {
 	Name, Description, Class string
+	Changes                  []string
 }
 
 // tableRow is a KPI across policies, formatted.
@@ -100,7 +101,7 @@ func layout(c Comparison) pageData {
 	}
 	byName := map[string]policyView{}
 	for i, p := range c.Policies {
-		v := policyView{Name: p.Name, Description: p.Description, Class: policyClass(i)}
+		v := policyView{Name: p.Name, Description: p.Description, Class: policyClass(i), Changes: p.Changes}
 		d.Policies = append(d.Policies, v)
 		if _, dup := byName[p.Name]; !dup {
 			byName[p.Name] = v

@@ -40,6 +40,9 @@ type Comparison struct {
 type PolicyColumn struct {
 	Name        string
 	Description string
+	// Changes say how the policy differs from the defaults, one weight
+	// each ("travel_time 4 (default 1)"); WeightChanges writes them.
+	Changes []string
 }
 
 // Better says which way a KPI should move, so that the report can mark

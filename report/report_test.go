@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ func fixture() report.Comparison {
 		Subtitle: "6 orders, 3 technicians · seed 1 · 200 iterations",
 		Policies: []report.PolicyColumn{
 			{Name: "default", Description: "dispatchd's defaults"},
-			{Name: "short-drives", Description: "an hour of driving costs four"},
+			{Name: "short-drives", Description: "an hour of driving costs four", Changes: []string{"travel_time 4 (default 1)"}},
 			{Name: "balanced", Description: "spread the work <evenly> & fairly"},
 		},
 		KPIs: []report.KPIRow{
@@ -321,6 +322,9 @@ func TestFromPlans(t *testing.T) {
 	if m := c.Maps[1]; m.Routes[0].End != nil {
 		t.Errorf("a route without an end location drawn back to %v", m.Routes[0].End)
 	}
+	if len(c.Policies[0].Changes) != 0 || len(c.Policies[1].Changes) != 1 || c.Policies[1].Changes[0] != "travel_time 4 (default 1)" {
+		t.Errorf("changes %q and %q, want none and travel_time's", c.Policies[0].Changes, c.Policies[1].Changes)
+	}
 	if len(c.Unassigned) != 1 || c.Unassigned[0].Priority != "high" || c.Unassigned[0].Policy != "default" {
 		t.Errorf("unassigned %+v, want panel (high) under default", c.Unassigned)
 	}
@@ -347,5 +351,22 @@ func TestFromPlans(t *testing.T) {
 	}
 	if _, err := report.FromPlans("t", []model.Policy{a}, plans, p); err == nil {
 		t.Error("one policy for two plans accepted")
+	}
+}
+
+func TestWeightChanges(t *testing.T) {
+	w := model.DefaultWeights()
+	w.TravelTime, w.Lateness = 4, 10
+	for _, tc := range []struct {
+		policy model.Policy
+		want   []string
+	}{
+		{model.DefaultPolicy(), nil},
+		{model.Policy{Name: "unset scale", Weights: model.DefaultWeights()}, nil},
+		{model.Policy{Name: "short", Weights: w, ScoreScale: 120}, []string{"lateness 10 (default 50)", "travel_time 4 (default 1)", "score_scale 120 (default 240)"}},
+	} {
+		if got := report.WeightChanges(tc.policy); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.policy.Name, got, tc.want)
+		}
 	}
 }
