@@ -68,9 +68,19 @@ func browser(t *testing.T) context.Context {
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The browser lives as long as the context of its first run, so that
+	// context has no deadline of its own; a start that hangs is cut here.
 	start := time.Now()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			t.Fatalf("starting %s: %v", bin, err)
+		}
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatalf("%s did not start within 30 s", bin)
 	}
 	t.Logf("started %s in %v", bin, time.Since(start).Round(time.Millisecond))
 	return ctx
