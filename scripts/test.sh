@@ -56,11 +56,16 @@ install_debian() {
 		fi
 	fi
 	say "installing Debian's $1 package"
-	if ! $sudo apt-get update -qq >/dev/null ||
-		! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null; then
+	local log
+	log=$(mktemp)
+	if ! $sudo apt-get update -qq >"$log" 2>&1 ||
+		! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >>"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
 		echo "installing Debian's $1 package failed: install it by hand or $2" >&2
 		exit 1
 	fi
+	rm -f "$log"
 }
 
 install_redis() { install_debian redis-server "set REDIS_URL"; }
