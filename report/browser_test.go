@@ -17,10 +17,10 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/report"
 	"github.com/dispatchd/dispatchd/scenario"
-	"github.com/dispatchd/dispatchd/solver"
 )
 
 // chromium finds the browser: $DISPATCHD_CHROMIUM, else chromium on the
@@ -173,9 +173,10 @@ func open(t *testing.T, ctx context.Context, page string) {
 	time.Sleep(100 * time.Millisecond)
 }
 
-// comparison plans a generated day under three policies and sweeps the
-// travel weight of the default policy: a real comparison, the same on
-// every run (seeded, with an iteration budget).
+// comparison runs a real compare of a generated day under three
+// policies, with a sweep of the default's travel weight, and makes its
+// report as dispatchd compare --html does: the same on every run (seeded,
+// with an iteration budget).
 func comparison(t *testing.T) (report.Comparison, *model.Problem) {
 	t.Helper()
 	p, err := scenario.GenerateDay(scenario.DayOptions{Orders: 36, Technicians: 8, Seed: 11})
@@ -187,33 +188,19 @@ func comparison(t *testing.T) (report.Comparison, *model.Problem) {
 	short.Weights.TravelTime = 4
 	even := model.Policy{Name: "even-days", Description: "spread the work: every minute of imbalance costs as much as five of driving", Weights: model.DefaultWeights()}
 	even.Weights.WorkloadBalance = 5
-	policies := []model.Policy{def, short, even}
-	plan := func(w model.Weights) model.Plan {
-		q := *p
-		q.Weights = &w
-		plan, err := solver.Plan(context.Background(), &q, solver.Options{Iterations: 300, Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return plan
-	}
-	var plans []model.Plan
-	for _, pol := range policies {
-		plans = append(plans, plan(pol.Weights))
-	}
-	c, err := report.FromPlans("Policies on 2026-11-23", policies, plans, p)
+	sweep := &dispatch.Sweep{Base: def, Weight: "travel_time", Values: []float64{0.5, 1, 2, 4, 8}}
+	const iterations = 300
+	cmp, err := dispatch.Compare(context.Background(), p, []model.Policy{def, short, even}, sweep,
+		dispatch.CompareOptions{Iterations: iterations, Seed: 1, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Subtitle = fmt.Sprintf("A generated day in Denver: %d orders, %d technicians · seed 1 · 300 iterations per plan", len(p.WorkOrders), len(p.Technicians))
-	values := []float64{0.5, 1, 2, 4, 8}
-	var swept []model.Plan
-	for _, v := range values {
-		w := def.Weights
-		w.TravelTime = v
-		swept = append(swept, plan(w))
+	c, err := report.FromCompare(cmp, p)
+	if err != nil {
+		t.Fatal(err)
 	}
-	c.Sweeps = []report.Sweep{report.SweepOf("travel_time", def.Name, values, swept)}
+	c.Title = "Policies on 2026-11-23"
+	c.Subtitle = fmt.Sprintf("A generated day in Denver: %d orders, %d technicians · each plan: seed 1, %d iterations", len(p.WorkOrders), len(p.Technicians), iterations)
 	return c, p
 }
 

@@ -13,7 +13,9 @@
 // policies' maps share one scale, and give every technician one colour on
 // every map.
 //
-// Its input is its own view, Comparison, so that the report does not
-// depend on how the plans were run: FromPlans, KPIsOf, SweepOf, MapOf and
-// UnassignedOf build one from plans.
+// Its input is its own view, Comparison, so that the page does not depend
+// on how the plans were run: FromCompare builds one from a compare
+// (dispatch.Comparison, for dispatchd compare --html and the API's
+// report), and FromPlans, KPIsOf, SweepOf, MapOf and UnassignedOf from
+// plans.
 package report
