@@ -13,9 +13,9 @@ import (
 )
 
 // compareReport serves a compare's report: the page dispatchd compare
-// --html writes, for a compare run through the API. The record keeps the
-// plans but not the problem, so the maps take the routes' starts as the
-// depots and do not place the orders left out (the page lists them).
+// --html writes, for a compare run through the API. The record keeps no
+// problem; the comparison's depots and left-out orders place them on the
+// maps.
 func (s *Server) compareReport(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.svc.Comparison(r.Context(), chi.URLParam(r, "id"))
 	if err != nil {

@@ -28,6 +28,16 @@ func TestCompareReportOverHTTP(t *testing.T) {
 		var rec struct{ ID, Status string }
 		expect(t, "compare", doAs(t, operator, "POST", u+"/v1/policies/compare?wait=true", map[string]any{"problem": inline, "policies": two,
 			"iterations": 200, "sweep": map[string]any{"weight": "travel_time", "values": []float64{2, 0.5}}}), 200, &rec)
+		var kept struct {
+			Policies map[string]struct {
+				Plan struct{ Unassigned []struct{} }
+			}
+		}
+		expect(t, "read back", doAs(t, viewer, "GET", u+"/v1/policies/compare/"+rec.ID, nil), 200, &kept)
+		leftOut := len(kept.Policies["default"].Plan.Unassigned) + len(kept.Policies["short-drives"].Plan.Unassigned)
+		if leftOut == 0 {
+			t.Fatal("the compare leaves no order out, so the test does not see them placed: make the day tighter")
+		}
 		page := doAs(t, viewer, "GET", u+"/v1/policies/compare/"+rec.ID+"/report", nil)
 		expect(t, "report as viewer", page, 200, nil)
 		if ct, csp := page.header.Get("Content-Type"), page.header.Get("Content-Security-Policy"); ct != "text/html; charset=utf-8" || !strings.Contains(csp, "default-src 'none'") {
@@ -38,6 +48,8 @@ func TestCompareReportOverHTTP(t *testing.T) {
 			want int
 		}{
 			{`<svg class="route-map"`, 2},
+			{`<path class="unassigned"`, leftOut}, // placed from the comparison's left_out_orders
+			{`<rect class="depot"`, 2 * len(day.Technicians)},
 			{`<svg class="sweep-chart"`, strings.Count(page.body, `<svg class="kpi-chart"`)},
 			{"compare " + rec.ID, 1},
 			{"<script", 0},

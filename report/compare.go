@@ -14,9 +14,10 @@ import (
 
 // FromCompare is the report of a compare run (dispatch.Compare): its
 // table of KPIs, its objective matrix, its sweep as line charts, and the
-// routes and orders left out of each plan. The problem, which may be nil
-// (a compare's record keeps only the plans), adds every technician's
-// depot and the places of the orders left out.
+// routes and orders left out of each plan. The depots and the places of
+// the orders left out come from the problem, or, when it is nil (a
+// compare's record keeps no problem), from the comparison's own Depots
+// and LeftOut.
 //
 // The columns are the compare's policies; a compare that is only a sweep
 // has its points as columns. A policy whose plan never ran (a cancelled
@@ -92,6 +93,9 @@ func FromCompare(c *dispatch.Comparison, p *model.Problem) (Comparison, error) {
 		}
 		out.Sweeps = append(out.Sweeps, s)
 	}
+	if p == nil {
+		p = problemOf(c)
+	}
 	drawable := true
 	for _, i := range cols {
 		o := c.Policies[c.Order[i]]
@@ -115,6 +119,26 @@ func FromCompare(c *dispatch.Comparison, p *model.Problem) (Comparison, error) {
 		return Comparison{}, fmt.Errorf("report: the comparison of %d policies: %w", len(c.Order), err)
 	}
 	return out, nil
+}
+
+// problemOf is as much of a compare's problem as its report needs: the
+// technicians' depots and the orders left out, with their priorities and
+// places.
+func problemOf(c *dispatch.Comparison) *model.Problem {
+	p := &model.Problem{}
+	for _, d := range c.Depots {
+		p.Technicians = append(p.Technicians, model.Technician{ID: d.TechnicianID, Start: d.Location})
+	}
+	ids := make([]string, 0, len(c.LeftOut))
+	for id := range c.LeftOut {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		o := c.LeftOut[id]
+		p.WorkOrders = append(p.WorkOrders, model.WorkOrder{ID: id, Priority: o.Priority, Location: o.Location})
+	}
+	return p
 }
 
 // kpiRowOf takes the columns cols of a compare's table row.

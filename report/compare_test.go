@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -88,6 +89,15 @@ func TestFromCompare(t *testing.T) {
 	if len(r.Unassigned) != left {
 		t.Errorf("%d orders left out in the report, %d in the plans", len(r.Unassigned), left)
 	}
+	// Without the problem (as the API has it), the comparison's own depots
+	// and left-out orders draw the same maps and list the same orders.
+	bare, err := report.FromCompare(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(bare.Maps, r.Maps) || !reflect.DeepEqual(bare.Unassigned, r.Unassigned) {
+		t.Errorf("without the problem: maps %+v, unassigned %+v; want those with it:\n%+v\n%+v", bare.Maps, bare.Unassigned, r.Maps, r.Unassigned)
+	}
 	var buf bytes.Buffer
 	if err := report.Write(&buf, r); err != nil {
 		t.Fatal(err)
@@ -124,9 +134,8 @@ func TestFromCompareCancelled(t *testing.T) {
 	if !math.IsNaN(r.KPIs[0].Values[1]) || !math.IsNaN(r.Objectives[0][1]) {
 		t.Errorf("the missing policy's values %v, %v: want NaN", r.KPIs[0].Values[1], r.Objectives[0][1])
 	}
-	// Without the problem, the depots are the routes' starts.
-	if d, routes := len(r.Maps[0].Depots), len(r.Maps[0].Routes); d != routes {
-		t.Errorf("%d depots for %d routes, without the problem", d, routes)
+	if len(r.Maps[0].Depots) != len(c.Depots) {
+		t.Errorf("%d depots of %d, without the problem", len(r.Maps[0].Depots), len(c.Depots))
 	}
 	if err := report.Write(&bytes.Buffer{}, r); err != nil {
 		t.Fatal(err)
