@@ -45,7 +45,7 @@ func FromCompare(c *dispatch.Comparison, p *model.Problem) (Comparison, error) {
 		name := c.Order[i]
 		col := PolicyColumn{Name: name}
 		if o := c.Policies[name]; o != nil {
-			col.Description = o.Policy.Description
+			col.Description, col.Changes = o.Policy.Description, WeightChanges(o.Policy)
 			if note := statusNote(o); note != "" {
 				col.Description = strings.TrimSpace(col.Description + " (" + note + ")")
 			}

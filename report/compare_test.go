@@ -43,6 +43,9 @@ func TestFromCompare(t *testing.T) {
 	if names := []string{r.Policies[0].Name, r.Policies[1].Name}; len(r.Policies) != 2 || !slices.Equal(names, c.Order[:2]) {
 		t.Fatalf("columns %+v, want the two policies and not the sweep's points", r.Policies)
 	}
+	if ch := r.Policies[1].Changes; len(ch) != 1 || ch[0] != "travel_time 4 (default 1)" {
+		t.Errorf("short-drives changes %q, want travel_time's", ch)
+	}
 	if len(r.KPIs) != len(c.Table) {
 		t.Errorf("%d KPI rows of a table of %d", len(r.KPIs), len(c.Table))
 	}
