@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/report"
 	"github.com/dispatchd/dispatchd/solver"
@@ -91,4 +92,50 @@ func ExampleFromPlans() {
 	// Travel time (min): [12.5 12.5]
 	// 2 maps, 2 unassigned: panel, no active technician has electrical ≥ 2
 	// 2 maps drawn
+}
+
+// The report of a compare, as dispatchd compare --html writes it.
+func ExampleFromCompare() {
+	day := func(h, m int) time.Time { return time.Date(2026, 11, 23, h, m, 0, 0, time.FixedZone("MST", -7*3600)) }
+	shift := model.Shift{Start: day(8, 0), End: day(17, 0)}
+	p := &model.Problem{
+		Technicians: []model.Technician{
+			{ID: "ana", Skills: model.Skills{"hvac": 3}, Start: model.LatLng(39.74, -104.99), Shift: shift},
+			{ID: "ben", Skills: model.Skills{"hvac": 2, "plumbing": 2}, Start: model.LatLng(39.68, -105.03), Shift: shift},
+		},
+		WorkOrders: []model.WorkOrder{
+			{ID: "rtu-repair", Location: model.LatLng(39.75, -104.98), Duration: 5400, RequiredSkills: model.Skills{"hvac": 2}},
+			{ID: "leak", Location: model.LatLng(39.69, -105.02), Duration: 3600, RequiredSkills: model.Skills{"plumbing": 1}},
+			{ID: "panel", Location: model.LatLng(39.71, -105.00), Duration: 3600, RequiredSkills: model.Skills{"electrical": 2}},
+		},
+	}
+	short := model.Policy{Name: "short-drives", Weights: model.DefaultWeights()}
+	short.Weights.TravelTime = 4
+	sweep := &dispatch.Sweep{Base: model.DefaultPolicy(), Weight: "lateness", Values: []float64{100, 10}}
+	cmp, err := dispatch.Compare(context.Background(), p, []model.Policy{model.DefaultPolicy(), short}, sweep,
+		dispatch.CompareOptions{Iterations: 100, Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := report.FromCompare(cmp, p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c.Title = "Two policies on 2026-11-23"
+	fmt.Println(c.Policies[0].Name, "and", c.Policies[1].Name, c.Policies[1].Changes)
+	fmt.Println("sweep of", c.Sweeps[0].Weight, "over", c.Sweeps[0].Values)
+	fmt.Println(len(c.Maps), "maps;", c.Unassigned[0].WorkOrderID, "left out:", c.Unassigned[0].Reasons[0])
+	var page bytes.Buffer // or a file
+	if err := report.Write(&page, c); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.Count(page.String(), `<svg class="kpi-chart"`) == len(cmp.Table), "a chart per row of the table")
+	// Output:
+	// default and short-drives [travel_time 4 (default 1)]
+	// sweep of lateness over [10 100]
+	// 2 maps; panel left out: no active technician has electrical ≥ 2
+	// true a chart per row of the table
 }
