@@ -106,7 +106,7 @@ func (g *schemas) responses(rt route) map[string]any {
 	out := map[string]any{}
 	ok := map[string]any{"description": http.StatusText(rt.status)}
 	switch {
-	case rt.raw == "text/plain":
+	case rt.raw == "text/plain" || rt.raw == "text/html":
 		ok["content"] = map[string]any{rt.raw: map[string]any{"schema": map[string]any{"type": "string"}}}
 	case rt.raw != "":
 		ok["content"] = map[string]any{rt.raw: map[string]any{"schema": map[string]any{"type": "object"}}}

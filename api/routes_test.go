@@ -259,6 +259,12 @@ func TestEveryRoute(t *testing.T) {
 			t.Errorf("compare %+v", cmp)
 		}
 		expect(t, "get compare", do(t, "GET", u+"/v1/policies/compare/"+cmp.ID, nil), 200, &cmp)
+		page := do(t, "GET", u+"/v1/policies/compare/"+cmp.ID+"/report", nil)
+		expect(t, "compare report", page, 200, nil)
+		if ct := page.header.Get("Content-Type"); ct != "text/html; charset=utf-8" || strings.Count(page.body, `<svg class="route-map"`) != 2 || !strings.Contains(page.body, cmp.ID) {
+			t.Errorf("compare report: %s, %d maps, id %s named: %t", ct, strings.Count(page.body, `<svg class="route-map"`), cmp.ID, strings.Contains(page.body, cmp.ID))
+		}
+		expectProblem(t, "report of no compare", do(t, "GET", u+"/v1/policies/compare/cmp-nope/report", nil), 404, "")
 		expectProblem(t, "cancel a done compare", do(t, "DELETE", u+"/v1/policies/compare/"+cmp.ID, nil), 409, "")
 		var simple struct {
 			Status   string

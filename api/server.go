@@ -427,6 +427,7 @@ func (s *Server) table() []route {
 			request: dispatch.CompareRequest{}, response: dispatch.CompareRecord{}, status: 202, waited: dispatch.CompareRecord{},
 			query: []param{{"wait", "boolean", "answer when the compare is done, with 200", false}}, errors: append(bad, 429), long: true},
 		{method: "GET", pattern: "/v1/policies/compare/{id}", allow: read, handler: s.getCompare, summary: "A compare's status, progress and, when done, the comparison: KPIs, objective matrix, sweep, plans.", response: dispatch.CompareRecord{}, status: 200, errors: []int{400, 404, 503}},
+		{method: "GET", pattern: "/v1/policies/compare/{id}/report", allow: read, handler: s.compareReport, summary: "A compare's report: one self-contained HTML page (no script, nothing fetched) of a chart per KPI, the sweep, each policy's routes on a map and the orders left out.", status: 200, raw: "text/html", errors: []int{400, 404, 409, 503}},
 		{method: "DELETE", pattern: "/v1/policies/compare/{id}", allow: policy, handler: s.deleteCompare, summary: "Cancel a running compare; its plans keep the best they found.", response: dispatch.CompareRecord{}, status: 202, errors: []int{400, 404, 409, 503}},
 		{method: "POST", pattern: "/v1/weights/compare", allow: policy, handler: s.postWeightsCompare, summary: "Compare weights by policy name (API.md's simple form); answers when done, as POST /v1/policies/compare?wait=true.",
 			request: dispatch.WeightsCompareRequest{}, response: dispatch.CompareRecord{}, status: 200, errors: append(bad, 429), long: true},

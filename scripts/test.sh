@@ -8,6 +8,12 @@
 # (outages, restarts), so Debian's redis-server package is installed when
 # the binary is missing and we may, whichever Redis the run uses. Tests keep their keys under a prefix of their own and
 # delete them. A test that needs Redis and cannot reach it fails; none skips.
+#
+# Chromium: the report's browser test opens the HTML report in a real
+# headless Chromium. $DISPATCHD_CHROMIUM if set (it must be executable);
+# else `chromium` on the PATH; else Debian's chromium package is installed
+# here. The run fails when none can be had; the test itself installs
+# nothing and fails naming the binary it could not find.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,20 +43,32 @@ free_port() {
 	return 1
 }
 
-install_redis() {
+# install_debian PACKAGE WHAT-ELSE: installs Debian's PACKAGE, or fails
+# saying so and what else the user can do (WHAT-ELSE).
+install_debian() {
 	local sudo=""
 	if [[ $(id -u) -ne 0 ]]; then
 		if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
 			sudo="sudo -n"
 		else
-			echo "redis-server is not installed and this user cannot install it: install Debian's redis-server package or set REDIS_URL" >&2
+			echo "$1 is not installed and this user cannot install it: install Debian's $1 package or $2" >&2
 			exit 1
 		fi
 	fi
-	say "installing Debian's redis-server package"
-	$sudo apt-get update -qq >/dev/null
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+	say "installing Debian's $1 package"
+	local log
+	log=$(mktemp)
+	if ! $sudo apt-get update -qq >"$log" 2>&1 ||
+		! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >>"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		echo "installing Debian's $1 package failed: install it by hand or $2" >&2
+		exit 1
+	fi
+	rm -f "$log"
 }
+
+install_redis() { install_debian redis-server "set REDIS_URL"; }
 
 started_redis=""
 stop_redis() {
@@ -103,6 +121,26 @@ say "go vet"
 go vet ./...
 
 ensure_redis
+
+ensure_chromium() {
+	if [[ -n ${DISPATCHD_CHROMIUM:-} ]]; then
+		if [[ ! -x $DISPATCHD_CHROMIUM ]]; then
+			echo "DISPATCHD_CHROMIUM=$DISPATCHD_CHROMIUM is not an executable file" >&2
+			exit 1
+		fi
+	else
+		command -v chromium >/dev/null || install_debian chromium "set DISPATCHD_CHROMIUM to a Chromium binary"
+		if ! command -v chromium >/dev/null; then
+			echo "Debian's chromium package is installed but no chromium is on the PATH" >&2
+			exit 1
+		fi
+		DISPATCHD_CHROMIUM=$(command -v chromium)
+		export DISPATCHD_CHROMIUM
+	fi
+	say "chromium: $("$DISPATCHD_CHROMIUM" --version 2>/dev/null || echo "$DISPATCHD_CHROMIUM")"
+}
+
+ensure_chromium
 
 say "go test -race"
 go test -race -count=1 ./...

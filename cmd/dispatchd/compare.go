@@ -21,7 +21,7 @@ import (
 )
 
 func runCompare(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd compare [--policy FILE|default]... [--sweep WEIGHT=V1,V2,...] [--time-limit 10s] [--iterations N] [--seed 1] [--parallel N] [--json] FILE|-"
+	const synopsis = "dispatchd compare [--policy FILE|default]... [--sweep WEIGHT=V1,V2,...] [--time-limit 10s] [--iterations N] [--seed 1] [--parallel N] [--json] [--html FILE] FILE|-"
 	fs := flagSet("compare")
 	var policyArgs []string
 	fs.Func("policy", "a policy to compare: a JSON file ({\"name\",\"description\",\"weights\":{…}}; the name defaults to the file's) or default; repeat for each", func(s string) error {
@@ -45,6 +45,7 @@ func runCompare(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	seed := fs.Uint64("seed", 1, "random seed, the same for every plan")
 	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "plans run at once")
 	asJSON := fs.Bool("json", false, "print the comparison as JSON instead of the table")
+	htmlPath := fs.String("html", "", "also write the comparison as one self-contained HTML page to `FILE`: a chart per KPI, the sweep, each policy's routes on a map")
 	rest, err := parseFlags(fs, synopsis, args, stdout, 1)
 	if err != nil {
 		return err
@@ -86,6 +87,14 @@ func runCompare(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
+	// The page's file is made before the plans run, so that a path that
+	// cannot be written is refused before the work, and nothing is left
+	// behind.
+	page, err := newPageFile(*htmlPath)
+	if err != nil {
+		return err
+	}
+	defer page.discard()
 	if p.Weights != nil {
 		fmt.Fprintf(stderr, "dispatchd compare: %s names weights of its own; they are not used: each column plans under its policy\n", rest[0])
 	}
@@ -105,10 +114,17 @@ func runCompare(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	case err != nil:
 		return err
 	}
+	heading := compareHeading(p, limit, iterations, *seed)
+	if err := page.write(c, p, "Policies compared on "+inputName(rest[0]), heading); err != nil {
+		return err
+	}
+	if page != nil {
+		fmt.Fprintf(stderr, "dispatchd compare: wrote the report to %s\n", page.path)
+	}
 	if *asJSON {
 		return writeJSON(stdout, c, "comparison")
 	}
-	return writeTable(stdout, c, compareHeading(p, limit, iterations, *seed))
+	return writeTable(stdout, c, heading)
 }
 
 func sweepValues(sw *dispatch.Sweep) []float64 {
