@@ -21,7 +21,7 @@ type Store interface {
 	PutTechnician(ctx context.Context, t model.Technician) (created bool, err error)
 	GetTechnician(ctx context.Context, id string) (model.Technician, error)
 	ListTechnicians(ctx context.Context) ([]model.Technician, error)
-	DeleteTechnician(ctx context.Context, id string) error
+	DeleteTechnician(ctx context.Context, id string, guards ...store.Guard) error
 
 	UpdatePosition(ctx context.Context, p model.Position, status string) (applied bool, err error)
 	Live(ctx context.Context, ids ...string) (map[string]store.Live, error)
