@@ -47,6 +47,10 @@ var owners = map[string]string{
 type Update struct {
 	Patch  map[string]json.RawMessage
 	Reason string
+	// AllowDuplicate changes the order even though, at its new site,
+	// equipment or job type, it looks like an open one (as an intake's
+	// allow_duplicate); the history records the duplicates.
+	AllowDuplicate bool
 }
 
 // UpdateResult is an updated order and, when it is dispatched, every
@@ -62,9 +66,11 @@ type UpdateResult struct {
 // UpdateWorkOrder changes fields of an order that is not complete or
 // cancelled. Fields outside Patchable are refused, each naming the step
 // that sets it, and so is a name inside a value that is not the field's
-// exact name; the result is validated like an intake. The history
-// records every field changed, from and to. An update that changes
-// nothing records nothing.
+// exact name; the result is validated like an intake. A change of the
+// site, equipment or job type is checked for duplicates as an intake is
+// (a *DuplicateError unless the update allows it), guarded by the site's
+// revision. The history records every field changed, from and to. An
+// update that changes nothing records nothing.
 func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by Actor) (UpdateResult, error) {
 	var errs []model.FieldError
 	keys := make([]string, 0, len(u.Patch))
@@ -111,6 +117,22 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 		}
 		c := store.Change{Guards: []store.Guard{{Key: store.OrderKey(id), Rev: rev}}, Orders: []model.WorkOrder{next}}
 		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryUpdated, At: now, By: by.Name, ByKey: by.KeyID, Reason: u.Reason, Changes: changes}
+		guard, dups, err := s.updateDuplicates(ctx, next, changes)
+		if err != nil {
+			return store.Change{}, err
+		}
+		if guard != nil {
+			c.Guards = append(c.Guards, *guard)
+		}
+		if len(dups) > 0 {
+			if !u.AllowDuplicate {
+				return store.Change{}, &DuplicateError{Existing: dups}
+			}
+			entry.DuplicateOf = ids(dups)
+			if entry.Reason == "" {
+				entry.Reason = "allowed as a duplicate"
+			}
+		}
 		if len(next.TechnicianIDs) > 0 && next.ScheduledStart != nil {
 			days, verdict, err := s.checkOnDays(ctx, &next)
 			if err != nil {
@@ -136,6 +158,31 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 		return UpdateResult{}, err
 	}
 	return out, nil
+}
+
+// updateDuplicates looks for duplicates of an updated order when the
+// update changes what makes one (its site, equipment or job type), as an
+// intake does: the likely duplicates at its site, and the guard on the
+// site's revision (read before its orders) that its commit must carry, so
+// that two racing changes into one duplicate cannot both pass. An update
+// of other fields checks nothing (nil guard): an order allowed as a
+// duplicate is not refused again for a new note.
+func (s *Service) updateDuplicates(ctx context.Context, next model.WorkOrder, changes []model.FieldChange) (*store.Guard, []model.WorkOrder, error) {
+	if next.SiteID == "" || !slices.ContainsFunc(changes, func(c model.FieldChange) bool {
+		return c.Field == "site_id" || c.Field == "equipment_id" || c.Field == "job_type"
+	}) {
+		return nil, nil, nil
+	}
+	key := store.SiteKey(next.SiteID)
+	revs, err := s.store.Revisions(ctx, key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dispatch: looking for duplicates of %s: %w", next.ID, err)
+	}
+	at, err := s.store.OrdersAtSite(ctx, next.SiteID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dispatch: looking for duplicates of %s: %w", next.ID, err)
+	}
+	return &store.Guard{Key: key, Rev: revs[0]}, duplicates(next, at), nil
 }
 
 // exactNames names every field inside the patch's patchable values that
