@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
@@ -113,7 +114,7 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 		now := s.now()
 		next.UpdatedAt = &now
 		if errs := validateOrder(&next); len(errs) > 0 {
-			return store.Change{}, &model.ValidationError{Errors: errs}
+			return store.Change{}, &model.ValidationError{Errors: blamePatch(errs, &next, changes)}
 		}
 		c := store.Change{Guards: []store.Guard{{Key: store.OrderKey(id), Rev: rev}}, Orders: []model.WorkOrder{next}}
 		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryUpdated, At: now, By: by.Name, ByKey: by.KeyID, Reason: u.Reason, Changes: changes}
@@ -158,6 +159,34 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 		return UpdateResult{}, err
 	}
 	return out, nil
+}
+
+// blamePatch names the patched field in the errors an update's patch
+// causes on fields a patch cannot send: the order's validation says its
+// technician_ids do not match technicians_needed, or that a pinned order
+// needs technician_ids and a scheduled_start, but the client sent
+// technicians_needed or pinned, and must be told about that.
+func blamePatch(errs []model.FieldError, next *model.WorkOrder, changes []model.FieldChange) []model.FieldError {
+	changed := func(field string) bool {
+		return slices.ContainsFunc(changes, func(c model.FieldChange) bool { return c.Field == field })
+	}
+	var out []model.FieldError
+	pinned := false
+	for _, fe := range errs {
+		switch {
+		case fe.Field == "technician_ids" && changed("technicians_needed") && len(next.TechnicianIDs) > 0 && len(next.TechnicianIDs) != next.Crew():
+			fe = model.FieldError{Field: "technicians_needed", Message: fmt.Sprintf("%d, but the order is dispatched to %d technician(s) (%s): the crew of a dispatched order cannot change by an update",
+				next.Crew(), len(next.TechnicianIDs), strings.Join(next.TechnicianIDs, ", "))}
+		case changed("pinned") && next.Pinned && ((fe.Field == "technician_ids" && len(next.TechnicianIDs) == 0) || (fe.Field == "scheduled_start" && next.ScheduledStart == nil)):
+			if pinned {
+				continue
+			}
+			pinned = true
+			fe = model.FieldError{Field: "pinned", Message: "an order without technicians and a start cannot be pinned: dispatch it first"}
+		}
+		out = append(out, fe)
+	}
+	return out
 }
 
 // updateDuplicates looks for duplicates of an updated order when the
