@@ -311,6 +311,11 @@ func TestSubscribeMissed(t *testing.T) {
 	if got[0].Type != model.EventStreamMissed || got[0].Stream.After != first || got[0].Stream.Resumed != got[1].ID {
 		t.Errorf("first event %+v, want stream.missed after %s resuming at %s", got[0], first, got[1].ID)
 	}
+	// The notice is stamped by the service's clock, as every event is, so
+	// that a reader orders it among them.
+	if !got[0].At.Equal(at(7, 0)) || !got[1].At.Equal(at(7, 0)) {
+		t.Errorf("the notice at %v and the next event at %v, want both at the service's clock, %v", got[0].At, got[1].At, at(7, 0))
+	}
 	if got[1].WorkOrderID != "WO-4" || got[3].WorkOrderID != "WO-6" {
 		t.Errorf("after the notice: %s..%s, want the three kept, WO-4..WO-6", got[1].WorkOrderID, got[3].WorkOrderID)
 	}
