@@ -68,7 +68,12 @@ type Options struct {
 	// Store is required.
 	Store Store
 	// Clock tells the time: the now of suggestions and checks, and the
-	// time of every history entry. Nil means time.Now; tests fix it.
+	// time of every history entry and event. Nil means time.Now; tests
+	// fix it. What measures real waits keeps the wall clock: webhook
+	// deliveries (their creation, backoff, leases and give-up time, for
+	// automatic and resent ones alike), plan runs' records and their
+	// liveness. A clock fixed in the past would otherwise make every
+	// delivery look older than its give-up time.
 	Clock func() time.Time
 	// Travel is the travel model of the stored day; nil means haversine
 	// with geo's defaults.
