@@ -181,7 +181,7 @@ func conflictProblem(r *http.Request, err error) Problem {
 			p.Duplicates[i] = w.ID
 		}
 		p.Detail = "an open order for the same site and equipment (or job type) at an overlapping time exists: " +
-			strings.Join(p.Duplicates, ", ") + "; send allow_duplicate: true to create it anyway"
+			strings.Join(p.Duplicates, ", ") + "; send allow_duplicate: true to create or change it anyway"
 	case errors.As(err, &te):
 		p.Type, p.Title = "urn:dispatchd:problem:lifecycle", "not allowed in this status"
 		p.CurrentStatus, p.Allowed = te.From, te.Allowed

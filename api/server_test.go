@@ -224,7 +224,7 @@ func (f failingStore) ListTechnicians(context.Context) ([]model.Technician, erro
 func (f failingStore) PutTechnician(context.Context, model.Technician) (bool, error) {
 	return false, f.err
 }
-func (f failingStore) DeleteTechnician(context.Context, string) error { return f.err }
+func (f failingStore) DeleteTechnician(context.Context, string, ...store.Guard) error { return f.err }
 func (f failingStore) UpdatePosition(context.Context, model.Position, string) (bool, error) {
 	return false, f.err
 }

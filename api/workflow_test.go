@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dispatchd/dispatchd/api"
+	"github.com/dispatchd/dispatchd/dispatch"
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store/storetest"
 )
@@ -259,6 +260,7 @@ func TestWorkflowRefusesBadInput(t *testing.T) {
 			{"illegal move", "POST", "/v1/workorders/" + w.ID + "/status", `{"status":"on_site"}`, "", 409},
 			{"patch the status", "PATCH", "/v1/workorders/" + w.ID, `{"status":"complete"}`, "status", 400},
 			{"patch a bad priority", "PATCH", "/v1/workorders/" + w.ID, `{"priority":"asap"}`, "priority", 400},
+			{"patch allow_duplicate not a boolean", "PATCH", "/v1/workorders/" + w.ID, `{"notes":"x","allow_duplicate":"yes"}`, "allow_duplicate", 400},
 			{"patch a miscased field", "PATCH", "/v1/workorders/" + w.ID, `{"Priority":"low"}`, "Priority", 400},
 			{"patch a miscased field inside", "PATCH", "/v1/workorders/" + w.ID, `{"location":{"lat":39.7,"LNG":-105}}`, "location.LNG", 400},
 			{"an actor in the body", "POST", "/v1/workorders/" + w.ID + "/status", `{"status":"cancelled","by":"desk 3"}`, "by", 400},
@@ -275,6 +277,43 @@ func TestWorkflowRefusesBadInput(t *testing.T) {
 		}
 		if after := snapshot(); after != before {
 			t.Errorf("bad input changed the state:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+}
+
+// TestPatchIntoDuplicateOverHTTP: a PATCH that moves an order to a site
+// where an open order of the same equipment is wanted at the same time is
+// 409 naming it, and changes nothing; allow_duplicate makes the change,
+// and the history says whose duplicate it is.
+func TestPatchIntoDuplicateOverHTTP(t *testing.T) {
+	stores(t, func(t *testing.T, st api.Store) {
+		ts := serveWith(t, api.Options{Store: st, Clock: func() time.Time { return at(9, 30) }})
+		u := ts.URL
+		order := func(site string) map[string]any {
+			return map[string]any{"site_id": site, "equipment_id": "RTU-7", "location": map[string]any{"lat": 39.7, "lng": -105}, "duration_s": 1800,
+				"time_windows": []map[string]any{{"start": at(13, 0), "end": at(15, 0)}}}
+		}
+		var first, second model.WorkOrder
+		expect(t, "create", do(t, "POST", u+"/v1/workorders", order("S1")), 201, &first)
+		expect(t, "create elsewhere", do(t, "POST", u+"/v1/workorders", order("S2")), 201, &second)
+		before := do(t, "GET", u+"/v1/workorders/"+second.ID+"/history", nil).body
+		dup := do(t, "PATCH", u+"/v1/workorders/"+second.ID, map[string]any{"site_id": "S1"})
+		expectProblem(t, "patch into a duplicate", dup, 409, "")
+		if p := decodeProblem(t, dup); !slices.Equal(p.Duplicates, []string{first.ID}) {
+			t.Errorf("duplicate problem %+v, want it to name %s", p, first.ID)
+		}
+		if after := do(t, "GET", u+"/v1/workorders/"+second.ID+"/history", nil).body; after != before {
+			t.Errorf("a refused patch changed the history:\nbefore %s\nafter  %s", before, after)
+		}
+		var res dispatch.UpdateResult
+		expect(t, "patch allowed as a duplicate", do(t, "PATCH", u+"/v1/workorders/"+second.ID, map[string]any{"site_id": "S1", "allow_duplicate": true}), 200, &res)
+		if res.WorkOrder.SiteID != "S1" {
+			t.Errorf("patched order %+v, want it at S1", res.WorkOrder)
+		}
+		var h struct{ History []model.HistoryEntry }
+		expect(t, "history", do(t, "GET", u+"/v1/workorders/"+second.ID+"/history", nil), 200, &h)
+		if last := h.History[len(h.History)-1]; !slices.Equal(last.DuplicateOf, []string{first.ID}) {
+			t.Errorf("last history entry %+v, want it to name %s as the duplicate", last, first.ID)
 		}
 	})
 }

@@ -15,10 +15,12 @@ import (
 )
 
 // patchBody documents PATCH /v1/workorders/{id}: any of dispatch.Patchable
-// as a JSON merge patch, plus why.
+// as a JSON merge patch, plus why, and allow_duplicate to change an order
+// into a likely duplicate anyway (as at intake).
 type patchBody struct {
 	model.WorkOrder
-	Reason string `json:"reason,omitempty"`
+	Reason         string `json:"reason,omitempty"`
+	AllowDuplicate bool   `json:"allow_duplicate,omitempty"`
 }
 
 // historyBody is the answer of GET /v1/workorders/{id}/history.
@@ -103,6 +105,12 @@ func (s *Server) patchWorkOrder(w http.ResponseWriter, r *http.Request) {
 		delete(raw, "reason")
 		if err := json.Unmarshal(v, &u.Reason); err != nil {
 			errs = append(errs, model.FieldError{Field: "reason", Message: "want a string"})
+		}
+	}
+	if v, ok := raw["allow_duplicate"]; ok {
+		delete(raw, "allow_duplicate")
+		if err := json.Unmarshal(v, &u.AllowDuplicate); err != nil {
+			errs = append(errs, model.FieldError{Field: "allow_duplicate", Message: "want true or false"})
 		}
 	}
 	if len(errs) > 0 {

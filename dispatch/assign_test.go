@@ -492,3 +492,37 @@ func TestReassignPromisesANewArrival(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateNamesTheFieldSent: a patch the stored order's technicians or
+// start make invalid is refused naming the field the patch sent — a
+// crew size that no longer matches the technicians the order is
+// dispatched to names technicians_needed, a pin on an order with nobody
+// and no start names pinned — never technician_ids or scheduled_start,
+// which a patch cannot send.
+func TestUpdateNamesTheFieldSent(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.putTechnicians(t, technician("T1"))
+		dispatched := e.dispatched(t, "WO-D", "T1", at(10, 0))
+		in := intake()
+		in.ID, in.SiteID = "WO-C", "S-C"
+		created := e.create(t, in)
+		before := e.snapshot(t)
+		for _, tc := range []struct {
+			id    string
+			patch map[string][]byte
+			want  []string
+		}{
+			{dispatched.ID, map[string][]byte{"technicians_needed": []byte(`2`)}, []string{"technicians_needed"}},
+			{created.ID, map[string][]byte{"pinned": []byte(`true`)}, []string{"pinned"}},
+		} {
+			_, err := e.svc.UpdateWorkOrder(ctx, tc.id, dispatch.Update{Patch: patchOf(tc.patch)}, desk("desk"))
+			if f := fields(err); !slices.Equal(f, tc.want) {
+				t.Errorf("patch %s of %s: %v, want an error naming only %v", tc.patch, tc.id, err, tc.want)
+			}
+		}
+		if e.snapshot(t) != before {
+			t.Error("refused updates changed the store")
+		}
+	})
+}

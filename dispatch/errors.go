@@ -27,13 +27,14 @@ func (e *ConflictError) Unwrap() error { return model.ErrConflict }
 
 // DuplicateError says that a new order looks like open orders already
 // taken in: same site, same equipment (or job type), overlapping window or
-// day. Creating it anyway takes allow_duplicate.
+// day. Creating it (or changing an order into it) anyway takes
+// allow_duplicate.
 type DuplicateError struct {
 	Existing []model.WorkOrder
 }
 
 func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("dispatch: a likely duplicate of %s; allow_duplicate to create it anyway", strings.Join(ids(e.Existing), ", "))
+	return fmt.Sprintf("dispatch: a likely duplicate of %s; allow_duplicate to create or change it anyway", strings.Join(ids(e.Existing), ", "))
 }
 
 // Unwrap makes the error of kind model.ErrConflict.

@@ -106,12 +106,20 @@ func notices(h *model.HistoryEntry, w *model.WorkOrder, names func(string) strin
 			tell(t, "Work order %s assigned to %s for %s", id, names(t), when(h.ToStart))
 		}
 	case model.HistoryReassigned:
-		moved := h.FromStart != nil && h.ToStart != nil && !h.FromStart.Equal(*h.ToStart)
+		// A technician who keeps the order is told what changed of it:
+		// its start, and what was promised (the arrival window).
+		var kept []string
+		if h.FromStart != nil && h.ToStart != nil && !h.FromStart.Equal(*h.ToStart) {
+			kept = append(kept, "moved to "+when(h.ToStart))
+		}
+		if len(h.Changes) > 0 {
+			kept = append(kept, "changed: "+strings.Join(changedFields(h.Changes), ", "))
+		}
 		for _, t := range h.FromTechnicians {
 			if !slices.Contains(h.ToTechnicians, t) {
 				tell(t, "Work order %s reassigned to %s", id, nameList(h.ToTechnicians, names))
-			} else if moved {
-				tell(t, "Work order %s moved to %s", id, when(h.ToStart))
+			} else if len(kept) > 0 {
+				tell(t, "Work order %s %s", id, strings.Join(kept, "; "))
 			}
 		}
 		for _, t := range h.ToTechnicians {
@@ -125,12 +133,8 @@ func notices(h *model.HistoryEntry, w *model.WorkOrder, names func(string) strin
 		}
 	case model.HistoryUpdated:
 		if assigned(w) {
-			fields := make([]string, len(h.Changes))
-			for i, c := range h.Changes {
-				fields[i] = c.Field
-			}
 			for _, t := range w.TechnicianIDs {
-				tell(t, "Work order %s changed: %s", id, strings.Join(fields, ", "))
+				tell(t, "Work order %s changed: %s", id, strings.Join(changedFields(h.Changes), ", "))
 			}
 		}
 	case model.HistoryStatus:
@@ -143,6 +147,15 @@ func notices(h *model.HistoryEntry, w *model.WorkOrder, names func(string) strin
 				}
 			}
 		}
+	}
+	return out
+}
+
+// changedFields names the fields of a change, in its order.
+func changedFields(changes []model.FieldChange) []string {
+	out := make([]string, len(changes))
+	for i, c := range changes {
+		out[i] = c.Field
 	}
 	return out
 }

@@ -52,6 +52,16 @@ func TestEventsOfTheWorkflow(t *testing.T) {
 			}, model.EventWorkOrderReassigned, "desk 4", map[string]string{
 				"T1": "Work order WO-1 reassigned to Tech T2 (T2)",
 				"T2": "Work order WO-1 assigned from Tech T1 (T1) to Tech T2 (T2) for 10:00 on Mon 23 Nov 2026"}},
+			{"reassign promising a new window only", func() error {
+				_, err := e.svc.Reassign(ctx, w.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T2"},
+					ArrivalWindow: &model.TimeWindow{Start: at(9, 45), End: at(10, 30)}, Reason: "customer asked"}, desk("desk 4"))
+				return err
+			}, model.EventWorkOrderReassigned, "desk 4", map[string]string{"T2": "Work order WO-1 changed: arrival_window"}},
+			{"reassign moving and promising a new window", func() error {
+				_, err := e.svc.Reassign(ctx, w.ID, dispatch.ReassignRequest{TechnicianIDs: []string{"T2"}, ScheduledStart: ptr(at(10, 15)),
+					ArrivalWindow: &model.TimeWindow{Start: at(10, 0), End: at(10, 45)}}, desk("desk 4"))
+				return err
+			}, model.EventWorkOrderReassigned, "desk 4", map[string]string{"T2": "Work order WO-1 moved to 10:15 on Mon 23 Nov 2026; changed: arrival_window"}},
 			{"acknowledge", func() error {
 				_, err := e.svc.SetStatus(ctx, w.ID, dispatch.StatusUpdate{Status: model.StatusAcknowledged}, desk("T2's phone"))
 				return err
@@ -300,6 +310,11 @@ func TestSubscribeMissed(t *testing.T) {
 	got := receive(t, sub, 4)
 	if got[0].Type != model.EventStreamMissed || got[0].Stream.After != first || got[0].Stream.Resumed != got[1].ID {
 		t.Errorf("first event %+v, want stream.missed after %s resuming at %s", got[0], first, got[1].ID)
+	}
+	// The notice is stamped by the service's clock, as every event is, so
+	// that a reader orders it among them.
+	if !got[0].At.Equal(at(7, 0)) || !got[1].At.Equal(at(7, 0)) {
+		t.Errorf("the notice at %v and the next event at %v, want both at the service's clock, %v", got[0].At, got[1].At, at(7, 0))
 	}
 	if got[1].WorkOrderID != "WO-4" || got[3].WorkOrderID != "WO-6" {
 		t.Errorf("after the notice: %s..%s, want the three kept, WO-4..WO-6", got[1].WorkOrderID, got[3].WorkOrderID)

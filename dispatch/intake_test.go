@@ -199,3 +199,61 @@ func putRaw(t *testing.T, e *env, w model.WorkOrder) {
 		t.Fatal(err)
 	}
 }
+
+// TestUpdateDuplicateDetection: a patch that moves an order to another
+// site, equipment or job type is checked for duplicates as an intake is —
+// refused naming the likely duplicates, changing nothing, unless it
+// allows the duplicate, which the history records — and a patch of other
+// fields of an order already allowed as a duplicate is not refused again.
+func TestUpdateDuplicateDetection(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mine  func(*dispatch.Intake)
+		patch map[string][]byte
+		dup   bool
+	}{
+		{"site moved onto the same equipment", func(in *dispatch.Intake) { in.SiteID = "S9" }, map[string][]byte{"site_id": []byte(`"S1"`)}, true},
+		{"equipment changed to the same", func(in *dispatch.Intake) { in.EquipmentID = "RTU-2" }, map[string][]byte{"equipment_id": []byte(`"RTU-1"`)}, true},
+		{"job type changed to the same, no equipment", func(in *dispatch.Intake) { in.EquipmentID, in.JobType = "", "install" },
+			map[string][]byte{"job_type": []byte(`"repair"`)}, true},
+		{"equipment changed to another", func(in *dispatch.Intake) { in.EquipmentID = "RTU-2" }, map[string][]byte{"equipment_id": []byte(`"RTU-3"`)}, false},
+		{"site moved elsewhere", func(in *dispatch.Intake) { in.SiteID = "S9" }, map[string][]byte{"site_id": []byte(`"S8"`)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stores(t, func(t *testing.T, e *env) {
+				ctx := t.Context()
+				first := intake() // S1, RTU-1, repair, 10:00–12:00
+				if tc.name == "job type changed to the same, no equipment" {
+					first.EquipmentID = ""
+				}
+				existing := e.create(t, first)
+				in := intake()
+				tc.mine(&in)
+				mine := e.create(t, in)
+				before := e.snapshot(t)
+				_, err := e.svc.UpdateWorkOrder(ctx, mine.ID, dispatch.Update{Patch: patchOf(tc.patch)}, desk("desk 5"))
+				var dup *dispatch.DuplicateError
+				switch {
+				case !tc.dup && err != nil:
+					t.Fatalf("UpdateWorkOrder = %v, want it changed", err)
+				case !tc.dup:
+					return
+				case !errors.As(err, &dup) || len(dup.Existing) != 1 || dup.Existing[0].ID != existing.ID:
+					t.Fatalf("UpdateWorkOrder = %v, want a DuplicateError naming %s", err, existing.ID)
+				case e.snapshot(t) != before:
+					t.Fatal("a patch refused as a duplicate changed the store")
+				}
+				if _, err := e.svc.UpdateWorkOrder(ctx, mine.ID, dispatch.Update{Patch: patchOf(tc.patch), AllowDuplicate: true, Reason: "second unit on the roof"}, desk("desk 5")); err != nil {
+					t.Fatalf("allow_duplicate: %v", err)
+				}
+				h, _ := e.svc.History(ctx, mine.ID)
+				if last := h[len(h)-1]; !slices.Equal(last.DuplicateOf, []string{existing.ID}) || last.Reason != "second unit on the roof" {
+					t.Errorf("history of a patch allowed as a duplicate: %+v, want it to name %s with the reason", last, existing.ID)
+				}
+				if _, err := e.svc.UpdateWorkOrder(ctx, mine.ID, dispatch.Update{Patch: patchOf(map[string][]byte{"notes": []byte(`"bring a ladder"`)})}, desk("desk 5")); err != nil {
+					t.Errorf("patching the notes of an allowed duplicate: %v", err)
+				}
+			})
+		})
+	}
+}

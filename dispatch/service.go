@@ -21,7 +21,7 @@ type Store interface {
 	PutTechnician(ctx context.Context, t model.Technician) (created bool, err error)
 	GetTechnician(ctx context.Context, id string) (model.Technician, error)
 	ListTechnicians(ctx context.Context) ([]model.Technician, error)
-	DeleteTechnician(ctx context.Context, id string) error
+	DeleteTechnician(ctx context.Context, id string, guards ...store.Guard) error
 
 	UpdatePosition(ctx context.Context, p model.Position, status string) (applied bool, err error)
 	Live(ctx context.Context, ids ...string) (map[string]store.Live, error)
@@ -68,7 +68,12 @@ type Options struct {
 	// Store is required.
 	Store Store
 	// Clock tells the time: the now of suggestions and checks, and the
-	// time of every history entry. Nil means time.Now; tests fix it.
+	// time of every history entry and event. Nil means time.Now; tests
+	// fix it. What measures real waits keeps the wall clock: webhook
+	// deliveries (their creation, backoff, leases and give-up time, for
+	// automatic and resent ones alike), plan runs' records and their
+	// liveness. A clock fixed in the past would otherwise make every
+	// delivery look older than its give-up time.
 	Clock func() time.Time
 	// Travel is the travel model of the stored day; nil means haversine
 	// with geo's defaults.

@@ -197,7 +197,7 @@ func (h *hub) read(pos string) {
 		if b.Missed {
 			// This reader fell behind the log's retention (a store out of
 			// reach for long): everyone missed the same.
-			notice := streamNotice(model.EventStreamMissed, "events after "+pos+" are no longer kept; resync from the API", pos)
+			notice := h.s.streamNotice(model.EventStreamMissed, "events after "+pos+" are no longer kept; resync from the API", pos)
 			for sub := range h.subs {
 				h.offer(sub, notice)
 			}
@@ -231,8 +231,10 @@ func (h *hub) offer(sub *Subscription, e model.Event) {
 	}
 }
 
-func streamNotice(t model.EventType, message, after string) model.Event {
-	return model.Event{Type: t, At: time.Now().UTC().Truncate(time.Millisecond), Stream: &model.StreamNotice{Message: message, After: after}}
+// streamNotice is a notice of the stream itself, stamped by the service's
+// clock as every other event is, so that a reader orders it among them.
+func (s *Service) streamNotice(t model.EventType, message, after string) model.Event {
+	return model.Event{Type: t, At: s.now().UTC(), Stream: &model.StreamNotice{Message: message, After: after}}
 }
 
 // run delivers a subscriber's events: what it missed after its After id,
@@ -256,12 +258,12 @@ func (sub *Subscription) run(ctx context.Context, s *Service, joined string) {
 			b, err := s.store.ReadEvents(ctx, last, 500, 0)
 			if err != nil {
 				if !errors.Is(err, context.Canceled) {
-					send(streamNotice(model.EventStreamDropped, "the event log cannot be read; reconnect with the last id received", last))
+					send(s.streamNotice(model.EventStreamDropped, "the event log cannot be read; reconnect with the last id received", last))
 				}
 				return
 			}
 			if first && b.Missed {
-				n := streamNotice(model.EventStreamMissed, "events after "+last+" are no longer kept; resync from the API, then go on from here", last)
+				n := s.streamNotice(model.EventStreamMissed, "events after "+last+" are no longer kept; resync from the API, then go on from here", last)
 				if len(b.Events) > 0 {
 					n.Stream.Resumed = b.Events[0].ID
 				}
@@ -288,7 +290,7 @@ func (sub *Subscription) run(ctx context.Context, s *Service, joined string) {
 		select {
 		case e, ok := <-sub.live:
 			if !ok {
-				send(streamNotice(model.EventStreamDropped, "the subscriber fell "+sub.dropped+"; reconnect with the last id received to resume", last))
+				send(s.streamNotice(model.EventStreamDropped, "the subscriber fell "+sub.dropped+"; reconnect with the last id received to resume", last))
 				return
 			}
 			if e.ID != "" {

@@ -161,9 +161,35 @@ func (s *Service) Technicians(ctx context.Context, f TechnicianFilter) ([]Techni
 // still has open work orders is not deleted (model.ErrConflict naming
 // them): those orders would drop out of every schedule and suggestion
 // while still saying they are dispatched. Reassign or cancel them first.
-// (The check reads every order; a dispatch to the technician racing the
-// delete can still slip in between.)
+// The delete is guarded by the revision of the technician's orders
+// (store.TechnicianOrdersKey), read before the orders are: an order
+// dispatched to them between the check and the delete makes the delete
+// stale, and it checks again; a dispatch that read the technician before
+// the delete is stale by their profile's revision. So a dispatch and a
+// delete racing cannot both succeed. (Keys revoked before a delete that
+// then finds a new open order stay revoked.)
 func (s *Service) DeleteTechnician(ctx context.Context, id string, by Actor) error {
+	for attempt := 1; ; attempt++ {
+		err := s.deleteTechnician(ctx, id, by)
+		if !errors.Is(err, store.ErrStale) {
+			return err
+		}
+		if attempt == maxAttempts {
+			return fmt.Errorf("dispatch: deleting technician %s: their orders still changing after %d attempts, try again: %w", id, attempt, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("dispatch: deleting technician %s: %w", id, err)
+		}
+	}
+}
+
+// deleteTechnician is one attempt of DeleteTechnician: store.ErrStale
+// when the technician's orders changed since they were read.
+func (s *Service) deleteTechnician(ctx context.Context, id string, by Actor) error {
+	revs, err := s.store.Revisions(ctx, store.TechnicianOrdersKey(id))
+	if err != nil {
+		return fmt.Errorf("dispatch: deleting technician %s: reading the revision of their orders: %w", id, err)
+	}
 	orders, err := s.store.ListWorkOrders(ctx)
 	if err != nil {
 		return fmt.Errorf("dispatch: deleting technician %s: reading their orders: %w", id, err)
@@ -184,7 +210,7 @@ func (s *Service) DeleteTechnician(ctx context.Context, id string, by Actor) err
 	if err := s.revokeBound(ctx, id, by); err != nil {
 		return err
 	}
-	if err := s.store.DeleteTechnician(ctx, id); err != nil {
+	if err := s.store.DeleteTechnician(ctx, id, store.Guard{Key: store.TechnicianOrdersKey(id), Rev: revs[0]}); err != nil {
 		return fmt.Errorf("dispatch: deleting technician %s: %w", id, err)
 	}
 	return nil

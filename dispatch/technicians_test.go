@@ -1,8 +1,10 @@
 package dispatch_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,6 +104,56 @@ func TestReplaceTechnicianReportsConflicts(t *testing.T) {
 		}
 		if got, _ := e.svc.Technician(ctx, "T1", dispatch.Actor{}); !got.Shift.End.Equal(at(14, 0)) {
 			t.Errorf("T1's shift ends %v, want the replacement stored", got.Shift.End)
+		}
+	})
+}
+
+// TestDeleteTechnicianRacingDispatch: a dispatch to a technician and the
+// technician's delete, started together, never both succeed — a delete
+// that wins leaves no open order naming the technician — however they
+// interleave. Many rounds, each with a technician of its own.
+func TestDeleteTechnicianRacingDispatch(t *testing.T) {
+	stores(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		rounds := 60
+		both := 0
+		for r := range rounds {
+			tech := fmt.Sprintf("T-%d", r)
+			e.putTechnicians(t, technician(tech))
+			in := intake()
+			in.ID, in.SiteID = fmt.Sprintf("WO-%d", r), fmt.Sprintf("S-%d", r)
+			w := e.create(t, in)
+			start := make(chan struct{})
+			var dispatchErr, deleteErr error
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, dispatchErr = e.svc.Dispatch(ctx, w.ID, dispatch.DispatchRequest{TechnicianIDs: []string{tech}, ScheduledStart: at(10, 0)}, desk("desk"))
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				deleteErr = e.svc.DeleteTechnician(ctx, tech, desk("admin"))
+			}()
+			close(start)
+			wg.Wait()
+			if dispatchErr == nil && deleteErr == nil {
+				both++
+			}
+			if deleteErr == nil {
+				got, err := e.store.GetWorkOrder(ctx, w.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Status.Open() && slices.Contains(got.TechnicianIDs, tech) {
+					t.Errorf("round %d: %s deleted while %s is %s to them", r, tech, w.ID, got.Status)
+				}
+			}
+		}
+		if both > 0 {
+			t.Errorf("%d of %d rounds: both the dispatch and the delete succeeded", both, rounds)
 		}
 	})
 }

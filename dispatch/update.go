@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/store"
@@ -47,6 +48,10 @@ var owners = map[string]string{
 type Update struct {
 	Patch  map[string]json.RawMessage
 	Reason string
+	// AllowDuplicate changes the order even though, at its new site,
+	// equipment or job type, it looks like an open one (as an intake's
+	// allow_duplicate); the history records the duplicates.
+	AllowDuplicate bool
 }
 
 // UpdateResult is an updated order and, when it is dispatched, every
@@ -62,9 +67,11 @@ type UpdateResult struct {
 // UpdateWorkOrder changes fields of an order that is not complete or
 // cancelled. Fields outside Patchable are refused, each naming the step
 // that sets it, and so is a name inside a value that is not the field's
-// exact name; the result is validated like an intake. The history
-// records every field changed, from and to. An update that changes
-// nothing records nothing.
+// exact name; the result is validated like an intake. A change of the
+// site, equipment or job type is checked for duplicates as an intake is
+// (a *DuplicateError unless the update allows it), guarded by the site's
+// revision. The history records every field changed, from and to. An
+// update that changes nothing records nothing.
 func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by Actor) (UpdateResult, error) {
 	var errs []model.FieldError
 	keys := make([]string, 0, len(u.Patch))
@@ -107,10 +114,26 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 		now := s.now()
 		next.UpdatedAt = &now
 		if errs := validateOrder(&next); len(errs) > 0 {
-			return store.Change{}, &model.ValidationError{Errors: errs}
+			return store.Change{}, &model.ValidationError{Errors: blamePatch(errs, &next, changes)}
 		}
 		c := store.Change{Guards: []store.Guard{{Key: store.OrderKey(id), Rev: rev}}, Orders: []model.WorkOrder{next}}
 		entry := model.HistoryEntry{WorkOrderID: id, Action: model.HistoryUpdated, At: now, By: by.Name, ByKey: by.KeyID, Reason: u.Reason, Changes: changes}
+		guard, dups, err := s.updateDuplicates(ctx, next, changes)
+		if err != nil {
+			return store.Change{}, err
+		}
+		if guard != nil {
+			c.Guards = append(c.Guards, *guard)
+		}
+		if len(dups) > 0 {
+			if !u.AllowDuplicate {
+				return store.Change{}, &DuplicateError{Existing: dups}
+			}
+			entry.DuplicateOf = ids(dups)
+			if entry.Reason == "" {
+				entry.Reason = "allowed as a duplicate"
+			}
+		}
 		if len(next.TechnicianIDs) > 0 && next.ScheduledStart != nil {
 			days, verdict, err := s.checkOnDays(ctx, &next)
 			if err != nil {
@@ -136,6 +159,59 @@ func (s *Service) UpdateWorkOrder(ctx context.Context, id string, u Update, by A
 		return UpdateResult{}, err
 	}
 	return out, nil
+}
+
+// blamePatch names the patched field in the errors an update's patch
+// causes on fields a patch cannot send: the order's validation says its
+// technician_ids do not match technicians_needed, or that a pinned order
+// needs technician_ids and a scheduled_start, but the client sent
+// technicians_needed or pinned, and must be told about that.
+func blamePatch(errs []model.FieldError, next *model.WorkOrder, changes []model.FieldChange) []model.FieldError {
+	changed := func(field string) bool {
+		return slices.ContainsFunc(changes, func(c model.FieldChange) bool { return c.Field == field })
+	}
+	var out []model.FieldError
+	pinned := false
+	for _, fe := range errs {
+		switch {
+		case fe.Field == "technician_ids" && changed("technicians_needed") && len(next.TechnicianIDs) > 0 && len(next.TechnicianIDs) != next.Crew():
+			fe = model.FieldError{Field: "technicians_needed", Message: fmt.Sprintf("%d, but the order is dispatched to %d technician(s) (%s): the crew of a dispatched order cannot change by an update",
+				next.Crew(), len(next.TechnicianIDs), strings.Join(next.TechnicianIDs, ", "))}
+		case changed("pinned") && next.Pinned && ((fe.Field == "technician_ids" && len(next.TechnicianIDs) == 0) || (fe.Field == "scheduled_start" && next.ScheduledStart == nil)):
+			if pinned {
+				continue
+			}
+			pinned = true
+			fe = model.FieldError{Field: "pinned", Message: "an order without technicians and a start cannot be pinned: dispatch it first"}
+		}
+		out = append(out, fe)
+	}
+	return out
+}
+
+// updateDuplicates looks for duplicates of an updated order when the
+// update changes what makes one (its site, equipment or job type), as an
+// intake does: the likely duplicates at its site, and the guard on the
+// site's revision (read before its orders) that its commit must carry, so
+// that two racing changes into one duplicate cannot both pass. An update
+// of other fields checks nothing (nil guard): an order allowed as a
+// duplicate is not refused again for a new note.
+func (s *Service) updateDuplicates(ctx context.Context, next model.WorkOrder, changes []model.FieldChange) (*store.Guard, []model.WorkOrder, error) {
+	if next.SiteID == "" || !slices.ContainsFunc(changes, func(c model.FieldChange) bool {
+		return c.Field == "site_id" || c.Field == "equipment_id" || c.Field == "job_type"
+	}) {
+		return nil, nil, nil
+	}
+	key := store.SiteKey(next.SiteID)
+	revs, err := s.store.Revisions(ctx, key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dispatch: looking for duplicates of %s: %w", next.ID, err)
+	}
+	at, err := s.store.OrdersAtSite(ctx, next.SiteID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dispatch: looking for duplicates of %s: %w", next.ID, err)
+	}
+	return &store.Guard{Key: key, Rev: revs[0]}, duplicates(next, at), nil
 }
 
 // exactNames names every field inside the patch's patchable values that

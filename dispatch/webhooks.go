@@ -307,6 +307,8 @@ func (s *Service) Notify(ctx context.Context, id string, by Actor) (NotifyResult
 	if err != nil {
 		return NotifyResult{}, fmt.Errorf("dispatch: listing webhooks: %w", err)
 	}
+	// The wall clock, as the deliverer's: a resend is retried and given
+	// up by the same timeline as an automatic delivery (Options.Clock).
 	ds, err := deliveriesOf(*last, hooks, time.Now(), true)
 	if err != nil {
 		return NotifyResult{}, err

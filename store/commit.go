@@ -20,8 +20,10 @@ import (
 //
 // A commit that writes an order raises the revisions of the order
 // (OrderKey), of every route it leaves or joins (RouteKey) and of their
-// days (DayKey), and of the sites it leaves or joins (SiteKey). Writing
-// or deleting a technician raises TechnicianKey and TechniciansKey.
+// days (DayKey), of the sites it leaves or joins (SiteKey), and of the
+// orders of every technician its old or new version names
+// (TechnicianOrdersKey). Writing or deleting a technician raises
+// TechnicianKey and TechniciansKey.
 // Any write to the policy book raises PoliciesKey.
 // Positions raise nothing: a live position changes where a technician is,
 // not what they are booked for.
@@ -31,6 +33,13 @@ func OrderKey(id string) string { return "wo:" + id }
 
 // TechnicianKey is the revision key of a technician's profile.
 func TechnicianKey(id string) string { return "tech:" + id }
+
+// TechnicianOrdersKey is the revision key of the orders naming a
+// technician, whatever their day or status: any order naming them written,
+// moved away or deleted raises it, so that deleting a technician can guard
+// on their having no open orders (DeleteTechnician's guards) — and a
+// dispatch to them racing the delete makes the delete stale.
+func TechnicianOrdersKey(id string) string { return "techorders:" + id }
 
 // TechniciansKey is the revision key of the set of technicians: any
 // technician's profile written or deleted raises it.

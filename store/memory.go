@@ -167,10 +167,16 @@ func (m *Memory) ListTechnicians(context.Context) ([]model.Technician, error) {
 }
 
 // DeleteTechnician removes the technician with the id, with their live
-// state, or returns an error wrapping ErrNotFound.
-func (m *Memory) DeleteTechnician(_ context.Context, id string) error {
+// state, if every guard still holds (else a *StaleError, ErrStale, and
+// nothing deleted); or returns an error wrapping ErrNotFound.
+func (m *Memory) DeleteTechnician(_ context.Context, id string, guards ...Guard) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for _, g := range guards {
+		if got := m.revs[g.Key]; got != g.Rev {
+			return &StaleError{Key: g.Key, Want: g.Rev, Got: got}
+		}
+	}
 	if err := m.technicians.delete(id); err != nil {
 		return err
 	}

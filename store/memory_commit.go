@@ -58,6 +58,9 @@ func (m *Memory) Commit(_ context.Context, c Change) error {
 			addTo(m.sites, w.SiteID, w.ID)
 			m.revs[SiteKey(w.SiteID)]++
 		}
+		for _, tech := range w.TechnicianIDs {
+			m.revs[TechnicianOrdersKey(tech)]++
+		}
 		m.revs[OrderKey(w.ID)]++
 	}
 	for _, id := range c.Delete {
@@ -96,6 +99,9 @@ func (m *Memory) remove(id string) {
 	if old.SiteID != "" {
 		removeFrom(m.sites, old.SiteID, id)
 		m.revs[SiteKey(old.SiteID)]++
+	}
+	for _, tech := range old.TechnicianIDs {
+		m.revs[TechnicianOrdersKey(tech)]++
 	}
 }
 

@@ -19,7 +19,9 @@ import (
 // filed under (wo-routes:<id>) and out of its site (read from the stored
 // JSON), writes the new version and files it again, raising the
 // revision of the order, of every route and day it leaves or joins and
-// of every site; then it appends the history. It returns {1, deleted}.
+// of every site, and of the orders of every technician either version
+// names ("techorders:<tech>"); then it appends the history. It returns
+// {1, deleted}.
 //
 // Revision fields are the store's keys without the prefix ("wo:<id>",
 // "route:<tech>:<day>", "day:<day>", "site:<site>"), so a route key's
@@ -47,10 +49,14 @@ local function unfile(id)
 	local key = prefix .. 'wo:' .. id
 	local old = redis.call('GET', key)
 	if not old then return 0 end
-	local site = cjson.decode(old).site_id
+	local o = cjson.decode(old)
+	local site = o.site_id
 	if type(site) == 'string' and site ~= '' then
 		redis.call('SREM', prefix .. 'site:' .. site, id)
 		bump('site:' .. site)
+	end
+	if type(o.technician_ids) == 'table' then
+		for _, tech in ipairs(o.technician_ids) do bump('techorders:' .. tech) end
 	end
 	local routes = prefix .. 'wo-routes:' .. id
 	for _, rk in ipairs(redis.call('SMEMBERS', routes)) do
@@ -80,6 +86,7 @@ for _, o in ipairs(p.orders) do
 		redis.call('SADD', prefix .. 'site:' .. o.site, o.id)
 		bump('site:' .. o.site)
 	end
+	for _, tech in ipairs(o.techs) do bump('techorders:' .. tech) end
 	bump('wo:' .. o.id)
 end
 local deleted = 0
@@ -137,6 +144,9 @@ type payloadOrder struct {
 	Score  int64    `json:"score"`
 	Routes []string `json:"routes"`
 	Site   string   `json:"site"`
+	// Techs are the technicians the order names, whose
+	// store.TechnicianOrdersKey it raises.
+	Techs []string `json:"techs"`
 }
 
 // Commit makes a change atomically, in one script: if every guard holds it
@@ -190,7 +200,7 @@ func (s *Store) commit(ctx context.Context, c store.Change) (deleted int, err er
 		if err != nil {
 			return 0, fmt.Errorf("redisstore: %s: encoding order %s: %w", doing, w.ID, err)
 		}
-		o := payloadOrder{ID: w.ID, JSON: string(data), Routes: []string{}, Site: w.SiteID}
+		o := payloadOrder{ID: w.ID, JSON: string(data), Routes: []string{}, Site: w.SiteID, Techs: append([]string{}, w.TechnicianIDs...)}
 		if day, ok := store.RouteDay(w); ok {
 			o.Score = w.ScheduledStart.UnixMilli()
 			for _, tech := range w.TechnicianIDs {

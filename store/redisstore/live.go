@@ -36,14 +36,20 @@ return 1
 `)
 
 // deleteTechnicianScript removes a technician with their live state and
-// its cell-set entry, atomically; it returns how many profiles it deleted.
+// its cell-set entry, atomically; it returns {1, how many profiles it
+// deleted}, or {0, key, revision} at the first guard that moved, having
+// deleted nothing.
 //
 // It raises the technician's revisions (store.TechnicianKey and
 // store.TechniciansKey) when it deletes one.
 //
 // KEYS: tech:<id>, techs, live:<id>, lives, revs. ARGV: id, the cell keys'
-// prefix, the two revision fields.
+// prefix, the two revision fields, the guards as JSON [[key, rev], …].
 var deleteTechnicianScript = redis.NewScript(`
+for _, g in ipairs(cjson.decode(ARGV[5])) do
+	local got = tonumber(redis.call('HGET', KEYS[5], g[1]) or '0')
+	if got ~= g[2] then return {0, g[1], got} end
+end
 local cell = redis.call('HGET', KEYS[3], 'cell')
 if cell then redis.call('SREM', ARGV[2] .. cell, ARGV[1]) end
 redis.call('DEL', KEYS[3])
@@ -54,7 +60,7 @@ if n > 0 then
 	redis.call('HINCRBY', KEYS[5], ARGV[3], 1)
 	redis.call('HINCRBY', KEYS[5], ARGV[4], 1)
 end
-return n
+return {1, n}
 `)
 
 // UpdatePosition records technician p.TechnicianID's live position, and

@@ -395,17 +395,41 @@ func (s *Store) ListTechnicians(ctx context.Context) ([]model.Technician, error)
 }
 
 // DeleteTechnician removes the technician with the id, with their live
-// state and its cell-set entry, in one atomic script; or returns an error
-// wrapping store.ErrNotFound.
-func (s *Store) DeleteTechnician(ctx context.Context, id string) error {
+// state and its cell-set entry, in one atomic script, if every guard
+// still holds (else a *store.StaleError, store.ErrStale, and nothing
+// deleted); or returns an error wrapping store.ErrNotFound.
+func (s *Store) DeleteTechnician(ctx context.Context, id string, guards ...store.Guard) error {
 	doing := "deleting technician " + id
-	n, err := deleteTechnicianScript.Run(ctx, s.rdb,
+	gs := make([][2]any, len(guards))
+	for i, g := range guards {
+		if g.Key == "" || g.Rev < 0 {
+			return fmt.Errorf("redisstore: %s: bad guard %q at %d", doing, g.Key, g.Rev)
+		}
+		gs[i] = [2]any{g.Key, g.Rev}
+	}
+	arg, err := json.Marshal(gs)
+	if err != nil {
+		return fmt.Errorf("redisstore: %s: encoding the guards: %w", doing, err)
+	}
+	res, err := deleteTechnicianScript.Run(ctx, s.rdb,
 		[]string{s.key("tech", id), s.key("techs"), s.key("live", id), s.key("lives"), s.key("revs")},
-		id, s.key("cell", ""), store.TechnicianKey(id), store.TechniciansKey).Int()
+		id, s.key("cell", ""), store.TechnicianKey(id), store.TechniciansKey, arg).Slice()
 	if err != nil {
 		return wrap(doing, err)
 	}
-	if n == 0 {
+	if len(res) == 3 {
+		key, _ := res[1].(string)
+		got, _ := res[2].(int64)
+		for _, g := range guards {
+			if g.Key == key {
+				return fmt.Errorf("redisstore: %s: %w", doing, &store.StaleError{Key: key, Want: g.Rev, Got: got})
+			}
+		}
+	}
+	if len(res) != 2 {
+		return fmt.Errorf("redisstore: %s: unexpected reply %v", doing, res)
+	}
+	if n, _ := res[1].(int64); n == 0 {
 		return fmt.Errorf("redisstore: %s: %w", doing, store.ErrNotFound)
 	}
 	return nil

@@ -193,6 +193,39 @@ func testTechnicianRevisions(t *testing.T, s Store) {
 	}
 }
 
+// testGuardedTechnicianDelete: every order naming a technician written or
+// deleted raises their TechnicianOrdersKey (and only theirs), and a
+// DeleteTechnician guarded on a revision that moved deletes nothing.
+func testGuardedTechnicianDelete(t *testing.T, s Store) {
+	ctx := t.Context()
+	putTechnicians(t, s, "T1", "T2")
+	keys := []string{store.TechnicianOrdersKey("T1"), store.TechnicianOrdersKey("T2")}
+	before := revs(t, s, keys...)
+	putOrders(t, s, Scheduled("WO-1", at(10), "T1"))
+	mid := revs(t, s, keys...)
+	raised(t, "dispatching WO-1 to T1", keys, before, mid, true, false)
+	moved := Scheduled("WO-1", at(10), "T2")
+	moved.ScheduledStart = nil
+	putOrders(t, s, moved)
+	after := revs(t, s, keys...)
+	raised(t, "moving WO-1 to T2, unscheduled", keys, mid, after, true, true)
+	err := s.DeleteTechnician(ctx, "T1", store.Guard{Key: keys[0], Rev: before[0]})
+	if !errors.Is(err, store.ErrStale) {
+		t.Fatalf("a delete guarded on T1's orders as read before WO-1 = %v, want ErrStale", err)
+	}
+	if _, err := s.GetTechnician(ctx, "T1"); err != nil {
+		t.Fatalf("a stale delete deleted T1: %v", err)
+	}
+	if err := s.DeleteWorkOrder(ctx, "WO-1"); err != nil {
+		t.Fatal(err)
+	}
+	raised(t, "deleting WO-1", keys, after, revs(t, s, keys...), false, true)
+	cur := revs(t, s, keys...)
+	if err := s.DeleteTechnician(ctx, "T1", store.Guard{Key: keys[0], Rev: cur[0]}); err != nil {
+		t.Fatalf("a delete guarded on T1's current orders: %v", err)
+	}
+}
+
 // testConcurrentGuardedCommits races 50 writers for one technician's day:
 // each reads the route's revision and commits its own order guarded by it.
 // Exactly one may win; the others are told the day changed.

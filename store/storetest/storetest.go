@@ -23,7 +23,7 @@ type Store interface {
 	PutTechnician(ctx context.Context, t model.Technician) (created bool, err error)
 	GetTechnician(ctx context.Context, id string) (model.Technician, error)
 	ListTechnicians(ctx context.Context) ([]model.Technician, error)
-	DeleteTechnician(ctx context.Context, id string) error
+	DeleteTechnician(ctx context.Context, id string, guards ...store.Guard) error
 
 	UpdatePosition(ctx context.Context, p model.Position, status string) (applied bool, err error)
 	Live(ctx context.Context, ids ...string) (map[string]store.Live, error)
@@ -113,6 +113,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CommitDelete", testCommitDelete},
 		{"DeleteWorkOrderRaises", testDeleteWorkOrderRaises},
 		{"TechnicianRevisions", testTechnicianRevisions},
+		{"GuardedTechnicianDelete", testGuardedTechnicianDelete},
 		{"ConcurrentGuardedCommits", testConcurrentGuardedCommits},
 		{"HistoryOrder", testHistoryOrder},
 		{"DayOrders", testDayOrders},
