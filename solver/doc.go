@@ -63,6 +63,21 @@
 //     minimisation; on an overloaded day, where many orders stay out for
 //     good, this would only do harm and stays off.
 //
+// # Every core
+//
+// Options.Threads (default: one per core) runs that many searches at
+// once, each with a random stream of its own derived from the seed, from
+// the same first plan; at the end of every epoch (500 iterations under an
+// iteration budget, 100 ms otherwise) each search whose best plan is worse
+// than the best of all takes a copy of it as its best and current plan
+// (parallel.go). Independent searches that share their best were chosen
+// over parallel evaluation of one search's moves because an iteration is
+// tens of microseconds on 100 customers, too little to split across
+// cores, and because the exchange at iteration counts keeps a run with an
+// iteration budget reproducible under a fixed thread count. On the 56
+// Solomon instances at 2 s, measured one after the other on this 2-core
+// box: one thread 0.492 % mean gap, two 0.315 % (see the commit message).
+//
 // # Constant-time insertion checks
 //
 // A route holds its jobs only. Breaks are taken where the technician is —
