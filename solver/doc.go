@@ -63,6 +63,27 @@
 //     minimisation; on an overloaded day, where many orders stay out for
 //     good, this would only do harm and stays off.
 //
+// # Local search
+//
+// Each new best plan is improved by a local search before it is kept
+// (localsearch.go): relocate (before or after a neighbour), swap and
+// 2-opt* between each job and its 20 nearest neighbours, first
+// improvement, on the jobs of the routes that changed since the last best
+// (which had no improving move left) and then of the routes the moves
+// change. A move is priced first by its travel alone from the travel
+// table, in constant time; the few that gain are laid out exactly with the
+// route's own schedule (breaks, windows, shifts, lateness, overtime) and
+// checked for qualification, capacity and max_jobs, so every field-service
+// rule holds and the whole objective falls. Laying out the changed routes
+// costs their length, not a constant: with breaks and soft time costs on
+// every real day, a constant-time evaluation by concatenated segments
+// would need the break DP in the segment algebra, and the filter already
+// leaves few moves to lay out. Applied to every accepted plan rather than
+// to new bests it cut the iterations 20-fold for no better plan; applied
+// to new bests, with 40,000 iterations, it takes the mean Solomon gap
+// from 0.62 % to 0.52 % (two seeds), and at 2 s, side by side on one core
+// each, from 0.76 % to 0.64 %.
+//
 // # Every core
 //
 // Options.Threads (default: one per core) runs that many searches at

@@ -37,6 +37,7 @@ type searcher struct {
 	in       *instance
 	rng      *rand.Rand
 	sc       *scratch
+	ls       localSearch
 	absent   []int32 // per job, the iterations that ended with it unassigned
 	cur      *solution
 	cand     *solution
@@ -170,6 +171,7 @@ func (g *group) report(it int) {
 // no bound), or the budget is spent.
 func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 	in := w.in
+	w.ls.in, w.ls.budget = in, w.sc.budget
 	timed := g.b.timed()
 	var now time.Time
 	for ; until == 0 || w.it < until; w.it++ {
@@ -208,7 +210,11 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 			w.cur, w.cand = cand, w.cur
 			w.curCost = c
 			if c < w.bestCost-1e-9 {
-				w.best, w.bestCost = w.cur.copy(), c
+				// A new best is improved by local search before it is kept.
+				if w.ls.improve(w.cur, w.best, w.rng) {
+					w.curCost = w.cur.cost()
+				}
+				w.best, w.bestCost = w.cur.copy(), w.curCost
 			}
 		}
 	}
