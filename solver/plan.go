@@ -38,7 +38,9 @@ type Options struct {
 // DefaultIterations is the iteration budget of a run given no other bound.
 const DefaultIterations = 20_000
 
-// Progress is a snapshot of a running Plan.
+// Progress is a snapshot of a running Plan. With several threads,
+// Iteration counts the iterations of the thread that holds the best plan
+// (each thread runs about as many).
 type Progress struct {
 	Iteration     int
 	Elapsed       time.Duration
