@@ -206,6 +206,13 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 			w.absent[j]++
 		}
 		c := cand.cost()
+		// With every order served, the objective is the routing alone, and
+		// each candidate is worth its local optimum (as in hybrid genetic
+		// search, where every offspring is educated); with orders left
+		// out, which insertions decide, the time goes to more iterations.
+		if len(cand.free) == 0 && w.ls.improve(cand, w.cur, w.rng) {
+			c = cand.cost()
+		}
 		if c < w.curCost-temp*math.Log(w.rng.Float64()) {
 			w.cur, w.cand = cand, w.cur
 			w.curCost = c
