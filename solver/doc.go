@@ -102,7 +102,12 @@
 // cores, and because the exchange at iteration counts keeps a run with an
 // iteration budget reproducible under a fixed thread count. On the 56
 // Solomon instances at 2 s, measured one after the other on this 2-core
-// box: one thread 0.492 % mean gap, two 0.315 % (see the commit message).
+// box shared with other work: before the local search, one thread 0.492 %
+// and 0.391 % mean gap (two sittings), two 0.315 % and 0.296 %; with it,
+// one thread 0.280 %, two 0.322 % — on a box whose load stayed above 4,
+// two threads were not shown better once every served candidate is
+// searched locally, and the exchange policy is still to be measured on
+// cores of their own.
 //
 // # Constant-time insertion checks
 //
