@@ -66,6 +66,9 @@ type Options struct {
 	// it is refused with 429. Zero means dispatch.DefaultMaxRunning: one
 	// per core but one, so that plans never take every core from requests.
 	MaxPlans int
+	// PlanThreads is how many threads each plan searches on; zero means
+	// one. MaxPlans × PlanThreads is the cores plans may keep busy.
+	PlanThreads int
 	// DefaultPlanTime is a plan's time limit when its request names none;
 	// zero means 30 s. MaxPlanTime caps what a request may ask; zero means
 	// 10 min.
@@ -201,7 +204,7 @@ func New(opts Options) (*Server, error) {
 		limiter: newFailureLimiter(opts.FailureBurst, opts.FailureRate)}
 	svc, err := dispatch.New(dispatch.Options{Store: opts.Store, Clock: opts.Clock, Travel: opts.Travel, Logger: opts.Logger,
 		MaxClockSkew: opts.MaxClockSkew, BootstrapKey: opts.BootstrapKey, KeyCacheTTL: opts.KeyCacheTTL,
-		Plans: dispatch.PlanOptions{MaxRunning: opts.MaxPlans, PerKey: opts.PlansPerKey, DefaultTime: opts.DefaultPlanTime,
+		Plans: dispatch.PlanOptions{MaxRunning: opts.MaxPlans, Threads: opts.PlanThreads, PerKey: opts.PlansPerKey, DefaultTime: opts.DefaultPlanTime,
 			MaxTime: opts.MaxPlanTime, TTL: opts.PlanTTL, Observer: planObserver{m}},
 		LocationEvery: opts.LocationEvery, Events: eventObserver{m}, Webhooks: opts.Webhooks})
 	if err != nil {

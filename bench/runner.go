@@ -31,6 +31,9 @@ type SetOptions struct {
 	Seed       uint64
 	// Parallel is how many instances run at once (zero means one).
 	Parallel int
+	// Threads is solver.Options.Threads for each instance; zero means one,
+	// as the published comparisons run.
+	Threads int
 	// Only, if not empty, limits the run to these instances (lower case).
 	Only []string
 	// Done, if set, is called as each instance finishes, in finishing order.
@@ -144,7 +147,7 @@ func runInstance(ctx context.Context, opts SetOptions, name string, b scenario.B
 	}
 	res.Customers = len(s.Customers) - 1
 	start := time.Now()
-	plan, err := solver.Plan(ctx, s.Problem(), solver.Options{TimeLimit: opts.TimeLimit, Iterations: opts.Iterations, Seed: opts.Seed})
+	plan, err := solver.Plan(ctx, s.Problem(), solver.Options{TimeLimit: opts.TimeLimit, Iterations: opts.Iterations, Seed: opts.Seed, Threads: max(opts.Threads, 1)})
 	res.Seconds = time.Since(start).Seconds()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		res.Error = err.Error()

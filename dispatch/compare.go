@@ -277,7 +277,9 @@ func runCompare(ctx context.Context, p *model.Problem, policies []model.Policy, 
 			q := *p
 			w := policies[i].Weights
 			q.Weights = &w
-			sopts := solver.Options{TimeLimit: opts.TimeLimit, Iterations: opts.Iterations, Seed: opts.Seed,
+			// One thread per plan: the plans of a comparison already run
+			// side by side, as many as it is given cores.
+			sopts := solver.Options{TimeLimit: opts.TimeLimit, Iterations: opts.Iterations, Seed: opts.Seed, Threads: 1,
 				Observer: solver.ObserverFunc(func(pp solver.Progress) { cr.set(i, "", &pp) })}
 			started := time.Now()
 			plan, err := solve(fctx, &q, sopts)

@@ -102,6 +102,10 @@ type PlanOptions struct {
 	// Observer hears of plans starting and ending (for metrics); nil
 	// hears nothing.
 	Observer PlanObserver
+	// Threads is how many threads each plan searches on
+	// (solver.Options.Threads); zero means one, so that MaxRunning plans
+	// keep as many cores busy as MaxRunning says.
+	Threads int
 }
 
 // PlanObserver hears of the plans a runner runs, so that the service's
@@ -189,6 +193,9 @@ func newPlanRunner(s *Service, opts PlanOptions) *planRunner {
 	}
 	if opts.PerKey <= 0 {
 		opts.PerKey = DefaultPlansPerKey
+	}
+	if opts.Threads <= 0 {
+		opts.Threads = 1
 	}
 	if opts.DefaultTime == 0 {
 		opts.DefaultTime = 30 * time.Second
@@ -407,7 +414,7 @@ func (m *planRunner) run(ctx context.Context, run *PlanRun, req *PlanRequest, li
 		o.PlanStarted()
 	}
 	started := time.Now()
-	opts := solver.Options{TimeLimit: limit, Iterations: req.Iterations, Seed: seed,
+	opts := solver.Options{TimeLimit: limit, Iterations: req.Iterations, Seed: seed, Threads: m.opts.Threads,
 		Observer: solver.ObserverFunc(func(p solver.Progress) { m.progress(run, p) })}
 	plan, err := m.solve(ctx, &req.Problem, opts)
 	took := time.Since(started)

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
@@ -76,6 +77,11 @@ func (s *Service) TechnicianSchedule(ctx context.Context, id string, date model.
 			out.WorkOrders = append(out.WorkOrders, w)
 		}
 		o := onRoute(w, id)
+		// The day is laid out for this technician alone: references to
+		// the others (a preference for or an exclusion of someone else)
+		// say nothing about it and would not validate.
+		o.PreferredTechnicians = onlyTechnician(o.PreferredTechnicians, id)
+		o.ExcludedTechnicians = onlyTechnician(o.ExcludedTechnicians, id)
 		byID[o.ID] = w
 		day = append(day, o)
 		route.Stops = append(route.Stops, stopOf(&o))
@@ -96,4 +102,12 @@ func (s *Service) TechnicianSchedule(ctx context.Context, id string, date model.
 	}
 	out.Conflicts = append(out.Conflicts, uncrew(laid.Conflicts)...)
 	return out, nil
+}
+
+// onlyTechnician returns ids with every technician but id left out.
+func onlyTechnician(ids []string, id string) []string {
+	if slices.Contains(ids, id) {
+		return []string{id}
+	}
+	return nil
 }

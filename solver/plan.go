@@ -25,6 +25,12 @@ type Options struct {
 	Iterations int
 	// Seed seeds every random choice of the run.
 	Seed uint64
+	// Threads is how many searches run in parallel, each on a core of its
+	// own, exchanging their best plans now and then; zero means one per
+	// core (runtime.GOMAXPROCS). Iterations bounds each thread's search,
+	// and with an iteration budget the plan depends on Seed and Threads
+	// only, never on the clock or the scheduler.
+	Threads int
 	// Observer, if not nil, is told of the run's progress.
 	Observer Observer
 }
@@ -32,7 +38,9 @@ type Options struct {
 // DefaultIterations is the iteration budget of a run given no other bound.
 const DefaultIterations = 20_000
 
-// Progress is a snapshot of a running Plan.
+// Progress is a snapshot of a running Plan. With several threads,
+// Iteration counts the iterations of the thread that holds the best plan
+// (each thread runs about as many).
 type Progress struct {
 	Iteration     int
 	Elapsed       time.Duration
@@ -91,9 +99,9 @@ func Plan(ctx context.Context, p *model.Problem, opts Options) (model.Plan, erro
 }
 
 // search builds a first solution and improves it by ruin and recreate
-// under simulated annealing; it returns the best solution found. The jobs
-// it never got to try, when the budget ran out first, are marked in
-// in.unconsidered.
+// under simulated annealing, on opts.Threads threads (see parallel.go);
+// it returns the best solution found. The jobs it never got to try, when
+// the budget ran out first, are marked in in.unconsidered.
 func (in *instance) search(opts Options, b *budget) (*solution, error) {
 	started := time.Now()
 	iterations := opts.Iterations
@@ -117,81 +125,21 @@ func (in *instance) search(opts Options, b *budget) (*solution, error) {
 	in.insertionOrder(rng, todo, absent, false, sc)
 	built := cur.recreate(rng, todo, 0, sc)
 	curCost := cur.cost()
-	best, bestCost := cur.copy(), curCost
 
-	report := func(it int) {
-		if opts.Observer != nil {
-			opts.Observer.Observe(Progress{Iteration: it, Elapsed: time.Since(started), BestObjective: bestCost,
-				Assigned: len(in.jobs) - len(best.free), Unassigned: len(best.free)})
-		}
-	}
-	report(0)
+	first := &searcher{in: in, rng: rng, sc: sc, absent: absent, cur: cur, curCost: curCost,
+		best: cur.copy(), bestCost: curCost, cand: &solution{}}
+	g := &group{in: in, opts: opts, b: b, started: started, iterations: iterations, workers: []*searcher{first}}
+	g.report(0)
 	if built < len(todo) {
 		in.leaveOut(todo[built:])
-		return best, b.err()
+		return first.best, b.err()
 	}
-	// A timed search ends early enough to explain what it leaves out: the
-	// time that takes is measured now, and again when the end is near.
-	var now, lastReport, searchEnd, recheck time.Time
-	if opts.Observer != nil {
-		lastReport = time.Now()
-	}
-	if b.timed() {
-		reserve := in.explainTime(best)
-		searchEnd = b.reserve(reserve)
-		recheck = searchEnd.Add(-2 * reserve)
-	}
-
-	t0, tf := in.temperatures(cur)
-	cand := &solution{}
-	it := 0
-	for ; iterations == 0 || it < iterations; it++ {
-		if b.searchSpent() {
-			break
-		}
-		if b.timed() || opts.Observer != nil {
-			now = time.Now()
-		}
-		if opts.Observer != nil && now.Sub(lastReport) >= progressEvery {
-			report(it)
-			lastReport = now
-		}
-		if !recheck.IsZero() && now.After(recheck) {
-			searchEnd, recheck = b.reserve(in.explainTime(best)), time.Time{}
-		}
-		var progress float64
-		if iterations > 0 {
-			progress = float64(it) / float64(iterations)
-		} else {
-			progress = float64(now.Sub(started)) / float64(searchEnd.Sub(started))
-		}
-		temp := t0 * math.Pow(tf/t0, min(max(progress, 0), 1))
-
-		cur.copyInto(cand)
-		sc.removed = cand.ruin(rng, sc.removed[:0])
-		todo = cand.retryable(sc.toInsert[:0])
-		in.insertionOrder(rng, todo, absent, cand.fewFree(), sc)
-		if cand.recreate(rng, todo, blinkRate, sc) < len(todo) {
-			break // the budget ran out in the middle: cand is not whole
-		}
-		for _, j := range cand.free {
-			absent[j]++
-		}
-		c := cand.cost()
-		if c < curCost-temp*math.Log(rng.Float64()) {
-			cur, cand = cand, cur
-			curCost = c
-			if c < bestCost-1e-9 {
-				best, bestCost = cur.copy(), c
-				if opts.Observer != nil && time.Since(lastReport) >= progressEvery {
-					report(it + 1)
-					lastReport = time.Now()
-				}
-			}
-		}
-	}
-	report(it)
-	return best, b.err()
+	g.t0, g.tf = in.temperatures(cur)
+	g.spawn(opts.threads())
+	g.run()
+	best := g.bestWorker()
+	g.report(best.it)
+	return best.best, b.err()
 }
 
 // leaveOut marks jobs the run never got to try.

@@ -546,3 +546,32 @@ func TestPlanStopsAtDeadline(t *testing.T) {
 		t.Errorf("cancelled: err = %v, want context.Canceled", err)
 	}
 }
+
+// TestPlanDeterministicWithThreads runs the parallel search over several
+// exchange epochs: with the seed, the iteration budget and the thread
+// count fixed, the plan is the same run to run — the threads meet at
+// iteration counts, never at times — a time limit that does not run out
+// changes nothing, and every plan passes the independent checker.
+func TestPlanDeterministicWithThreads(t *testing.T) {
+	p := generatedDay(t, 60, 6, 11)
+	encode := func(threads int, limit time.Duration) string {
+		plan, err := solver.Plan(context.Background(), p, solver.Options{Iterations: 1600, Seed: 5, Threads: threads, TimeLimit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertChecked(t, p, plan)
+		data, _ := json.Marshal(plan)
+		return string(data)
+	}
+	for _, threads := range []int{2, 3} {
+		first := encode(threads, 0)
+		for range 2 {
+			if again := encode(threads, 0); again != first {
+				t.Fatalf("%d threads: the same seed and iteration count gave different plans", threads)
+			}
+		}
+		if timed := encode(threads, time.Hour); timed != first {
+			t.Fatalf("%d threads: a time limit that did not run out changed the plan", threads)
+		}
+	}
+}

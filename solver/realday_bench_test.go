@@ -18,6 +18,7 @@ var (
 	realDayIterations = flag.Int("realday.iterations", 2000, "improvement iterations per plan of BenchmarkRealDay")
 	realDayLimit      = flag.Duration("realday.limit", 0, "time limit per plan of BenchmarkRealDay, instead of iterations")
 	realDaySeed       = flag.Uint64("realday.seed", 1, "search seed of BenchmarkRealDay")
+	realDayThreads    = flag.Int("realday.threads", 1, "search threads of BenchmarkRealDay")
 )
 
 // BenchmarkRealDay plans generated field-service days — overloaded
@@ -59,9 +60,9 @@ func BenchmarkRealDay(b *testing.B) {
 					def := model.DefaultWeights()
 					p.Weights = &model.Weights{TravelTime: 1, Unassigned: def.Unassigned, Priority: def.Priority}
 				}
-				opts := solver.Options{Iterations: *realDayIterations, Seed: *realDaySeed}
+				opts := solver.Options{Iterations: *realDayIterations, Seed: *realDaySeed, Threads: *realDayThreads}
 				if *realDayLimit > 0 {
-					opts = solver.Options{TimeLimit: *realDayLimit, Seed: *realDaySeed}
+					opts = solver.Options{TimeLimit: *realDayLimit, Seed: *realDaySeed, Threads: *realDayThreads}
 				}
 				// The first report comes after construction: iterations per
 				// second are the search's own.

@@ -129,31 +129,24 @@ func (s *solution) tryVehicles(rng *rand.Rand, j int32, vehicles []int32, mean, 
 func (s *solution) candidates(j int32, sc *scratch) []int32 {
 	in := s.in
 	nj := len(in.jobs)
-	sc.cand = sc.cand[:0]
 	if len(sc.picked) < len(in.vehicles) {
 		sc.picked = make([]bool, len(in.vehicles))
-	}
-	pick := func(v int32) {
-		if !sc.picked[v] {
-			sc.picked[v] = true
-			sc.cand = append(sc.cand, v)
-		}
 	}
 	nb := in.neighbours[j]
 	for _, o := range nb[:min(len(nb), granularNeighbours)] {
 		if v := s.where[o]; v >= 0 && in.ok[int(v)*nj+int(j)] {
-			pick(v)
+			sc.picked[v] = true
 		}
 	}
+	// Every candidate qualifies, so the qualified vehicles, ascending,
+	// give the candidates in order without a sort.
+	sc.cand = sc.cand[:0]
 	for _, v := range in.jobs[j].vehicles {
-		if s.routes[v].jobs == 0 {
-			pick(v)
+		if sc.picked[v] || s.routes[v].jobs == 0 {
+			sc.picked[v] = false
+			sc.cand = append(sc.cand, v)
 		}
 	}
-	for _, v := range sc.cand {
-		sc.picked[v] = false
-	}
-	slices.Sort(sc.cand)
 	return sc.cand
 }
 

@@ -35,13 +35,14 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if len(args) > 0 && args[0] == "lost-state" {
 		return runBenchLostState(ctx, args[1:], stdout, stderr)
 	}
-	const synopsis = "dispatchd bench --set DIR | dispatchd bench suggest ... | dispatchd bench http ... (see their -h); dispatchd bench --set DIR [--time-limit 10s] [--iterations N] [--seed 1] [--parallel 1] [--only a,b] [--json FILE]"
+	const synopsis = "dispatchd bench --set DIR | dispatchd bench suggest ... | dispatchd bench http ... (see their -h); dispatchd bench --set DIR [--time-limit 10s] [--iterations N] [--seed 1] [--parallel 1] [--threads 1] [--only a,b] [--json FILE]"
 	fs := flagSet("bench")
 	set := fs.String("set", "", "directory of instances (Solomon text format) and their bks_distance_only.csv")
 	budgetFlag := budgetFlags(fs, "budget per instance (default 10s, or none when --iterations is given)",
 		"improvement iterations per instance")
 	seed := fs.Uint64("seed", 1, "random seed")
-	parallel := fs.Int("parallel", 1, "instances solved at once, each on one core")
+	parallel := fs.Int("parallel", 1, "instances solved at once")
+	threads := fs.Int("threads", 1, "threads (and cores) each instance is solved on")
 	only := fs.String("only", "", "comma-separated instances to run (default: all in the csv)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	if _, err := parseFlags(fs, synopsis, args, stdout, 0); err != nil {
@@ -57,14 +58,17 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if *parallel < 1 || *parallel > runtime.NumCPU() {
 		return usagef("invalid value %d for flag -parallel: want 1 to %d (the cores here)", *parallel, runtime.NumCPU())
 	}
+	if *threads < 1 || *parallel**threads > runtime.NumCPU() {
+		return usagef("invalid value %d for flag -threads: want 1 to %d (the cores here, over --parallel)", *threads, runtime.NumCPU() / *parallel)
+	}
 	if st, err := os.Stat(*set); err != nil || !st.IsDir() {
 		return usagef("invalid value %q for flag -set: not a directory", *set)
 	}
-	// Each instance gets one core, as the published comparisons do: the
-	// solver is single-threaded, and the runtime's helpers stay on the
-	// cores the run was given.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*parallel))
-	opts := bench.SetOptions{Dir: *set, TimeLimit: limit, Iterations: iterations, Seed: *seed, Parallel: *parallel}
+	// Each instance gets --threads cores, by default one, as the
+	// published comparisons do; the runtime's helpers stay on the cores
+	// the run was given.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*parallel * *threads))
+	opts := bench.SetOptions{Dir: *set, TimeLimit: limit, Iterations: iterations, Seed: *seed, Parallel: *parallel, Threads: *threads}
 	if *only != "" {
 		for _, name := range strings.Split(*only, ",") {
 			opts.Only = append(opts.Only, strings.ToLower(strings.TrimSpace(name)))

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -41,6 +42,7 @@ type serveConfig struct {
 	redisURL        string
 	redisPrefix     string
 	maxPlans        int
+	planThreads     int
 	maxBody         int64
 	requestTimeout  time.Duration
 	writeTimeout    time.Duration
@@ -95,7 +97,7 @@ const tokenEnv = "DISPATCHD_TOKEN"
 const weakBootstrap = 32
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd serve [--addr :8080] [--demo [--demo-keys FILE]] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--metrics-auth] [--max-plans N] [--plans-per-key 1] [--plan-ttl 24h] [--max-body 4194304] [--max-work-orders N …] [--request-timeout 30s] [--write-timeout 30s] [--store-timeout 2s] [--shutdown-timeout 30s] [--event-retention 10000] [--event-keep-alive 15s] [--location-events-every 5s] [--webhook-timeout 10s] [--webhook-backoff 5s] [--webhook-max-backoff 10m] [--webhook-give-up 24h] [--webhook-workers 8] [--policy FILE …] [--active-policy NAME] [--log-level info] [--log-format text|json]"
+	const synopsis = "dispatchd serve [--addr :8080] [--demo [--demo-keys FILE]] [--redis redis://host:6379/0] [--redis-prefix dispatchd:] [--metrics-auth] [--max-plans N] [--plan-threads 1] [--plans-per-key 1] [--plan-ttl 24h] [--max-body 4194304] [--max-work-orders N …] [--request-timeout 30s] [--write-timeout 30s] [--store-timeout 2s] [--shutdown-timeout 30s] [--event-retention 10000] [--event-keep-alive 15s] [--location-events-every 5s] [--webhook-timeout 10s] [--webhook-backoff 5s] [--webhook-max-backoff 10m] [--webhook-give-up 24h] [--webhook-workers 8] [--policy FILE …] [--active-policy NAME] [--log-level info] [--log-format text|json]"
 	fs := flagSet("serve")
 	cfg := serveConfig{stdout: stdout, bootstrapKey: os.Getenv(bootstrapEnv)}
 	fs.StringVar(&cfg.addr, "addr", ":8080", "address to listen on")
@@ -105,6 +107,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&cfg.plansPerKey, "plans-per-key", dispatch.DefaultPlansPerKey, "plans one API key runs at once on this replica; more get 429")
 	fs.StringVar(&cfg.redisURL, "redis", os.Getenv("DISPATCHD_REDIS_URL"), "keep state in the Redis at this URL, shared by replicas (default $DISPATCHD_REDIS_URL; empty: in memory)")
 	fs.StringVar(&cfg.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "prefix of every Redis key, to share a database")
+	fs.IntVar(&cfg.planThreads, "plan-threads", 1, "threads each plan searches on; max-plans × plan-threads cores are kept busy by plans")
 	fs.IntVar(&cfg.maxPlans, "max-plans", 0, "plans this replica runs at once; more get 429 (default: one per core but one, which stays for requests)")
 	fs.Int64Var(&cfg.maxBody, "max-body", api.DefaultMaxBodyBytes, "largest request body, bytes; larger get 413")
 	fs.DurationVar(&cfg.requestTimeout, "request-timeout", 30*time.Second, "time limit of a request (not of a plan waited for)")
@@ -151,6 +154,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("invalid value %v for flag -shutdown-timeout: want a positive duration", cfg.shutdownTimeout)
 	case cfg.maxPlans < 0:
 		return usagef("invalid value %d for flag -max-plans: want 0 (one per core but one) or more", cfg.maxPlans)
+	case cfg.planThreads < 1 || cfg.planThreads > runtime.NumCPU():
+		return usagef("invalid value %d for flag -plan-threads: want 1 to %d (the cores here)", cfg.planThreads, runtime.NumCPU())
 	case cfg.plansPerKey < 1:
 		return usagef("invalid value %d for flag -plans-per-key: want 1 or more", cfg.plansPerKey)
 	case len(cfg.bootstrapKey) > auth.MaxTokenLength || !printableToken(cfg.bootstrapKey):
@@ -249,7 +254,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		log.Info("garbage collector", "gogc", serveGCPercent, "why", "small live heap, large request bodies; set GOGC to override")
 	}
 	handler, err := api.New(api.Options{Store: st, Registry: reg, Logger: log, MaxBodyBytes: cfg.maxBody,
-		RequestTimeout: cfg.requestTimeout, WriteTimeout: cfg.writeTimeout, Limits: cfg.limits, MaxPlans: cfg.maxPlans, PlanTTL: cfg.planTTL,
+		RequestTimeout: cfg.requestTimeout, WriteTimeout: cfg.writeTimeout, Limits: cfg.limits, MaxPlans: cfg.maxPlans, PlanThreads: cfg.planThreads, PlanTTL: cfg.planTTL,
 		PlansPerKey: cfg.plansPerKey, BootstrapKey: cfg.bootstrapKey, MetricsAuth: cfg.metricsAuth,
 		EventKeepAlive: cfg.keepAlive, LocationEvery: cfg.locationEvery, Webhooks: cfg.webhooks})
 	if err != nil {

@@ -15,12 +15,13 @@ import (
 )
 
 func runSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	const synopsis = "dispatchd solve [--format json|solomon] [--time-limit 10s] [--iterations N] [--seed 1] FILE|-"
+	const synopsis = "dispatchd solve [--format json|solomon] [--time-limit 10s] [--iterations N] [--seed 1] [--threads N] FILE|-"
 	fs := flagSet("solve")
 	format := fs.String("format", "json", "input format: json (a problem as in API.md) or solomon (VRPTW text)")
 	budgetFlag := budgetFlags(fs, "wall-clock budget (default 10s, or none when --iterations is given)",
 		"improvement iterations; with a seed, the same input gives the same plan")
 	seed := fs.Uint64("seed", 1, "random seed")
+	threads := fs.Int("threads", 0, "threads to search on; with a seed and --iterations, the same thread count gives the same plan (default: every core)")
 	rest, err := parseFlags(fs, synopsis, args, stdout, 1)
 	if err != nil {
 		return err
@@ -35,6 +36,9 @@ func runSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
+	if *threads < 0 {
+		return usagef("invalid value %d for flag -threads: want 0 (every core) or more", *threads)
+	}
 	data, err := readInput(rest[0], stdin)
 	if err != nil {
 		return err
@@ -43,7 +47,7 @@ func runSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	opts := solver.Options{TimeLimit: limit, Iterations: iterations, Seed: *seed}
+	opts := solver.Options{TimeLimit: limit, Iterations: iterations, Seed: *seed, Threads: *threads}
 	if isTerminal(stderr) {
 		opts.Observer = progressPrinter(stderr)
 	}
