@@ -321,26 +321,10 @@ func (s *Service) StartCompare(ctx context.Context, req *CompareRequest, by Acto
 // startCompare begins a compare in the background and returns its run,
 // under the same admission as a plan (start).
 func (m *planRunner) startCompare(ctx context.Context, rec CompareRecord, p *model.Problem, policies []model.Policy, sweep *Sweep, key string) (*CompareRun, error) {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return nil, ErrClosed
+	if err := m.admit(key); err != nil {
+		return nil, err
 	}
-	if m.perKey[key] >= m.opts.PerKey {
-		m.mu.Unlock()
-		return nil, ErrKeyBusy
-	}
-	m.perKey[key]++
-	m.wg.Add(1)
-	m.mu.Unlock()
-	select {
-	case m.slots <- struct{}{}:
-	default:
-		m.release(key)
-		m.wg.Done()
-		return nil, ErrBusy
-	}
-	rec.ID, rec.Created = compareIDPrefix+newPlanID(), time.Now().UTC()
+	rec.ID, rec.Created = compareIDPrefix+newPlanID(), m.now()
 	for _, pol := range policies {
 		rec.Progress.Plans = append(rec.Progress.Plans, PolicyProgress{Policy: pol.Name, Status: ComparePending})
 	}
@@ -348,9 +332,7 @@ func (m *planRunner) startCompare(ctx context.Context, rec CompareRecord, p *mod
 	run := &CompareRun{rec: rec, cancel: cancel, done: make(chan struct{}), lastSaved: time.Now()}
 	if err := m.saveCompare(ctx, rec); err != nil {
 		cancel()
-		<-m.slots
-		m.release(key)
-		m.wg.Done()
+		m.abandon(key)
 		return nil, fmt.Errorf("dispatch: starting a compare: %w", err)
 	}
 	m.mu.Lock()
@@ -373,13 +355,7 @@ func (m *planRunner) more() (func(), bool) {
 func (m *planRunner) runCompare(ctx context.Context, run *CompareRun, p *model.Problem, policies []model.Policy, sweep *Sweep, key string) {
 	defer m.wg.Done()
 	defer close(run.done)
-	var release sync.Once
-	free := func() {
-		release.Do(func() {
-			<-m.slots
-			m.release(key)
-		})
-	}
+	free := m.freer(key)
 	defer free()
 	defer run.cancel()
 	rec := run.Record()
@@ -388,7 +364,7 @@ func (m *planRunner) runCompare(ctx context.Context, run *CompareRun, p *model.P
 	c, err := runCompare(ctx, p, policies, sweep, opts, m.more, safeSolve(m.s.log.Error))
 	free()
 	run.mu.Lock()
-	now := time.Now().UTC()
+	now := m.now()
 	run.rec.Finished = &now
 	switch {
 	case err == nil:
@@ -479,7 +455,7 @@ func (s *Service) Comparison(ctx context.Context, id string) (CompareRecord, err
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return CompareRecord{}, fmt.Errorf("dispatch: decoding stored compare %s: %w", id, err)
 	}
-	if rec.Status == PlanRunning && time.Since(rec.Created) > time.Duration(rec.TimeLimit*float64(time.Second)*float64(max(rec.Progress.Total, 1)))+PlanGrace {
+	if rec.Status == PlanRunning && s.clock().Sub(rec.Created) > time.Duration(rec.TimeLimit*float64(time.Second)*float64(max(rec.Progress.Total, 1)))+PlanGrace {
 		rec.Status, rec.Error = PlanFailed, "the replica running the compare stopped reporting before it ended"
 	}
 	return rec, nil

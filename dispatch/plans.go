@@ -343,38 +343,15 @@ func (s *Service) planStoredDay(ctx context.Context, req *PlanRequest) (*PlanBas
 
 // start begins a plan in the background and returns its run.
 func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Duration, seed uint64, key string, basis *PlanBasis) (*PlanRun, error) {
-	// closed is read and wg.Add called under one hold of mu: shutdown sets
-	// closed under mu before it waits, so no Add can follow its Wait, and a
-	// plan let in here is one shutdown waits for, even while its first
-	// record is being written. The key's count is taken under the same
-	// hold, so that two requests of one key cannot both pass it.
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return nil, ErrClosed
+	if err := m.admit(key); err != nil {
+		return nil, err
 	}
-	if m.perKey[key] >= m.opts.PerKey {
-		m.mu.Unlock()
-		return nil, ErrKeyBusy
-	}
-	m.perKey[key]++
-	m.wg.Add(1)
-	m.mu.Unlock()
-	select {
-	case m.slots <- struct{}{}:
-	default:
-		m.release(key)
-		m.wg.Done()
-		return nil, ErrBusy
-	}
-	rec := PlanRecord{ID: newPlanID(), Status: PlanRunning, Created: time.Now().UTC(), Seed: seed, TimeLimit: limit.Seconds(), Basis: basis, Policy: req.Policy}
+	rec := PlanRecord{ID: newPlanID(), Status: PlanRunning, Created: m.now(), Seed: seed, TimeLimit: limit.Seconds(), Basis: basis, Policy: req.Policy}
 	pctx, cancel := context.WithCancel(m.ctx)
 	run := &PlanRun{rec: rec, cancel: cancel, done: make(chan struct{}), lastSaved: time.Now()}
 	if err := m.save(ctx, rec); err != nil {
 		cancel()
-		<-m.slots
-		m.release(key)
-		m.wg.Done()
+		m.abandon(key)
 		return nil, fmt.Errorf("dispatch: starting a plan: %w", err)
 	}
 	m.mu.Lock()
@@ -384,7 +361,65 @@ func (m *planRunner) start(ctx context.Context, req *PlanRequest, limit time.Dur
 	return run, nil
 }
 
-// release gives back the count start took for a key's plan.
+// admit lets a plan or a compare of a key in, under the runner's bounds:
+// not during shutdown (ErrClosed), at most PerKey of one key
+// (ErrKeyBusy), and only onto a free slot (ErrBusy). Once it is let in,
+// the run holds a slot, one of its key's count and one of the runner's
+// wait group: it gives the first two back with freer, the last with
+// wg.Done — or all three with abandon if it never starts.
+//
+// closed is read and wg.Add called under one hold of mu: shutdown sets
+// closed under mu before it waits, so no Add can follow its Wait, and a
+// run let in here is one shutdown waits for, even while its first record
+// is being written. The key's count is taken under the same hold, so that
+// two requests of one key cannot both pass it.
+func (m *planRunner) admit(key string) error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return ErrClosed
+	}
+	if m.perKey[key] >= m.opts.PerKey {
+		m.mu.Unlock()
+		return ErrKeyBusy
+	}
+	m.perKey[key]++
+	m.wg.Add(1)
+	m.mu.Unlock()
+	select {
+	case m.slots <- struct{}{}:
+		return nil
+	default:
+		m.release(key)
+		m.wg.Done()
+		return ErrBusy
+	}
+}
+
+// abandon gives back all that admit took, for a run that never started.
+func (m *planRunner) abandon(key string) {
+	<-m.slots
+	m.release(key)
+	m.wg.Done()
+}
+
+// freer returns the function that gives back a running run's slot and
+// its key's count, once however often it is called. A run frees them as
+// soon as its solving ends, before its record says it ended: whoever sees
+// it ended (waiting for it, or reading its record) may post the next one
+// at once and must not be told it is one too many. Storing the record is
+// I/O, not a slot's worth of CPU.
+func (m *planRunner) freer(key string) func() {
+	return sync.OnceFunc(func() {
+		<-m.slots
+		m.release(key)
+	})
+}
+
+// now is the time of the runner's records, by the service's clock.
+func (m *planRunner) now() time.Time { return m.s.clock().UTC() }
+
+// release gives back the count admit took for a key's run.
 func (m *planRunner) release(key string) {
 	m.mu.Lock()
 	if m.perKey[key]--; m.perKey[key] <= 0 {
@@ -396,18 +431,7 @@ func (m *planRunner) release(key string) {
 func (m *planRunner) run(ctx context.Context, run *PlanRun, req *PlanRequest, limit time.Duration, seed uint64, key string) {
 	defer m.wg.Done()
 	defer close(run.done)
-	// The slot and the key's count are freed as soon as the solver
-	// returns, before the record says the plan ended: whoever sees it
-	// ended (waiting for it, or reading its record) may post the next one
-	// at once and must not be told it is one too many. Storing the record
-	// is I/O, not a slot's worth of CPU.
-	var release sync.Once
-	free := func() {
-		release.Do(func() {
-			<-m.slots
-			m.release(key)
-		})
-	}
+	free := m.freer(key)
 	defer free()
 	defer run.cancel()
 	if o := m.opts.Observer; o != nil {
@@ -420,7 +444,7 @@ func (m *planRunner) run(ctx context.Context, run *PlanRun, req *PlanRequest, li
 	took := time.Since(started)
 	free()
 	run.mu.Lock()
-	now := time.Now().UTC()
+	now := m.now()
 	run.rec.Finished = &now
 	run.rec.Progress.Elapsed = took.Seconds()
 	switch {
@@ -510,7 +534,7 @@ func (m *planRunner) save(ctx context.Context, rec PlanRecord) error {
 		failed := PlanRecord{ID: rec.ID, Status: PlanFailed, Created: rec.Created, Finished: rec.Finished, Seed: rec.Seed,
 			TimeLimit: rec.TimeLimit, Policy: rec.Policy, Error: "the plan could not be encoded"}
 		if failed.Finished == nil {
-			now := time.Now().UTC()
+			now := m.now()
 			failed.Finished = &now
 		}
 		if data, err = json.Marshal(failed); err != nil {
@@ -542,7 +566,7 @@ func (s *Service) Plan(ctx context.Context, id string) (PlanRecord, error) {
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return PlanRecord{}, fmt.Errorf("dispatch: decoding stored plan %s: %w", id, err)
 	}
-	if rec.Status == PlanRunning && time.Since(rec.Created) > time.Duration(rec.TimeLimit*float64(time.Second))+PlanGrace {
+	if rec.Status == PlanRunning && s.clock().Sub(rec.Created) > time.Duration(rec.TimeLimit*float64(time.Second))+PlanGrace {
 		// Its replica stopped reporting before the plan ended (it died, or
 		// could not store the end): the plan will never end.
 		rec.Status, rec.Error = PlanFailed, "the replica running the plan stopped reporting before it ended"

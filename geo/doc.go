@@ -12,4 +12,8 @@
 // RingsCovering place locations in H3 cells and walk outward ring by ring,
 // so that the stores' per-cell sets and the solver's pruned search find
 // what is near without scanning everything.
+//
+// RouteLines is the one rule by which a plan becomes geometry (start,
+// job stops, end; breaks are no place), and PlanFeatures its GeoJSON: the
+// API's /v1/plans/{id}/geojson and the report's maps both draw from it.
 package geo

@@ -6,7 +6,9 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/dispatchd/dispatchd/geo"
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/paulmach/orb"
 )
 
 // FromPlans builds the comparison of plans of one problem, plans[i]
@@ -114,28 +116,22 @@ func MapOf(policy string, plan model.Plan, p *model.Problem) (RouteMap, error) {
 		}
 		return &Point{Lat: l.Lat, Lng: l.Lng}, nil
 	}
-	for _, rt := range plan.Routes {
-		r := MapRoute{TechnicianID: rt.TechnicianID}
-		var err error
-		if rt.StartLocation != nil {
-			if r.Start, err = point(rt.StartLocation, rt.TechnicianID+"'s start"); err != nil {
-				return RouteMap{}, err
-			}
+	// The routes are drawn by the rule the API's GeoJSON follows.
+	lines, err := geo.RouteLines(&plan)
+	if err != nil {
+		return RouteMap{}, fmt.Errorf("report: drawing %s's plan: %w", policy, err)
+	}
+	pointOf := func(q *orb.Point) *Point {
+		if q == nil {
+			return nil
 		}
-		for _, st := range rt.Stops {
-			if st.IsBreak() {
-				continue
-			}
-			q, err := point(st.Location, st.WorkOrderID)
-			if err != nil {
-				return RouteMap{}, err
-			}
-			r.Stops = append(r.Stops, MapOrder{WorkOrderID: st.WorkOrderID, Point: *q})
-		}
-		if rt.EndLocation != nil {
-			if r.End, err = point(rt.EndLocation, rt.TechnicianID+"'s end"); err != nil {
-				return RouteMap{}, err
-			}
+		l := geo.LocationOf(*q)
+		return &Point{Lat: l.Lat, Lng: l.Lng}
+	}
+	for _, line := range lines {
+		r := MapRoute{TechnicianID: line.Route.TechnicianID, Start: pointOf(line.Start), End: pointOf(line.End)}
+		for _, s := range line.Stops {
+			r.Stops = append(r.Stops, MapOrder{WorkOrderID: s.Stop.WorkOrderID, Point: *pointOf(&s.Point)})
 		}
 		m.Routes = append(m.Routes, r)
 	}

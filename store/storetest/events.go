@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -175,14 +176,19 @@ func testBlockingRead(t *testing.T, s Store) {
 	if waited := time.Since(began); waited < 150*time.Millisecond {
 		t.Errorf("a read at the end returned after %v, want it to wait for the block", waited)
 	}
+	// The publisher reports to the test through a channel, and the test waits
+	// for it before it judges the read: a goroutine must not touch t (or
+	// t.Context) once the test may have ended.
+	published := make(chan error, 1)
 	go func() {
 		time.Sleep(50 * time.Millisecond)
-		if err := s.PublishEvents(ctx, event(model.EventPlanDone, "B")); err != nil {
-			t.Error(err)
-		}
+		published <- s.PublishEvents(context.Background(), event(model.EventPlanDone, "B"))
 	}()
 	began = time.Now()
 	b, err = s.ReadEvents(ctx, last, 10, 900*time.Millisecond)
+	if perr := <-published; perr != nil {
+		t.Fatalf("publishing B during the waiting read: %v", perr)
+	}
 	if err != nil || len(b.Events) != 1 || b.Events[0].WorkOrderID != "B" {
 		t.Fatalf("a waiting read: %+v, %v; want B", b, err)
 	}
