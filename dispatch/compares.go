@@ -465,20 +465,7 @@ func (s *Service) Comparison(ctx context.Context, id string) (CompareRecord, err
 // it, and returns its record as it stands. A compare that already ended
 // is a conflict.
 func (s *Service) CancelCompare(ctx context.Context, id string) (CompareRecord, error) {
-	if rec, ok := s.plans.cancelLocalCompare(id); ok && rec.Status == PlanRunning {
-		return rec, nil
-	}
-	rec, err := s.Comparison(ctx, id)
-	if err != nil {
-		return CompareRecord{}, err
-	}
-	if rec.Status != PlanRunning {
-		return rec, fmt.Errorf("dispatch: compare %s is %s, not running: %w", id, rec.Status, model.ErrConflict)
-	}
-	if err := s.store.RequestCancel(ctx, id); err != nil {
-		return CompareRecord{}, fmt.Errorf("dispatch: cancelling compare %s: %w", id, err)
-	}
-	return rec, nil
+	return cancelRun(ctx, s, "compare", id, s.plans.cancelLocalCompare, s.Comparison, func(r CompareRecord) string { return r.Status })
 }
 
 // cancelLocalCompare cancels a compare running in this process and

@@ -582,18 +582,27 @@ const PlanGrace = 2 * time.Minute
 // and returns its record as it stands. A plan that already ended is a
 // conflict.
 func (s *Service) CancelPlan(ctx context.Context, id string) (PlanRecord, error) {
-	if rec, ok := s.plans.cancelLocal(id); ok && rec.Status == PlanRunning {
+	return cancelRun(ctx, s, "plan", id, s.plans.cancelLocal, s.Plan, func(r PlanRecord) string { return r.Status })
+}
+
+// cancelRun is the one rule of cancelling a background run (a plan or a
+// compare): cancel it here if this replica runs it, else ask the replica
+// that does through the store; a run that already ended is a conflict.
+func cancelRun[R any](ctx context.Context, s *Service, what, id string, local func(string) (R, bool),
+	read func(context.Context, string) (R, error), status func(R) string) (R, error) {
+	if rec, ok := local(id); ok && status(rec) == PlanRunning {
 		return rec, nil
 	}
-	rec, err := s.Plan(ctx, id)
+	var zero R
+	rec, err := read(ctx, id)
 	if err != nil {
-		return PlanRecord{}, err
+		return zero, err
 	}
-	if rec.Status != PlanRunning {
-		return rec, fmt.Errorf("dispatch: plan %s is %s, not running: %w", id, rec.Status, model.ErrConflict)
+	if st := status(rec); st != PlanRunning {
+		return rec, fmt.Errorf("dispatch: %s %s is %s, not running: %w", what, id, st, model.ErrConflict)
 	}
 	if err := s.store.RequestCancel(ctx, id); err != nil {
-		return PlanRecord{}, fmt.Errorf("dispatch: cancelling plan %s: %w", id, err)
+		return zero, fmt.Errorf("dispatch: cancelling %s %s: %w", what, id, err)
 	}
 	return rec, nil
 }
