@@ -27,14 +27,16 @@ const (
 
 // localSearch holds the buffers of one thread's local search.
 type localSearch struct {
-	in     *instance
-	order  []int32
-	pos    []int32 // index of each assigned job in its route's seq
-	dirty  []bool  // per route: changed since its jobs' moves were last tried
-	a, b   *route  // trial routes
-	seqA   []int32
-	seqB   []int32
-	seqC   []int32 // chain's
+	in    *instance
+	order []int32
+	pos   []int32 // index of each assigned job in its route's seq
+	dirty []bool  // per route: changed since its jobs' moves were last tried
+	a, b  *route  // trial routes
+	seqA  []int32
+	seqB  []int32
+	seqC  []int32 // chain's
+	// deep adds the moves of two jobs in a row (segments.go).
+	deep   bool
 	budget *budget
 }
 
@@ -82,7 +84,7 @@ func (ls *localSearch) improve(s, prev *solution, rng *rand.Rand) bool {
 				if s.where[x] < 0 || s.where[u] < 0 {
 					continue
 				}
-				if ls.tryPair(s, u, x) {
+				if ls.tryPair(s, u, x) || ls.deep && ls.trySegments(s, u, x) {
 					changed = true
 				}
 			}
@@ -223,8 +225,7 @@ func (ls *localSearch) relocate(s *solution, u, vu int32, i int, vx int32, at in
 // route vx, if that is feasible and cheaper.
 func (ls *localSearch) swap(s *solution, u, vu int32, i int, x, vx int32, k int) bool {
 	ru, rx := s.routes[vu], s.routes[vx]
-	ju, jx := &s.in.jobs[u], &s.in.jobs[x]
-	if prefilter && (!ru.trades(jx, ju) || !rx.trades(ju, jx) ||
+	if prefilter && (!ru.takes(s.in, []int32{x}, []int32{u}) || !rx.takes(s.in, []int32{u}, []int32{x}) ||
 		!ls.joins(ru, i, ls.chain(x, nil, -1), ru, i+2) || !ls.joins(rx, k, ls.chain(u, nil, -1), rx, k+2)) {
 		return false
 	}
@@ -409,31 +410,6 @@ func (ls *localSearch) joins(from *route, p int, jobs []int32, to *route, q int)
 		t, loc = s+jb.dur, jb.loc
 	}
 	return t+in.tt.dur(loc, to.loc[q]) <= to.rmax[q]
-}
-
-// trades reports whether the route's capacity holds job in instead of job
-// out.
-func (r *route) trades(in, out *job) bool {
-	if r.capLeft == nil {
-		return true
-	}
-	for k, c := range r.capLeft {
-		if demand(in, k)-demand(out, k) > c+capacityEps {
-			return false
-		}
-	}
-	return len(in.demand) <= len(r.capLeft) || r.beyondFree(in)
-}
-
-// beyondFree reports whether the job needs nothing of the dimensions the
-// route has no capacity in.
-func (r *route) beyondFree(jb *job) bool {
-	for _, d := range jb.demand[len(r.capLeft):] {
-		if d > capacityEps {
-			return false
-		}
-	}
-	return true
 }
 
 func demand(jb *job, k int) float64 {

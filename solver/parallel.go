@@ -218,7 +218,10 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 			w.curCost = c
 			if c < w.bestCost-1e-9 {
 				// A new best is improved by local search before it is kept.
-				if w.ls.improve(w.cur, w.best, w.rng) {
+				w.ls.deep = true
+				improved := w.ls.improve(w.cur, w.best, w.rng)
+				w.ls.deep = false
+				if improved {
 					w.curCost = w.cur.cost()
 				}
 				w.best, w.bestCost = w.cur.copy(), w.curCost
