@@ -45,8 +45,9 @@
 //   - Priorities first: recreate orders jobs by the cost of leaving them
 //     out before SISR's order, so emergencies are placed before routine
 //     work.
-//   - The annealing starts at 30, not 100, times a scale of a tenth of the
-//     problem's cost per job (better at 2 s, equal at 10 s).
+//   - The annealing starts at 10, not 100, times a scale of a tenth of the
+//     problem's cost per job (better on short runs, equal on long ones;
+//     see temperatures).
 //   - Granular insertion: a job with many qualified technicians tries the
 //     routes of its 40 nearest neighbours and one empty route per class of
 //     interchangeable technicians, all of them only when none fits — 2.6

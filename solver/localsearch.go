@@ -99,18 +99,6 @@ func (ls *localSearch) index(r *route) {
 	}
 }
 
-// placeLoc returns the location of place p of route r (0 the start, 1 … n
-// the jobs, n+1 the end).
-func placeLoc(in *instance, r *route, p int) int32 {
-	switch {
-	case p == 0:
-		return r.vehicle(in).startLoc
-	case p > len(r.seq):
-		return r.vehicle(in).endLoc
-	}
-	return in.jobs[r.seq[p-1]].loc
-}
-
 // tryPair tries the moves between job u and its neighbour x, and makes
 // the first that improves the objective; it reports whether it did.
 func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
@@ -121,8 +109,8 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 	i, k := int(ls.pos[u]), int(ls.pos[x]) // seq indices; places i+1, k+1
 	lu, lx := in.jobs[u].loc, in.jobs[x].loc
 	nj := len(in.jobs)
-	pu, nu := placeLoc(in, ru, i), placeLoc(in, ru, i+2) // around u
-	px, nx := placeLoc(in, rx, k), placeLoc(in, rx, k+2) // around x
+	pu, nu := ru.loc[i], ru.loc[i+2] // around u
+	px, nx := rx.loc[k], rx.loc[k+2] // around x
 	c := tt.cost
 	// Taking u out of its route saves this much travel.
 	outU := c(pu, lu) + c(lu, nu) - c(pu, nu)
