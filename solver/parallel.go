@@ -38,6 +38,7 @@ type searcher struct {
 	rng      *rand.Rand
 	sc       *scratch
 	ls       localSearch
+	pool     pool    // elite solutions to cross with
 	absent   []int32 // per job, the iterations that ended with it unassigned
 	cur      *solution
 	cand     *solution
@@ -195,7 +196,9 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 
 		cand := w.cand
 		w.cur.copyInto(cand)
-		w.sc.removed = cand.ruin(w.rng, w.sc.removed[:0])
+		if !w.crossover(cand, progress) {
+			w.sc.removed = cand.ruin(w.rng, w.sc.removed[:0])
+		}
 		todo := cand.retryable(w.sc.toInsert[:0])
 		in.insertionOrder(w.rng, todo, w.absent, cand.fewFree(), w.sc)
 		if cand.recreate(w.rng, todo, blinkRate, w.sc) < len(todo) {
@@ -225,7 +228,11 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 					w.curCost = w.cur.cost()
 				}
 				w.best, w.bestCost = w.cur.copy(), w.curCost
+				w.pool.offer(w.cur, w.curCost)
 			}
+		}
+		if w.it%poolEvery == poolEvery-1 {
+			w.pool.offer(w.cur, w.curCost)
 		}
 	}
 }
