@@ -43,6 +43,10 @@ type localSearch struct {
 	stamp        uint32
 	pairs        []uint64
 	sideA, sideB starSide
+	// starGated says SWAP* runs only on solutions that cost less than
+	// starBelow after the per-job moves.
+	starGated bool
+	starBelow float64
 }
 
 // improve applies improving moves to s until none is left, or the budget
@@ -71,7 +75,7 @@ func (ls *localSearch) improve(s, prev *solution, rng *rand.Rand) bool {
 		}
 		// With no per-job move left, SWAP* between routes near the
 		// changed ones; the routes it changes are searched again.
-		if ls.budget.searchSpent() || !ls.swapStar(s) {
+		if ls.budget.searchSpent() || ls.starGated && s.cost() >= ls.starBelow || !ls.swapStar(s) {
 			return changed
 		}
 		changed = true

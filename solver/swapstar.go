@@ -55,7 +55,7 @@ func (gc *gapCosts) without(k int32, here float64) (int32, float64) {
 			break
 		}
 		if g != k && g != k+1 {
-			if gc.cost[t] < here {
+			if gc.cost[t] <= here { // the gap is known to fit in time
 				return g, gc.cost[t]
 			}
 			break
@@ -133,8 +133,10 @@ func (ls *localSearch) swapPair(s *solution, a, b int32) bool {
 	if len(ra.seq) == 0 || len(rb.seq) == 0 {
 		return false
 	}
-	ls.sideA.fill(in, ra, rb)
-	ls.sideB.fill(in, rb, ra)
+	ls.sideA.legsOf(in, ra)
+	ls.sideB.legsOf(in, rb)
+	ls.sideA.fill(in, ra, rb, ls.sideB.legs)
+	ls.sideB.fill(in, rb, ra, ls.sideA.legs)
 	c := in.tt.cost
 	nj := len(in.jobs)
 	pair := func(v int32, j int32) float64 {
@@ -160,11 +162,23 @@ func (ls *localSearch) swapPair(s *solution, a, b int32) bool {
 			}
 			lv := in.jobs[v].loc
 			// u in v's place and v in u's, by travel.
-			hereU := c(rb.loc[k], lu) + c(lu, rb.loc[k+2]) - c(rb.loc[k], rb.loc[k+2])
-			hereV := c(ra.loc[i], lv) + c(lv, ra.loc[i+2]) - c(ra.loc[i], ra.loc[i+2])
+			// u in v's place and v in u's, by travel: checked in time only
+			// for an exchange that would be among the best.
+			hereU := c(rb.loc[k], lu) + c(lu, rb.loc[k+2]) - B.legs[k] - B.legs[k+1] + B.out[k]
+			hereV := c(ra.loc[i], lv) + c(lv, ra.loc[i+2]) - A.legs[i] - A.legs[i+1] + A.out[i]
+			rest := pairU + pair(a, v) - pair(b, v) - A.out[i] - B.out[k]
 			gb, insU := A.gaps[i].without(int32(k), hereU)
 			ga, insV := B.gaps[k].without(int32(i), hereV)
-			d := insU + insV - A.out[i] - B.out[k] + pairU + pair(a, v) - pair(b, v)
+			if insU+insV+rest >= best[swapStarTries-1].delta {
+				continue
+			}
+			if gb == int32(k) && !inPlace(in, rb, k, &in.jobs[u]) {
+				gb, insU = A.gaps[i].without(int32(k), math.Inf(1))
+			}
+			if ga == int32(i) && !inPlace(in, ra, i, &in.jobs[v]) {
+				ga, insV = B.gaps[k].without(int32(i), math.Inf(1))
+			}
+			d := insU + insV + rest
 			if d >= best[swapStarTries-1].delta {
 				continue
 			}
@@ -190,19 +204,25 @@ func (ls *localSearch) swapPair(s *solution, a, b int32) bool {
 	return false
 }
 
+// legsOf keeps the travel cost of each gap of route r.
+func (sd *starSide) legsOf(in *instance, r *route) {
+	n := len(r.seq)
+	sd.legs = grow(sd.legs, n+1)
+	for g := range n + 1 {
+		sd.legs[g] = in.tt.cost(r.loc[g], r.loc[g+1])
+	}
+}
+
 // fill works out, for every job of route r, whether it may move to route
-// o, its three cheapest gaps there where it fits in time, and what taking
-// it out of r saves, by travel.
-func (sd *starSide) fill(in *instance, r, o *route) {
+// o (the travel cost of whose gaps is legs), its three cheapest gaps
+// there where it fits in time, and what taking it out of r saves, by
+// travel.
+func (sd *starSide) fill(in *instance, r, o *route, legs []float64) {
 	n := len(r.seq)
 	c := in.tt.cost
 	sd.movable = grow(sd.movable, n)
 	sd.gaps = grow(sd.gaps, n)
 	sd.out = grow(sd.out, n)
-	sd.legs = grow(sd.legs, n+1)
-	for g := range n + 1 {
-		sd.legs[g] = c(r.loc[g], r.loc[g+1])
-	}
 	nj := len(in.jobs)
 	no := len(o.seq)
 	for i, j := range r.seq {
@@ -215,8 +235,11 @@ func (sd *starSide) fill(in *instance, r, o *route) {
 			continue
 		}
 		for g := range no + 1 {
-			d := c(o.loc[g], jb.loc) + c(jb.loc, o.loc[g+1]) - c(o.loc[g], o.loc[g+1])
-			if d >= gc.cost[2] || !o.mayFit(jb, g) {
+			if !o.mayFit(jb, g) {
+				continue
+			}
+			d := c(o.loc[g], jb.loc) + c(jb.loc, o.loc[g+1]) - legs[g]
+			if d >= gc.cost[2] {
 				continue
 			}
 			if _, ok := o.tryAt(in, jb, g, in.tt.dur(o.loc[g], jb.loc), in.tt.dur(jb.loc, o.loc[g+1])); ok {
@@ -224,6 +247,18 @@ func (sd *starSide) fill(in *instance, r, o *route) {
 			}
 		}
 	}
+}
+
+// inPlace is a test in time of job jb taking the place of the job at
+// index k of route r: the technician must reach it from place k in time
+// for a window and, after it, place k+2 by the latest they may be ready
+// there (with breaks, of the bounds over every state).
+func inPlace(in *instance, r *route, k int, jb *job) bool {
+	if r.soon[k] >= never {
+		return false
+	}
+	s, ok := jb.firstStart(r.soon[k] + in.tt.dur(r.loc[k], jb.loc))
+	return ok && s+jb.dur+in.tt.dur(jb.loc, r.loc[k+2]) <= r.rmax[k+2]
 }
 
 // spliced appends to dst the jobs of seq without the one at index rm and
