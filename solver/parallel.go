@@ -213,10 +213,15 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 		// each candidate is worth its local optimum (as in hybrid genetic
 		// search, where every offspring is educated); with orders left
 		// out, which insertions decide, the time goes to more iterations.
+		// SWAP*, which costs more than the per-job moves, is spent on
+		// candidates that beat the best after them, and on new bests.
+		accept := w.curCost - temp*math.Log(w.rng.Float64())
+		w.ls.starBelow, w.ls.starGated = w.bestCost, true
 		if len(cand.free) == 0 && w.ls.improve(cand, w.cur, w.rng) {
 			c = cand.cost()
 		}
-		if c < w.curCost-temp*math.Log(w.rng.Float64()) {
+		w.ls.starGated = false
+		if c < accept {
 			w.cur, w.cand = cand, w.cur
 			w.curCost = c
 			if c < w.bestCost-1e-9 {
