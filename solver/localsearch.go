@@ -38,6 +38,17 @@ type localSearch struct {
 	// deep adds the moves of two jobs in a row (segments.go).
 	deep   bool
 	budget *budget
+	// SWAP*'s buffers (swapstar.go): per route, whether its jobs were
+	// scanned since the last SWAP*; the pairs of routes to try.
+	star         []bool
+	mark         []uint32
+	stamp        uint32
+	pairs        []uint64
+	sideA, sideB starSide
+	// starGated says SWAP* runs only on solutions that cost less than
+	// starBelow after the per-job moves.
+	starGated bool
+	starBelow float64
 }
 
 // improve applies improving moves to s until none is left, or the budget
@@ -57,6 +68,27 @@ func (ls *localSearch) improve(s, prev *solution, rng *rand.Rand) bool {
 		ls.index(r)
 		ls.dirty[v] = prev == nil || len(prev.routes) != len(s.routes) || prev.routes[v] != r
 	}
+	ls.star = grow(ls.star, len(s.routes))
+	clear(ls.star)
+	changed := false
+	for {
+		if ls.passes(s, rng) {
+			changed = true
+		}
+		// With no per-job move left, SWAP* between routes near the
+		// changed ones; the routes it changes are searched again.
+		if ls.budget.searchSpent() || ls.starGated && s.cost() >= ls.starBelow || !ls.swapStar(s) {
+			return changed
+		}
+		changed = true
+	}
+}
+
+// passes runs passes of the per-job moves over the jobs of dirty routes
+// until one changes nothing, at most lsPasses; it reports whether s
+// changed.
+func (ls *localSearch) passes(s *solution, rng *rand.Rand) bool {
+	in := s.in
 	changed := false
 	for range lsPasses {
 		ls.order = ls.order[:0]
@@ -65,6 +97,7 @@ func (ls *localSearch) improve(s, prev *solution, rng *rand.Rand) bool {
 				continue
 			}
 			ls.dirty[v] = false
+			ls.star[v] = true
 			for _, j := range r.seq {
 				if in.jobs[j].fixed < 0 {
 					ls.order = append(ls.order, j)

@@ -38,6 +38,7 @@ type searcher struct {
 	rng      *rand.Rand
 	sc       *scratch
 	ls       localSearch
+	pool     pool    // elite solutions to cross with
 	absent   []int32 // per job, the iterations that ended with it unassigned
 	cur      *solution
 	cand     *solution
@@ -195,7 +196,9 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 
 		cand := w.cand
 		w.cur.copyInto(cand)
-		w.sc.removed = cand.ruin(w.rng, w.sc.removed[:0])
+		if !w.crossover(cand, progress) {
+			w.sc.removed = cand.ruin(w.rng, w.sc.removed[:0])
+		}
 		todo := cand.retryable(w.sc.toInsert[:0])
 		in.insertionOrder(w.rng, todo, w.absent, cand.fewFree(), w.sc)
 		if cand.recreate(w.rng, todo, blinkRate, w.sc) < len(todo) {
@@ -210,10 +213,15 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 		// each candidate is worth its local optimum (as in hybrid genetic
 		// search, where every offspring is educated); with orders left
 		// out, which insertions decide, the time goes to more iterations.
+		// SWAP*, which costs more than the per-job moves, is spent on
+		// candidates that beat the best after them, and on new bests.
+		accept := w.curCost - temp*math.Log(w.rng.Float64())
+		w.ls.starBelow, w.ls.starGated = w.bestCost, true
 		if len(cand.free) == 0 && w.ls.improve(cand, w.cur, w.rng) {
 			c = cand.cost()
 		}
-		if c < w.curCost-temp*math.Log(w.rng.Float64()) {
+		w.ls.starGated = false
+		if c < accept {
 			w.cur, w.cand = cand, w.cur
 			w.curCost = c
 			if c < w.bestCost-1e-9 {
@@ -225,7 +233,11 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 					w.curCost = w.cur.cost()
 				}
 				w.best, w.bestCost = w.cur.copy(), w.curCost
+				w.pool.offer(w.cur, w.curCost)
 			}
+		}
+		if w.it%poolEvery == poolEvery-1 {
+			w.pool.offer(w.cur, w.curCost)
 		}
 	}
 }
