@@ -1,13 +1,8 @@
 package solver
 
 import (
-	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
-
-	"github.com/dispatchd/dispatchd/model"
-	"github.com/dispatchd/dispatchd/scenario"
 )
 
 // TestCrossoverKeepsEveryConstraint crosses two local optima of generated
@@ -19,23 +14,7 @@ import (
 // out again gives, that pinned jobs stay on their vehicle and that the
 // independent checker finds the plan sound.
 func TestCrossoverKeepsEveryConstraint(t *testing.T) {
-	days := map[string]*model.Problem{"pinned": budgetDay(t)}
-	for _, d := range []struct{ orders, techs int }{{60, 6}, {150, 10}} {
-		for seed := range uint64(3) {
-			p, err := scenario.GenerateDay(scenario.DayOptions{Orders: d.orders, Technicians: d.techs, Seed: seed})
-			if err != nil {
-				t.Fatal(err)
-			}
-			days[fmt.Sprintf("%dx%d/seed%d", d.orders, d.techs, seed)] = p
-		}
-	}
-	for _, name := range []string{"c101", "r211", "rc105"} {
-		s, err := scenario.ReadSolomonFile(filepath.Join("..", "testdata", "solomon", name+".txt"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		days["solomon/"+name] = s.Problem()
-	}
+	days := searchDays(t, []daySize{{60, 6}, {150, 10}}, 3, "c101", "r211", "rc105")
 	for name, p := range days {
 		t.Run(name, func(t *testing.T) {
 			in, err := compile(p, nil)
@@ -45,14 +24,8 @@ func TestCrossoverKeepsEveryConstraint(t *testing.T) {
 			sc := &scratch{}
 			ls := localSearch{in: in}
 			optimum := func(seed uint64) *solution {
-				s := newSolution(in)
-				if err := s.placeFixed(); err != nil {
-					t.Fatal(err)
-				}
 				rng := rand.New(rand.NewPCG(seed, 2))
-				todo := s.insertable(nil)
-				in.insertionOrder(rng, todo, make([]int32, len(in.jobs)), false, sc)
-				s.recreate(rng, todo, 0.2, sc)
+				s := firstPlan(t, in, rng, 0.2)
 				ls.improve(s, nil, rng)
 				return s
 			}
@@ -94,7 +67,8 @@ func TestCrossoverKeepsEveryConstraint(t *testing.T) {
 
 // checkBooks checks a solution's bookkeeping: where and free agree with
 // the routes, every route's kept costs are what laying it out again gives,
-// and pinned jobs are on their vehicle.
+// pinned jobs are on their vehicle and every job on a route it qualifies
+// for.
 func checkBooks(t *testing.T, in *instance, s *solution) {
 	t.Helper()
 	seen := make([]bool, len(in.jobs))
@@ -113,6 +87,9 @@ func checkBooks(t *testing.T, in *instance, s *solution) {
 			}
 			if f := in.jobs[j].fixed; f >= 0 && f != int32(v) {
 				t.Fatalf("pinned job %d moved from vehicle %d to %d", j, f, v)
+			}
+			if !in.ok[v*len(in.jobs)+int(j)] {
+				t.Fatalf("job %d is on route %d, which it is not qualified for", j, v)
 			}
 			seen[j] = true
 		}

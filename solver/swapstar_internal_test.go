@@ -2,12 +2,10 @@ package solver
 
 import (
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/dispatchd/dispatchd/model"
 	"github.com/dispatchd/dispatchd/scenario"
 )
 
@@ -34,54 +32,13 @@ func readyForStar(ls *localSearch, s *solution) {
 // costs are what laying them out again gives, and that the independent
 // checker finds the plan sound.
 func TestSwapStarKeepsEveryConstraint(t *testing.T) {
-	solomon := func(name string) func(t *testing.T) *model.Problem {
-		return func(t *testing.T) *model.Problem {
-			s, err := scenario.ReadSolomonFile(filepath.Join("..", "testdata", "solomon", name+".txt"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s.Problem()
-		}
-	}
-	day := func(orders, techs int, seed uint64) func(t *testing.T) *model.Problem {
-		return func(t *testing.T) *model.Problem {
-			p, err := scenario.GenerateDay(scenario.DayOptions{Orders: orders, Technicians: techs, Seed: seed})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return p
-		}
-	}
-	cases := []struct {
-		name string
-		day  func(t *testing.T) *model.Problem
-	}{
-		{"pinned", budgetDay},
-		{"60x6/seed0", day(60, 6, 0)},
-		{"60x6/seed1", day(60, 6, 1)},
-		{"150x10/seed2", day(150, 10, 2)},
-		{"150x10/seed3", day(150, 10, 3)},
-		{"solomon/r101", solomon("r101")},
-		{"solomon/rc105", solomon("rc105")},
-		{"solomon/r202", solomon("r202")},
-		{"solomon/c201", solomon("c201")},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p := c.day(t)
+	for name, p := range searchDays(t, []daySize{{60, 6}, {150, 10}}, 4, "r101", "rc105", "r202", "c201") {
+		t.Run(name, func(t *testing.T) {
 			in, err := compile(p, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := newSolution(in)
-			if err := s.placeFixed(); err != nil {
-				t.Fatal(err)
-			}
-			rng := rand.New(rand.NewPCG(1, 2))
-			sc := &scratch{}
-			todo := s.insertable(nil)
-			in.insertionOrder(rng, todo, make([]int32, len(in.jobs)), false, sc)
-			s.recreate(rng, todo, 0, sc)
+			s := firstPlan(t, in, rand.New(rand.NewPCG(1, 2)), 0)
 			ls := localSearch{in: in}
 			readyForStar(&ls, s)
 			start := s.cost()
@@ -100,25 +57,7 @@ func TestSwapStarKeepsEveryConstraint(t *testing.T) {
 					t.Fatal("SWAP* does not stop")
 				}
 			}
-			nj := len(in.jobs)
-			for v, r := range s.routes {
-				again := newRoute(int32(v))
-				again.seq = append(again.seq, r.seq...)
-				if !again.update(in) || again.arcs != r.arcs || again.soft != r.soft || again.pair != r.pair {
-					t.Fatalf("route %d keeps costs %v/%v/%v, laid out again %v/%v/%v", v, r.arcs, r.soft, r.pair, again.arcs, again.soft, again.pair)
-				}
-				for _, j := range r.seq {
-					if s.where[j] != int32(v) {
-						t.Fatalf("job %d is on route %d but where says %d", j, v, s.where[j])
-					}
-					if f := in.jobs[j].fixed; f >= 0 && f != int32(v) {
-						t.Fatalf("pinned job %d moved from route %d to %d", j, f, v)
-					}
-					if !in.ok[v*nj+int(j)] {
-						t.Fatalf("job %d is on route %d, which it is not qualified for", j, v)
-					}
-				}
-			}
+			checkBooks(t, in, s)
 			assertValid(t, p, in.plan(s))
 			t.Logf("%d SWAP* moves: objective %.1f -> %.1f", moves, start, s.cost())
 		})
