@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dispatchd/dispatchd/model"
+	"github.com/dispatchd/dispatchd/scenario"
 	"github.com/dispatchd/dispatchd/solver"
 )
 
@@ -572,6 +574,36 @@ func TestPlanDeterministicWithThreads(t *testing.T) {
 		}
 		if timed := encode(threads, time.Hour); timed != first {
 			t.Fatalf("%d threads: a time limit that did not run out changed the plan", threads)
+		}
+	}
+}
+
+// TestPlanDeterministicWhenEveryOrderIsServed repeats the determinism
+// test where every order is served, so that the local search runs on
+// every candidate and SWAP*, the or-opt moves and the crossover all take
+// part: the same seed, iterations and threads give the same plan.
+func TestPlanDeterministicWhenEveryOrderIsServed(t *testing.T) {
+	s, err := scenario.ReadSolomonFile(filepath.Join("..", "testdata", "solomon", "rc105.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.Problem()
+	for _, threads := range []int{1, 2} {
+		var first string
+		for run := range 2 {
+			plan, err := solver.Plan(context.Background(), p, solver.Options{Iterations: 2000, Seed: 7, Threads: threads})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(plan.Unassigned) > 0 {
+				t.Fatalf("%d threads: %d orders left out; the test needs every order served", threads, len(plan.Unassigned))
+			}
+			data, _ := json.Marshal(plan)
+			if run == 0 {
+				first = string(data)
+			} else if string(data) != first {
+				t.Fatalf("%d threads: the same seed and iteration count gave different plans", threads)
+			}
 		}
 	}
 }
