@@ -20,6 +20,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"inc": func(i int) int {
 		return i + 1
 	},
+	"join": func(names []string) string { return strings.Join(names, ", ") },
 }).Parse(pageSource))
 
 // pageData is the page laid out: every number formatted and every shape
@@ -29,6 +30,7 @@ type pageData struct {
 	Policies        []policyView
 	KPITable        []tableRow
 	KPICharts       []barChart
+	KPIFlat         []string // the figures every policy has alike: no chart
 	Objectives      *matrix
 	Sweeps          []sweepView
 	Maps            []routeMap
@@ -70,6 +72,7 @@ type sweepView struct {
 	ID, Weight, Policy string
 	Values             string
 	Charts             []lineChart
+	Flat               []string // the figures the weight does not move: no chart
 }
 
 // unassignedView is one order some policies leave out: which, and why.
@@ -115,6 +118,10 @@ func layout(c Comparison) pageData {
 	}
 	for i, k := range c.KPIs {
 		d.KPITable = append(d.KPITable, tableRowOf(k))
+		if !k.Varies() {
+			d.KPIFlat = append(d.KPIFlat, k.Name)
+			continue
+		}
 		d.KPICharts = append(d.KPICharts, kpiChart(fmt.Sprintf("kpi-%d", i), k, c.Policies))
 	}
 	if c.Objectives != nil {
@@ -147,6 +154,10 @@ func layout(c Comparison) pageData {
 		}
 		sv.Values = strings.Join(vals, ", ")
 		for j, k := range s.KPIs {
+			if !k.Varies() {
+				sv.Flat = append(sv.Flat, k.Name)
+				continue
+			}
 			sv.Charts = append(sv.Charts, sweepChart(fmt.Sprintf("sweep-%d-kpi-%d", i, j), s, k))
 		}
 		d.Sweeps = append(d.Sweeps, sv)

@@ -71,6 +71,24 @@ type KPIRow struct {
 	Values []float64
 }
 
+// Varies reports whether the row's values are not all the same (values
+// there are none of aside): a chart of equal bars or a flat line tells a
+// reader nothing the table does not, so the page draws only rows that
+// vary and names the others.
+func (k KPIRow) Varies() bool {
+	first, seen := 0.0, false
+	for _, v := range k.Values {
+		if math.IsNaN(v) {
+			continue
+		}
+		if seen && v != first {
+			return true
+		}
+		first, seen = v, true
+	}
+	return false
+}
+
 // Sweep is the trade-off curve of one weight: the same day planned with
 // that weight set to each of Values, every KPI traced against it.
 type Sweep struct {

@@ -370,3 +370,24 @@ func TestWeightChanges(t *testing.T) {
 		}
 	}
 }
+
+func TestKPIRowVaries(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		name   string
+		values []float64
+		want   bool
+	}{
+		{"none", nil, false},
+		{"one", []float64{3}, false},
+		{"equal", []float64{2, 2, 2}, false},
+		{"equal but a missing one", []float64{2, nan, 2}, false},
+		{"all missing", []float64{nan, nan}, false},
+		{"differ", []float64{2, 2, 2.5}, true},
+		{"differ after a missing one", []float64{nan, 1, 0}, true},
+	} {
+		if got := (report.KPIRow{Name: c.name, Values: c.values}).Varies(); got != c.want {
+			t.Errorf("%s %v: Varies() = %v, want %v", c.name, c.values, got, c.want)
+		}
+	}
+}
