@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dispatchd/dispatchd/dispatch"
+	"github.com/dispatchd/dispatchd/report"
 )
 
 // TestCompareHTML: --html writes the comparison's report beside the
@@ -33,12 +34,29 @@ func TestCompareHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := string(page)
+	// A chart for every figure that differs between the plans.
+	r, err := report.FromCompare(&c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	varies := func(rows []report.KPIRow) int {
+		n := 0
+		for _, k := range rows {
+			if k.Varies() {
+				n++
+			}
+		}
+		return n
+	}
+	if len(r.Sweeps) != 1 || varies(r.KPIs) == 0 || varies(r.Sweeps[0].KPIs) == 0 {
+		t.Fatalf("the comparison has %d sweeps, %d KPI rows that vary: the test needs one sweep and some", len(r.Sweeps), varies(r.KPIs))
+	}
 	for _, tc := range []struct {
 		what string
 		want int
 	}{
-		{`<svg class="kpi-chart"`, len(c.Table)},
-		{`<svg class="sweep-chart"`, len(c.Sweep.Series)},
+		{`<svg class="kpi-chart"`, varies(r.KPIs)},
+		{`<svg class="sweep-chart"`, varies(r.Sweeps[0].KPIs)},
 		{`<svg class="route-map"`, 2},
 		{`<table id="objective-matrix"`, 1},
 		{"<title>Policies compared on day.json</title>", 1},
