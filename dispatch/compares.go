@@ -447,16 +447,13 @@ func (s *Service) Comparison(ctx context.Context, id string) (CompareRecord, err
 	if run != nil {
 		return run.Record(), nil
 	}
-	data, err := s.store.GetPlan(ctx, id)
+	rec, err := readRun[CompareRecord](ctx, s, "compare", id)
 	if err != nil {
-		return CompareRecord{}, fmt.Errorf("dispatch: reading compare %s: %w", id, err)
+		return CompareRecord{}, err
 	}
-	var rec CompareRecord
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return CompareRecord{}, fmt.Errorf("dispatch: decoding stored compare %s: %w", id, err)
-	}
-	if rec.Status == PlanRunning && s.clock().Sub(rec.Created) > time.Duration(rec.TimeLimit*float64(time.Second)*float64(max(rec.Progress.Total, 1)))+PlanGrace {
-		rec.Status, rec.Error = PlanFailed, "the replica running the compare stopped reporting before it ended"
+	// A compare runs its plans one after the other, each with the limit.
+	if s.abandoned(rec.Status, rec.Created, time.Duration(rec.TimeLimit*float64(time.Second)*float64(max(rec.Progress.Total, 1)))) {
+		rec.Status, rec.Error = PlanFailed, abandonedError("compare")
 	}
 	return rec, nil
 }

@@ -558,20 +558,41 @@ func (s *Service) Plan(ctx context.Context, id string) (PlanRecord, error) {
 	if run != nil {
 		return run.Record(), nil
 	}
-	data, err := s.store.GetPlan(ctx, id)
+	rec, err := readRun[PlanRecord](ctx, s, "plan", id)
 	if err != nil {
-		return PlanRecord{}, fmt.Errorf("dispatch: reading plan %s: %w", id, err)
+		return PlanRecord{}, err
 	}
-	var rec PlanRecord
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return PlanRecord{}, fmt.Errorf("dispatch: decoding stored plan %s: %w", id, err)
-	}
-	if rec.Status == PlanRunning && s.clock().Sub(rec.Created) > time.Duration(rec.TimeLimit*float64(time.Second))+PlanGrace {
-		// Its replica stopped reporting before the plan ended (it died, or
-		// could not store the end): the plan will never end.
-		rec.Status, rec.Error = PlanFailed, "the replica running the plan stopped reporting before it ended"
+	if s.abandoned(rec.Status, rec.Created, time.Duration(rec.TimeLimit*float64(time.Second))) {
+		rec.Status, rec.Error = PlanFailed, abandonedError("plan")
 	}
 	return rec, nil
+}
+
+// readRun reads the stored record of a plan or compare (kind) that no
+// run of this replica holds.
+func readRun[R any](ctx context.Context, s *Service, kind, id string) (R, error) {
+	var rec R
+	data, err := s.store.GetPlan(ctx, id)
+	if err != nil {
+		return rec, fmt.Errorf("dispatch: reading %s %s: %w", kind, id, err)
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return rec, fmt.Errorf("dispatch: decoding stored %s %s: %w", kind, id, err)
+	}
+	return rec, nil
+}
+
+// abandoned reports whether a run recorded as running, by another replica,
+// is past its time limit (limit) by more than PlanGrace: its replica
+// stopped reporting before the run ended (it died, or could not store the
+// end), and the run will never end.
+func (s *Service) abandoned(status string, created time.Time, limit time.Duration) bool {
+	return status == PlanRunning && s.clock().Sub(created) > limit+PlanGrace
+}
+
+// abandonedError is the error of an abandoned plan or compare (kind).
+func abandonedError(kind string) string {
+	return "the replica running the " + kind + " stopped reporting before it ended"
 }
 
 // PlanGrace is how long past its time limit a plan recorded as running
