@@ -232,7 +232,7 @@ func (p *pool) cross(rng *rand.Rand, a, b, child *solution) bool {
 				e++
 			}
 			if w >= 0 {
-				child.removeAll(w, slices.Clone(p.take[i:e]), nil)
+				child.removeAll(w, p.take[i:e], nil)
 			}
 			i = e
 		}
@@ -247,7 +247,7 @@ func (p *pool) cross(rng *rand.Rand, a, b, child *solution) bool {
 		}
 		r := child.own(u)
 		r.seq = append(r.seq[:0], p.seq...)
-		if !r.update(in) || r.room < 0 || overloaded(r) {
+		if !r.update(in) || !r.withinLimits() {
 			r.seq = r.seq[:0]
 			r.update(in)
 			continue
@@ -284,16 +284,6 @@ func (p *pool) target(child *solution, v int32) int32 {
 		}
 	}
 	return -1
-}
-
-// overloaded reports whether route r carries more than its capacity.
-func overloaded(r *route) bool {
-	for _, c := range r.capLeft {
-		if c < -capacityEps {
-			return true
-		}
-	}
-	return false
 }
 
 // crossover makes cand, a copy of the current solution, a crossing of it

@@ -34,7 +34,7 @@ type localSearch struct {
 	a, b  *route  // trial routes
 	seqA  []int32
 	seqB  []int32
-	seqC  []int32 // chain's
+	seqC  []int32 // chainOf's
 	// deep adds the moves of two jobs in a row (segments.go).
 	deep   bool
 	budget *budget
@@ -215,8 +215,8 @@ func (ls *localSearch) relocate(s *solution, u, vu int32, i int, vx int32, at in
 		// The jobs between u's place and its new one move with it: the
 		// technician, free before the first of them at the earliest, must
 		// serve them all and still reach the job after the last in time.
-		if prefilter && at < i && !ls.joins(ru, at, ls.chain(u, ru.seq[at:i], -1), ru, i+2) ||
-			prefilter && at > i && !ls.joins(ru, i, ls.chain(-1, ru.seq[i+1:at], u), ru, at+1) {
+		if prefilter && at < i && !ls.joins(ru, at, ls.chainOf(ru.seq[i:i+1], ru.seq[at:i]), ru, i+2) ||
+			prefilter && at > i && !ls.joins(ru, i, ls.chainOf(ru.seq[i+1:at], ru.seq[i:i+1]), ru, at+1) {
 			return false
 		}
 		seq := append(ls.seqA[:0], ru.seq...)
@@ -230,7 +230,7 @@ func (ls *localSearch) relocate(s *solution, u, vu int32, i int, vx int32, at in
 	}
 	// Taking a job out never makes a route infeasible in time: only the
 	// route that gains u is tested before it is laid out.
-	if prefilter && (!rx.fits(s.in, &s.in.jobs[u]) || !ls.joins(rx, at, ls.chain(u, nil, -1), rx, at+1)) {
+	if prefilter && (!rx.fits(s.in, &s.in.jobs[u]) || !ls.joins(rx, at, ru.seq[i:i+1], rx, at+1)) {
 		return false
 	}
 	a := append(ls.seqA[:0], ru.seq[:i]...)
@@ -246,8 +246,9 @@ func (ls *localSearch) relocate(s *solution, u, vu int32, i int, vx int32, at in
 // route vx, if that is feasible and cheaper.
 func (ls *localSearch) swap(s *solution, u, vu int32, i int, x, vx int32, k int) bool {
 	ru, rx := s.routes[vu], s.routes[vx]
-	if prefilter && (!ru.takes(s.in, []int32{x}, []int32{u}) || !rx.takes(s.in, []int32{u}, []int32{x}) ||
-		!ls.joins(ru, i, ls.chain(x, nil, -1), ru, i+2) || !ls.joins(rx, k, ls.chain(u, nil, -1), rx, k+2)) {
+	ju, jx := ru.seq[i:i+1], rx.seq[k:k+1]
+	if prefilter && (!ru.takes(s.in, jx, ju) || !rx.takes(s.in, ju, jx) ||
+		!ls.joins(ru, i, jx, ru, i+2) || !ls.joins(rx, k, ju, rx, k+2)) {
 		return false
 	}
 	a := append(ls.seqA[:0], s.routes[vu].seq...)
@@ -281,7 +282,7 @@ func (ls *localSearch) tails(s *solution, vu int32, i int, vx int32, k int) bool
 		(!ls.joins(ru, i, nil, rx, k+1) || !ls.joins(rx, k, nil, ru, i+1)) {
 		return false
 	}
-	if prefilter && (!tailsFit(in, ru, i, rx, k) || !tailsFit(in, rx, k, ru, i)) {
+	if prefilter && (!ru.takes(in, rx.seq[k:], ru.seq[i:]) || !rx.takes(in, ru.seq[i:], rx.seq[k:])) {
 		return false
 	}
 	a := append(ls.seqA[:0], ru.seq[:i]...)
@@ -353,20 +354,8 @@ func (ls *localSearch) trial(t *route, v int32, seq []int32) *route {
 	t.v = v
 	t.seq = append(t.seq[:0], seq...)
 	t.owner = nil
-	if !t.update(ls.in) {
+	if !t.update(ls.in) || !t.withinLimits() {
 		return nil
-	}
-	if t.room < 0 {
-		return nil
-	}
-	if t.capLeft != nil {
-		// capLeft is the capacity less the load; a dimension beyond the
-		// capacity has none.
-		for k, l := range t.load {
-			if k < len(t.capLeft) && t.capLeft[k] < -capacityEps || k >= len(t.capLeft) && l > capacityEps {
-				return nil
-			}
-		}
 	}
 	return t
 }
@@ -397,21 +386,6 @@ func (ls *localSearch) put(s *solution, v int32, t *route) *route {
 // rule out only what laying out would.
 var prefilter = true
 
-// chain returns the jobs a, then mid, then b (a or b -1: none) in a buffer
-// of the local search.
-func (ls *localSearch) chain(a int32, mid []int32, b int32) []int32 {
-	c := ls.seqC[:0]
-	if a >= 0 {
-		c = append(c, a)
-	}
-	c = append(c, mid...)
-	if b >= 0 {
-		c = append(c, b)
-	}
-	ls.seqC = c
-	return c
-}
-
 // joins reports whether a technician free at place p of route from, at the
 // soonest, can serve jobs in turn and reach place q of route to by the
 // latest time it may be reached.
@@ -438,27 +412,6 @@ func demand(jb *job, k int) float64 {
 		return jb.demand[k]
 	}
 	return 0
-}
-
-// tailsFit reports whether route a keeps within its capacity with its
-// jobs before index i followed by route b's from index k on.
-func tailsFit(in *instance, a *route, i int, b *route, k int) bool {
-	if a.capLeft == nil {
-		return true
-	}
-	for d, c := range a.capLeft {
-		gain := 0.0
-		for _, j := range b.seq[k:] {
-			gain += demand(&in.jobs[j], d)
-		}
-		for _, j := range a.seq[i:] {
-			gain -= demand(&in.jobs[j], d)
-		}
-		if gain > c+capacityEps {
-			return false
-		}
-	}
-	return true
 }
 
 // sameEnd reports whether two technicians' routes end alike, so that the

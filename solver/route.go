@@ -339,11 +339,33 @@ func (r *route) fits(in *instance, jb *job) bool {
 		return true
 	}
 	for k, d := range jb.demand {
-		c := 0.0 // a dimension beyond the capacity has none
-		if k < len(r.capLeft) {
-			c = r.capLeft[k]
+		if d > r.left(k)+capacityEps {
+			return false
 		}
-		if d > c+capacityEps {
+	}
+	return true
+}
+
+// left is the capacity left in dimension k of a route with a capacity;
+// a dimension beyond the capacity has none.
+func (r *route) left(k int) float64 {
+	if k < len(r.capLeft) {
+		return r.capLeft[k]
+	}
+	return 0
+}
+
+// withinLimits reports whether the route, as update laid it out, keeps
+// within max_jobs and its capacity in every dimension its jobs load.
+func (r *route) withinLimits() bool {
+	if r.room < 0 {
+		return false
+	}
+	if r.capLeft == nil {
+		return true
+	}
+	for k, l := range r.load {
+		if k < len(r.capLeft) && r.capLeft[k] < -capacityEps || k >= len(r.capLeft) && l > capacityEps {
 			return false
 		}
 	}

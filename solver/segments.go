@@ -171,11 +171,7 @@ func (r *route) takes(in *instance, add, drop []int32) bool {
 		for _, j := range drop {
 			gain -= demand(&in.jobs[j], d)
 		}
-		left := 0.0 // a dimension beyond the capacity has none
-		if d < len(r.capLeft) {
-			left = r.capLeft[d]
-		}
-		if gain > left+capacityEps {
+		if gain > r.left(d)+capacityEps {
 			return false
 		}
 	}

@@ -161,7 +161,6 @@ func (ls *localSearch) swapPair(s *solution, a, b int32) bool {
 				continue
 			}
 			lv := in.jobs[v].loc
-			// u in v's place and v in u's, by travel.
 			// u in v's place and v in u's, by travel: checked in time only
 			// for an exchange that would be among the best.
 			hereU := c(rb.loc[k], lu) + c(lu, rb.loc[k+2]) - B.legs[k] - B.legs[k+1] + B.out[k]
@@ -172,10 +171,10 @@ func (ls *localSearch) swapPair(s *solution, a, b int32) bool {
 			if insU+insV+rest >= best[swapStarTries-1].delta {
 				continue
 			}
-			if gb == int32(k) && !inPlace(in, rb, k, &in.jobs[u]) {
+			if gb == int32(k) && !ls.joins(rb, k, ra.seq[i:i+1], rb, k+2) {
 				gb, insU = A.gaps[i].without(int32(k), math.Inf(1))
 			}
-			if ga == int32(i) && !inPlace(in, ra, i, &in.jobs[v]) {
+			if ga == int32(i) && !ls.joins(ra, i, rb.seq[k:k+1], ra, i+2) {
 				ga, insV = B.gaps[k].without(int32(i), math.Inf(1))
 			}
 			d := insU + insV + rest
@@ -247,18 +246,6 @@ func (sd *starSide) fill(in *instance, r, o *route, legs []float64) {
 			}
 		}
 	}
-}
-
-// inPlace is a test in time of job jb taking the place of the job at
-// index k of route r: the technician must reach it from place k in time
-// for a window and, after it, place k+2 by the latest they may be ready
-// there (with breaks, of the bounds over every state).
-func inPlace(in *instance, r *route, k int, jb *job) bool {
-	if r.soon[k] >= never {
-		return false
-	}
-	s, ok := jb.firstStart(r.soon[k] + in.tt.dur(r.loc[k], jb.loc))
-	return ok && s+jb.dur+in.tt.dur(jb.loc, r.loc[k+2]) <= r.rmax[k+2]
 }
 
 // spliced appends to dst the jobs of seq without the one at index rm and
