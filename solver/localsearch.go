@@ -156,12 +156,12 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 		// Relocate u after x, then before x.
 		if okU {
 			if d := c(lx, lu) + c(lu, nx) - c(lx, nx) - outU + pairU; d < -lsEps {
-				if ls.relocate(s, u, vu, i, vx, k+1) {
+				if ls.moveSegment(s, vu, i, 1, vx, k+1) {
 					return true
 				}
 			}
 			if d := c(px, lu) + c(lu, lx) - c(px, lx) - outU + pairU; d < -lsEps {
-				if ls.relocate(s, u, vu, i, vx, k) {
+				if ls.moveSegment(s, vu, i, 1, vx, k) {
 					return true
 				}
 			}
@@ -171,7 +171,7 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 			d := c(pu, lx) + c(lx, nu) - c(pu, lu) - c(lu, nu) +
 				c(px, lu) + c(lu, nx) - c(px, lx) - c(lx, nx) +
 				pairU + in.pair[int(vu)*nj+int(x)] - in.pair[int(vx)*nj+int(x)]
-			if d < -lsEps && ls.swap(s, u, vu, i, x, vx, k) {
+			if d < -lsEps && ls.swapSegments(s, vu, i, 1, vx, k, 1) {
 				return true
 			}
 		}
@@ -191,12 +191,12 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 	}
 	// The same route: relocate u after x, or before it.
 	if k != i-1 {
-		if d := c(lx, lu) + c(lu, nx) - c(lx, nx) - outU; d < -lsEps && ls.relocate(s, u, vu, i, vx, k+1) {
+		if d := c(lx, lu) + c(lu, nx) - c(lx, nx) - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k+1) {
 			return true
 		}
 	}
 	if k != i+1 {
-		if d := c(px, lu) + c(lu, lx) - c(px, lx) - outU; d < -lsEps && ls.relocate(s, u, vu, i, vx, k) {
+		if d := c(px, lu) + c(lu, lx) - c(px, lx) - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k) {
 			return true
 		}
 	}
@@ -205,58 +205,6 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 
 // lsEps is the least gain a move must bring: float noise is no gain.
 const lsEps = 1e-7
-
-// relocate moves job u from index i of route vu to index at of route vx
-// (an index into vx's jobs as they are, u still in place), if that is
-// feasible and cheaper.
-func (ls *localSearch) relocate(s *solution, u, vu int32, i int, vx int32, at int) bool {
-	ru, rx := s.routes[vu], s.routes[vx]
-	if vu == vx {
-		// The jobs between u's place and its new one move with it: the
-		// technician, free before the first of them at the earliest, must
-		// serve them all and still reach the job after the last in time.
-		if prefilter && at < i && !ls.joins(ru, at, ls.chainOf(ru.seq[i:i+1], ru.seq[at:i]), ru, i+2) ||
-			prefilter && at > i && !ls.joins(ru, i, ls.chainOf(ru.seq[i+1:at], ru.seq[i:i+1]), ru, at+1) {
-			return false
-		}
-		seq := append(ls.seqA[:0], ru.seq...)
-		seq = slices.Delete(seq, i, i+1)
-		if at > i {
-			at--
-		}
-		seq = slices.Insert(seq, at, u)
-		ls.seqA = seq
-		return ls.commit(s, vu, seq, -1, nil)
-	}
-	// Taking a job out never makes a route infeasible in time: only the
-	// route that gains u is tested before it is laid out.
-	if prefilter && (!rx.fits(s.in, &s.in.jobs[u]) || !ls.joins(rx, at, ru.seq[i:i+1], rx, at+1)) {
-		return false
-	}
-	a := append(ls.seqA[:0], ru.seq[:i]...)
-	a = append(a, ru.seq[i+1:]...)
-	b := append(ls.seqB[:0], rx.seq[:at]...)
-	b = append(b, u)
-	b = append(b, rx.seq[at:]...)
-	ls.seqA, ls.seqB = a, b
-	return ls.commit(s, vu, a, vx, b)
-}
-
-// swap exchanges job u at index i of route vu and job x at index k of
-// route vx, if that is feasible and cheaper.
-func (ls *localSearch) swap(s *solution, u, vu int32, i int, x, vx int32, k int) bool {
-	ru, rx := s.routes[vu], s.routes[vx]
-	ju, jx := ru.seq[i:i+1], rx.seq[k:k+1]
-	if prefilter && (!ru.takes(s.in, jx, ju) || !rx.takes(s.in, ju, jx) ||
-		!ls.joins(ru, i, jx, ru, i+2) || !ls.joins(rx, k, ju, rx, k+2)) {
-		return false
-	}
-	a := append(ls.seqA[:0], s.routes[vu].seq...)
-	b := append(ls.seqB[:0], s.routes[vx].seq...)
-	a[i], b[k] = x, u
-	ls.seqA, ls.seqB = a, b
-	return ls.commit(s, vu, a, vx, b)
-}
 
 // tails gives route vu its jobs before index i followed by route vx's
 // from index k on, and route vx its jobs before k followed by vu's from i

@@ -105,7 +105,10 @@ func (ls *localSearch) pairCost(v int32, seg []int32) float64 {
 // moveSegment moves the n jobs from index i of route vu to gap at of
 // route vx (an index into vx's jobs as they are, the segment still in
 // place; on the same route, not inside the segment), if that is feasible
-// and cheaper.
+// and cheaper: relocate for one job, or-opt for more. Taking jobs out
+// never makes a route infeasible in time, so only the route that gains
+// them, or on the same route the jobs between the old place and the new,
+// is tested before the routes are laid out.
 func (ls *localSearch) moveSegment(s *solution, vu int32, i, n int, vx int32, at int) bool {
 	ru, rx := s.routes[vu], s.routes[vx]
 	seg := ru.seq[i : i+n]
@@ -134,7 +137,8 @@ func (ls *localSearch) moveSegment(s *solution, vu int32, i, n int, vx int32, at
 }
 
 // swapSegments exchanges the na jobs from index i of route vu with the nb
-// jobs from index k of route vx, if that is feasible and cheaper.
+// jobs from index k of route vx, if that is feasible and cheaper: swap for
+// one job each.
 func (ls *localSearch) swapSegments(s *solution, vu int32, i, na int, vx int32, k, nb int) bool {
 	ru, rx := s.routes[vu], s.routes[vx]
 	sa, sb := ru.seq[i:i+na], rx.seq[k:k+nb]
