@@ -144,23 +144,27 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 	nj := len(in.jobs)
 	pu, nu := ru.loc[i], ru.loc[i+2] // around u
 	px, nx := rx.loc[k], rx.loc[k+2] // around x
-	c := tt.cost
+	// A closure, not the method value tt.cost: the compiler inlines it.
+	c := func(a, b int32) float64 { return tt.cost(a, b) }
+	// The legs most moves price, each looked up once.
+	puLu, luNu, lxLu, luLx := c(pu, lu), c(lu, nu), c(lx, lu), c(lu, lx)
 	// Taking u out of its route saves this much travel.
-	outU := c(pu, lu) + c(lu, nu) - c(pu, nu)
+	outU := puLu + luNu - c(pu, nu)
 	if len(ru.seq) == 1 {
-		outU = c(pu, lu) + c(lu, nu) // the route becomes empty: no legs at all
+		outU = puLu + luNu // the route becomes empty: no legs at all
 	}
 	if vu != vx {
+		pxLx, lxNx, pxLu, luNx := c(px, lx), c(lx, nx), c(px, lu), c(lu, nx)
 		okU := in.ok[int(vx)*nj+int(u)]
 		pairU := in.pair[int(vx)*nj+int(u)] - in.pair[int(vu)*nj+int(u)]
 		// Relocate u after x, then before x.
 		if okU {
-			if d := c(lx, lu) + c(lu, nx) - c(lx, nx) - outU + pairU; d < -lsEps {
+			if d := lxLu + luNx - lxNx - outU + pairU; d < -lsEps {
 				if ls.moveSegment(s, vu, i, 1, vx, k+1) {
 					return true
 				}
 			}
-			if d := c(px, lu) + c(lu, lx) - c(px, lx) - outU + pairU; d < -lsEps {
+			if d := pxLu + luLx - pxLx - outU + pairU; d < -lsEps {
 				if ls.moveSegment(s, vu, i, 1, vx, k) {
 					return true
 				}
@@ -168,8 +172,8 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 		}
 		// Swap u and x.
 		if okU && in.ok[int(vu)*nj+int(x)] && in.jobs[x].fixed < 0 {
-			d := c(pu, lx) + c(lx, nu) - c(pu, lu) - c(lu, nu) +
-				c(px, lu) + c(lu, nx) - c(px, lx) - c(lx, nx) +
+			d := c(pu, lx) + c(lx, nu) - puLu - luNu +
+				pxLu + luNx - pxLx - lxNx +
 				pairU + in.pair[int(vu)*nj+int(x)] - in.pair[int(vx)*nj+int(x)]
 			if d < -lsEps && ls.swapSegments(s, vu, i, 1, vx, k, 1) {
 				return true
@@ -177,12 +181,12 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 		}
 		// 2-opt*: u then x's tail from x on, and x's head then u's tail; or
 		// x's head through x then u's tail from u on.
-		if d := c(lu, lx) + c(px, nu) - c(lu, nu) - c(px, lx); d < -lsEps {
+		if d := luLx + c(px, nu) - luNu - pxLx; d < -lsEps {
 			if ls.tails(s, vu, i+1, vx, k) {
 				return true
 			}
 		}
-		if d := c(lx, lu) + c(pu, nx) - c(lx, nx) - c(pu, lu); d < -lsEps {
+		if d := lxLu + c(pu, nx) - lxNx - puLu; d < -lsEps {
 			if ls.tails(s, vu, i, vx, k+1) {
 				return true
 			}
@@ -191,12 +195,12 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 	}
 	// The same route: relocate u after x, or before it.
 	if k != i-1 {
-		if d := c(lx, lu) + c(lu, nx) - c(lx, nx) - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k+1) {
+		if d := lxLu + c(lu, nx) - c(lx, nx) - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k+1) {
 			return true
 		}
 	}
 	if k != i+1 {
-		if d := c(px, lu) + c(lu, lx) - c(px, lx) - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k) {
+		if d := c(px, lu) + luLx - c(px, lx) - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k) {
 			return true
 		}
 	}

@@ -22,7 +22,8 @@ func (ls *localSearch) trySegments(s *solution, u, x int32) bool {
 	if u2 == x || in.jobs[u2].fixed >= 0 {
 		return false
 	}
-	c := in.tt.cost
+	// A closure, not the method value in.tt.cost: the compiler inlines it.
+	c := func(a, b int32) float64 { return in.tt.cost(a, b) }
 	lu, lu2, lx := in.jobs[u].loc, in.jobs[u2].loc, in.jobs[x].loc
 	pu, nu := ru.loc[i], ru.loc[i+3] // before u, after u2
 	px, nx := rx.loc[k], rx.loc[k+2] // before x, after x

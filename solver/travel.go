@@ -236,15 +236,26 @@ func (t *travelTable) arc(a, b int32) (int64, float64) {
 		i := int(a)*t.n + int(b)
 		return int64(t.durs[i]), t.costs[i]
 	}
+	return t.lazyArc(a, b)
+}
+
+// The lazy paths are kept out of line so that dur, cost and arc, called
+// in the innermost loops of the local search and of insertion, are
+// inlined there.
+//
+//go:noinline
+func (t *travelTable) lazyArc(a, b int32) (int64, float64) {
 	d, c, _ := t.compute(a, b)
 	return int64(d), c
 }
 
+//go:noinline
 func (t *travelTable) lazyDur(a, b int32) int64 {
 	d, _, _ := t.compute(a, b)
 	return int64(d)
 }
 
+//go:noinline
 func (t *travelTable) lazyCost(a, b int32) float64 {
 	_, c, _ := t.compute(a, b)
 	return c
