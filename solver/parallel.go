@@ -45,8 +45,12 @@ type searcher struct {
 	best     *solution
 	curCost  float64
 	bestCost float64
-	it       int  // iterations done
-	done     bool // the budget is spent, or the search was cut short
+	it       int // iterations done
+	// progress is the share of the budget spent at the last iteration;
+	// bestAt, when the best was last improved (or taken from another
+	// search).
+	progress, bestAt float64
+	done             bool // the budget is spent, or the search was cut short
 }
 
 // group runs the searchers of one Plan call.
@@ -155,6 +159,7 @@ func (g *group) exchange() {
 		w.cur = top.best.transplant(w.cur.retries.clock)
 		w.curCost = top.bestCost
 		w.best, w.bestCost = w.cur.copy(), top.bestCost
+		w.bestAt = w.progress
 	}
 }
 
@@ -192,12 +197,13 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 		} else {
 			progress = float64(now.Sub(g.started)) / float64(g.searchEnd.Sub(g.started))
 		}
+		w.progress = progress
 		temp := g.t0 * math.Pow(g.tf/g.t0, min(max(progress, 0), 1))
 
 		cand := w.cand
 		w.cur.copyInto(cand)
 		if !w.crossover(cand, progress) {
-			w.sc.removed = cand.ruin(w.rng, w.sc.removed[:0])
+			w.sc.removed = cand.ruin(w.rng, w.sc.removed[:0], ruinScale(progress, w.bestAt))
 		}
 		todo := cand.retryable(w.sc.toInsert[:0])
 		in.insertionOrder(w.rng, todo, w.absent, cand.fewFree(), w.sc)
@@ -233,6 +239,7 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 					w.curCost = w.cur.cost()
 				}
 				w.best, w.bestCost = w.cur.copy(), w.curCost
+				w.bestAt = progress
 				w.pool.offer(w.cur, w.curCost)
 			}
 		}

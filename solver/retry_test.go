@@ -31,7 +31,7 @@ func TestRetriesMissNothing(t *testing.T) {
 	s.recreate(rng, s.insertable(nil), 0, sc)
 	retried, skipped := 0, 0
 	for it := range 200 {
-		sc.removed = s.ruin(rng, sc.removed[:0])
+		sc.removed = s.ruin(rng, sc.removed[:0], 1)
 		todo := s.retryable(nil)
 		retried += len(todo) - len(sc.removed)
 		skipped += len(s.insertable(nil)) - len(todo)

@@ -1,0 +1,64 @@
+package solver
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dispatchd/dispatchd/scenario"
+)
+
+func TestRuinScale(t *testing.T) {
+	for _, c := range []struct {
+		progress, bestAt, want float64
+	}{
+		{0, 0, 1},       // a new best: plain SISR ruins
+		{0.5, 0.5, 1},   // the same
+		{0.3, 0.2, 1.5}, // half of ruinGrowOver without a new best
+		{0.6, 0.2, 3},   // twice ruinGrowOver: the most
+		{1, 0, 3},       // never more
+		{0.2, 0.3, 1},   // a best taken from another search after progress was read
+	} {
+		if got := ruinScale(c.progress, c.bestAt); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("ruinScale(%v, %v) = %v, want %v", c.progress, c.bestAt, got, c.want)
+		}
+	}
+}
+
+// TestRuinRemovesInProportionToScale checks that a grown ruin removes
+// about as many times more jobs as its scale says, on a full plan of a
+// Solomon instance, so that a search without a new best does reach
+// farther.
+func TestRuinRemovesInProportionToScale(t *testing.T) {
+	sol, err := scenario.ReadSolomonFile("../testdata/solomon/rc102.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := compile(sol.Problem(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	sc := &scratch{}
+	base := newSolution(in)
+	base.recreate(rng, base.insertable(nil), 0, sc)
+	if len(base.free) > 0 {
+		t.Fatalf("%d jobs left out of the first plan", len(base.free))
+	}
+	mean := func(scale float64) float64 {
+		removed := 0
+		for range 2000 {
+			s := base.copy()
+			removed += len(s.ruin(rng, nil, scale))
+		}
+		return float64(removed) / 2000
+	}
+	one, three := mean(1), mean(3)
+	t.Logf("jobs removed on average: %.1f at scale 1, %.1f at scale 3", one, three)
+	if one < 0.7*avgRemoved || one > 1.3*avgRemoved {
+		t.Errorf("plain ruins remove %.1f jobs on average, want about %d", one, avgRemoved)
+	}
+	if r := three / one; r < 2.2 || r > 3.5 {
+		t.Errorf("ruins at scale 3 remove %.1f jobs, %.2f times the %.1f at scale 1, want about 3", three, r, one)
+	}
+}
