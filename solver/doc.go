@@ -80,7 +80,8 @@
 //     good, this would only do harm and stays off.
 //   - Growing ruins: while the search finds no new best its ruins grow,
 //     by SISR's ten jobs over every fifth of the budget, to three times
-//     the size, and shrink back on the next new best (ruin.go). rc102
+//     the size (at most three tenths of the day's jobs, so a small day
+//     is not restarted), and shrink back on the next new best (ruin.go). rc102
 //     fell at 10 s into a plan 1.1 % above the best known in 3 of 4
 //     seeds, 10 of its 14 routes away from it; with growing ruins the
 //     three seeds reach the best known. On the 56 Solomon instances at

@@ -203,7 +203,7 @@ func (w *searcher) improve(g *group, until int, epochEnd time.Time) {
 		cand := w.cand
 		w.cur.copyInto(cand)
 		if !w.crossover(cand, progress) {
-			w.sc.removed = cand.ruin(w.rng, w.sc.removed[:0], ruinScale(progress, w.bestAt))
+			w.sc.removed = cand.ruin(w.rng, w.sc.removed[:0], ruinScale(len(in.jobs), progress, w.bestAt))
 		}
 		todo := cand.retryable(w.sc.toInsert[:0])
 		in.insertionOrder(w.rng, todo, w.absent, cand.fewFree(), w.sc)

@@ -10,17 +10,20 @@ import (
 
 func TestRuinScale(t *testing.T) {
 	for _, c := range []struct {
+		jobs                   int
 		progress, bestAt, want float64
 	}{
-		{0, 0, 1},       // a new best: plain SISR ruins
-		{0.5, 0.5, 1},   // the same
-		{0.3, 0.2, 1.5}, // half of ruinGrowOver without a new best
-		{0.6, 0.2, 3},   // twice ruinGrowOver: the most
-		{1, 0, 3},       // never more
-		{0.2, 0.3, 1},   // a best taken from another search after progress was read
+		{100, 0, 0, 1},       // a new best: plain SISR ruins
+		{100, 0.5, 0.5, 1},   // the same
+		{100, 0.3, 0.2, 1.5}, // half of ruinGrowOver without a new best
+		{100, 0.6, 0.2, 3},   // twice ruinGrowOver: the most
+		{1000, 1, 0, 3},      // never more
+		{100, 0.2, 0.3, 1},   // a best taken from another search after progress was read
+		{40, 1, 0, 1.2},      // a small day: at most 0.3 of its jobs
+		{20, 1, 0, 1},        // never below plain ruins
 	} {
-		if got := ruinScale(c.progress, c.bestAt); math.Abs(got-c.want) > 1e-9 {
-			t.Errorf("ruinScale(%v, %v) = %v, want %v", c.progress, c.bestAt, got, c.want)
+		if got := ruinScale(c.jobs, c.progress, c.bestAt); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("ruinScale(%d, %v, %v) = %v, want %v", c.jobs, c.progress, c.bestAt, got, c.want)
 		}
 	}
 }
