@@ -144,17 +144,17 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 	nj := len(in.jobs)
 	pu, nu := ru.loc[i], ru.loc[i+2] // around u
 	px, nx := rx.loc[k], rx.loc[k+2] // around x
-	// A closure, not the method value tt.cost: the compiler inlines it.
+	// Inlined, as the method value would not be (see travelTable.cost).
 	c := func(a, b int32) float64 { return tt.cost(a, b) }
 	// The legs most moves price, each looked up once.
 	puLu, luNu, lxLu, luLx := c(pu, lu), c(lu, nu), c(lx, lu), c(lu, lx)
+	pxLx, lxNx, pxLu, luNx := c(px, lx), c(lx, nx), c(px, lu), c(lu, nx)
 	// Taking u out of its route saves this much travel.
 	outU := puLu + luNu - c(pu, nu)
 	if len(ru.seq) == 1 {
 		outU = puLu + luNu // the route becomes empty: no legs at all
 	}
 	if vu != vx {
-		pxLx, lxNx, pxLu, luNx := c(px, lx), c(lx, nx), c(px, lu), c(lu, nx)
 		okU := in.ok[int(vx)*nj+int(u)]
 		pairU := in.pair[int(vx)*nj+int(u)] - in.pair[int(vu)*nj+int(u)]
 		// Relocate u after x, then before x.
@@ -195,12 +195,12 @@ func (ls *localSearch) tryPair(s *solution, u, x int32) bool {
 	}
 	// The same route: relocate u after x, or before it.
 	if k != i-1 {
-		if d := lxLu + c(lu, nx) - c(lx, nx) - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k+1) {
+		if d := lxLu + luNx - lxNx - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k+1) {
 			return true
 		}
 	}
 	if k != i+1 {
-		if d := c(px, lu) + luLx - c(px, lx) - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k) {
+		if d := pxLu + luLx - pxLx - outU; d < -lsEps && ls.moveSegment(s, vu, i, 1, vx, k) {
 			return true
 		}
 	}

@@ -23,16 +23,16 @@ const (
 // neighbourhood away from a better plan (rc102's at 1.1 % above the best
 // known differs from it in 10 of its 14 routes), too far for ruins of ten
 // jobs and annealing near its final temperature to cross.
+//
+// ruinGrowShare bounds a grown ruin by the day's size: on average at most
+// this share of its jobs, so that on a small day the end of a search is
+// not a string of restarts (40 orders: 1.2 times avgRemoved at most; from
+// 100 orders on the bound is ruinGrowMax's).
 const (
-	ruinGrowOver = 0.2
-	ruinGrowMax  = 2
+	ruinGrowOver  = 0.2
+	ruinGrowMax   = 2
+	ruinGrowShare = 0.3
 )
-
-// ruinGrowShare bounds a grown ruin by the day's size: on average at
-// most this share of its jobs, so that on a small day the end of a search
-// is not a string of restarts (40 orders: 1.2 times avgRemoved at most;
-// from 100 orders on the bound is ruinGrowMax's).
-const ruinGrowShare = 0.3
 
 // ruinScale is how many times avgRemoved a ruin removes, on average, on a
 // day of jobs jobs when the search is at progress (share of the budget

@@ -4,10 +4,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/dispatchd/dispatchd/scenario"
 )
 
+// TestRuinScale checks how ruins grow with the share of the budget spent
+// since the last new best, and their bound by the size of the day.
 func TestRuinScale(t *testing.T) {
 	for _, c := range []struct {
 		jobs                   int
@@ -33,18 +33,12 @@ func TestRuinScale(t *testing.T) {
 // Solomon instance, so that a search without a new best does reach
 // farther.
 func TestRuinRemovesInProportionToScale(t *testing.T) {
-	sol, err := scenario.ReadSolomonFile("../testdata/solomon/rc102.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := compile(sol.Problem(), nil)
+	in, err := compile(searchDays(t, nil, 0, "rc102")["solomon/rc102"], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	sc := &scratch{}
-	base := newSolution(in)
-	base.recreate(rng, base.insertable(nil), 0, sc)
+	base := firstPlan(t, in, rng, 0)
 	if len(base.free) > 0 {
 		t.Fatalf("%d jobs left out of the first plan", len(base.free))
 	}

@@ -22,7 +22,7 @@ func (ls *localSearch) trySegments(s *solution, u, x int32) bool {
 	if u2 == x || in.jobs[u2].fixed >= 0 {
 		return false
 	}
-	// A closure, not the method value in.tt.cost: the compiler inlines it.
+	// Inlined, as the method value would not be (see travelTable.cost).
 	c := func(a, b int32) float64 { return in.tt.cost(a, b) }
 	lu, lu2, lx := in.jobs[u].loc, in.jobs[u2].loc, in.jobs[x].loc
 	pu, nu := ru.loc[i], ru.loc[i+3] // before u, after u2

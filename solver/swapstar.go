@@ -137,7 +137,7 @@ func (ls *localSearch) swapPair(s *solution, a, b int32) bool {
 	ls.sideB.legsOf(in, rb)
 	ls.sideA.fill(in, ra, rb, ls.sideB.legs)
 	ls.sideB.fill(in, rb, ra, ls.sideA.legs)
-	// A closure, not the method value in.tt.cost: the compiler inlines it.
+	// Inlined, as the method value would not be (see travelTable.cost).
 	c := func(a, b int32) float64 { return in.tt.cost(a, b) }
 	nj := len(in.jobs)
 	pair := func(v int32, j int32) float64 {
@@ -219,7 +219,7 @@ func (sd *starSide) legsOf(in *instance, r *route) {
 // travel.
 func (sd *starSide) fill(in *instance, r, o *route, legs []float64) {
 	n := len(r.seq)
-	// A closure, not the method value in.tt.cost: the compiler inlines it.
+	// Inlined, as the method value would not be (see travelTable.cost).
 	c := func(a, b int32) float64 { return in.tt.cost(a, b) }
 	sd.movable = grow(sd.movable, n)
 	sd.gaps = grow(sd.gaps, n)

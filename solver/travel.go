@@ -221,7 +221,10 @@ func (t *travelTable) dur(a, b int32) int64 {
 	return t.lazyDur(a, b)
 }
 
-// cost returns the weighted travel cost from a to b.
+// cost returns the weighted travel cost from a to b. Hot loops call it
+// directly or through a closure, which the compiler inlines, never through
+// the method value t.cost: that indirect call made every local-search
+// iteration twice as dear.
 func (t *travelTable) cost(a, b int32) float64 {
 	if t.costs != nil {
 		return t.costs[int(a)*t.n+int(b)]
@@ -236,19 +239,14 @@ func (t *travelTable) arc(a, b int32) (int64, float64) {
 		i := int(a)*t.n + int(b)
 		return int64(t.durs[i]), t.costs[i]
 	}
-	return t.lazyArc(a, b)
-}
-
-// The lazy paths are kept out of line so that dur, cost and arc, called
-// in the innermost loops of the local search and of insertion, are
-// inlined there.
-//
-//go:noinline
-func (t *travelTable) lazyArc(a, b int32) (int64, float64) {
 	d, c, _ := t.compute(a, b)
 	return int64(d), c
 }
 
+// The lazy paths are kept out of line so that dur and cost, called in the
+// innermost loops of the local search and of insertion, are inlined
+// there.
+//
 //go:noinline
 func (t *travelTable) lazyDur(a, b int32) int64 {
 	d, _, _ := t.compute(a, b)
