@@ -156,6 +156,15 @@ func compile(p *model.Problem, b *budget) (*instance, error) {
 		in.dims = max(in.dims, len(j.demand))
 		in.jobs = append(in.jobs, j)
 	}
+	if moved := layOut(locs, legTime(locs, tr)); moved != nil {
+		for v := range in.vehicles {
+			ve := &in.vehicles[v]
+			ve.startLoc, ve.endLoc = moved[ve.startLoc], moved[ve.endLoc]
+		}
+		for j := range in.jobs {
+			in.jobs[j].loc = moved[in.jobs[j].loc]
+		}
+	}
 	in.tt, err = newTravelTable(locs, tr, in.w, b)
 	if err != nil {
 		return nil, err

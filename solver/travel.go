@@ -15,6 +15,10 @@ type locator struct {
 	matrix *geo.Matrix
 	ids    map[[2]float64]int32
 	places []model.Location
+	// rows, once a matrix's places are laid out (layout.go), is the
+	// matrix row of each place, and slots the place of each row; nil
+	// while places are rows.
+	rows, slots []int32
 }
 
 func newLocator(tr geo.Travel) *locator {
@@ -33,6 +37,9 @@ func (l *locator) index(loc model.Location) int32 {
 			// Validation checks every location against the matrix first.
 			panic(fmt.Sprintf("solver: unvalidated location %v: %v", loc, err))
 		}
+		if l.slots != nil {
+			return l.slots[i]
+		}
 		return int32(i)
 	}
 	key := [2]float64{loc.Lat, loc.Lng}
@@ -43,6 +50,14 @@ func (l *locator) index(loc model.Location) int32 {
 	l.ids[key] = i
 	l.places = append(l.places, model.LatLng(loc.Lat, loc.Lng))
 	return i
+}
+
+// row returns the matrix row of place i.
+func (l *locator) row(i int32) int {
+	if l.rows != nil {
+		return int(l.rows[i])
+	}
+	return int(i)
 }
 
 func (l *locator) size() int {
@@ -186,7 +201,7 @@ func (t *travelTable) compute(a, b int32) (int32, float64, error) {
 
 func (t *travelTable) leg(a, b int32) (geo.Leg, error) {
 	if m := t.loc.matrix; m != nil {
-		return m.LegByIndex(int(a), int(b)), nil
+		return m.LegByIndex(t.loc.row(a), t.loc.row(b)), nil
 	}
 	if t.places != nil {
 		return t.hav.LegPrepared(t.prepared(a), t.prepared(b)), nil
