@@ -60,6 +60,16 @@
 // is feasible, which keeps breaks, several windows and the other
 // field-service rules exact in every move.
 //
+// Against hybrid genetic search itself (the DIMACS 2021 winner's C++
+// code, one thread, built and run on the same 2-core machine, same
+// rounding), mean gaps to the best-known distances: the 56 Solomon
+// instances at 2 s, 0.090 % for it and 0.08 to 0.13 % for us; at 10 s we
+// are at 0.03 %, where it is at 4 s. On the first Gehring–Homberger
+// instance of each class, not tuned on: 200 customers at 20 s, 0.038 %
+// and 0.015 to 0.040 %; 1,000 customers at 60 s, 2.07 % on the five it
+// solved (it had no feasible plan of r1_10_1 yet) and 1.07 to 1.10 % for
+// us on all six.
+//
 // Adaptations, each measured (the commit messages hold the numbers):
 //
 //   - Priorities first: recreate orders jobs by the cost of leaving them
