@@ -90,8 +90,11 @@ func bisect(set []int32, key []int64, dist func(a, b int32) (int64, bool)) bool 
 		return false
 	}
 	for _, x := range set {
-		da, _ := dist(x, a)
-		db, _ := dist(x, b)
+		da, okA := dist(x, a)
+		db, okB := dist(x, b)
+		if !okA || !okB {
+			return false
+		}
 		key[x] = da - db
 	}
 	// Ties by number keep the order deterministic.
